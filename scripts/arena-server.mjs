@@ -1,0 +1,121 @@
+/**
+ * @module Starts Arena locally: D1 migrations, a Postgres for Hyperdrive (the machine's on :5432 if it runs,
+ * otherwise an embedded PGlite), then `wrangler dev`. Used by `npm start` and by the load tester.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync } from "node:fs";
+import { createConnection } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Environment that keeps wrangler offline and quiet. */
+export const OFFLINE_ENV = {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  CI: "true",
+};
+
+function portOpen(host, port, timeoutMs = 500) {
+  return new Promise((resolve) => {
+    const s = createConnection({ host, port });
+    const done = (ok) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once("connect", () => done(true));
+    s.once("error", () => done(false));
+  });
+}
+
+/** Returns a Postgres URL for Hyperdrive's local stand-in, starting an embedded one if none runs. */
+export async function localPostgres(log = console.log) {
+  if (process.env.ARENA_PG_URL) return { url: process.env.ARENA_PG_URL, stop: async () => {} };
+  if (await portOpen("127.0.0.1", 5432)) {
+    log("postgres: using the machine's Postgres on 127.0.0.1:5432");
+    return { url: "postgres://postgres:postgres@127.0.0.1:5432/test", stop: async () => {} };
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  const db = await PGlite.create({ dataDir: join(ROOT, ".wrangler", "pglite") });
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 32 });
+  await server.start();
+  const port = server.server?.address()?.port ?? server.port;
+  log(`postgres: no server on :5432, started embedded PGlite on 127.0.0.1:${port}`);
+  return {
+    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    stop: async () => {
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+export function ensureDevVars() {
+  const vars = join(ROOT, ".dev.vars");
+  if (!existsSync(vars)) copyFileSync(join(ROOT, ".dev.vars.example"), vars);
+}
+
+export function applyD1Migrations(persistTo) {
+  const args = ["wrangler", "d1", "migrations", "apply", "DB", "--local"];
+  if (persistTo) args.push("--persist-to", persistTo);
+  const r = spawnSync("npx", args, { cwd: ROOT, env: { ...process.env, ...OFFLINE_ENV }, stdio: "inherit" });
+  if (r.status !== 0) throw new Error("D1 migrations failed");
+}
+
+/**
+ * Runs `wrangler dev` and resolves once it answers /health.
+ * @param {{port?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
+ */
+export async function startArena(opts = {}) {
+  const port = opts.port ?? 8787;
+  const log = opts.log ?? console.log;
+  ensureDevVars();
+  applyD1Migrations(opts.persistTo);
+  const pg = await localPostgres(log);
+  const args = [
+    "wrangler",
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--show-interactive-dev-session=false",
+  ];
+  if (opts.persistTo) args.push("--persist-to", opts.persistTo);
+  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  const child = spawn("npx", args, {
+    cwd: ROOT,
+    env: { ...process.env, ...OFFLINE_ENV, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.url },
+    stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit",
+    detached: true,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`${url}/health`);
+      if (r.ok) break;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  /** Stops wrangler dev and workerd; `SIGKILL` simulates a crash. */
+  const stop = async (signal = "SIGTERM") => {
+    const exited = new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+    await exited;
+    await pg.stop();
+  };
+  return { url, pid: child.pid, child, stop };
+}

@@ -1,0 +1,445 @@
+/**
+ * @module BattleDO: the Durable Object that owns one battle — its sockets (hibernation API), its SQLite
+ * and its in-memory leaderboard. Glue only: rules live in `game.ts`, storage in `battle-store.ts`.
+ */
+import { DurableObject } from "cloudflare:workers";
+import {
+  type BattleView,
+  type ClientRequest,
+  CloseCode,
+  ErrorCode,
+  HEARTBEAT_REQUEST,
+  HEARTBEAT_RESPONSE,
+  PROTOCOL_VERSION,
+  parseClientFrame,
+  type ReplyData,
+  type ServerMessage,
+} from "../protocol";
+import { BattleStore } from "./battle-store";
+import type { BattleConfig } from "./config";
+import type { BattleGame } from "./game";
+import { err, type Outcome, ok } from "./outcome";
+import { playerView } from "./player";
+import { LeaderboardPush, type PushTarget } from "./push";
+import { nextTransition, type Schedule } from "./schedule";
+import { PLAYER_RATE, TokenBucket } from "./token-bucket";
+import type { BattleAdminView, BattleResults, JoinResult } from "./views";
+
+interface Attachment {
+  readonly p: number;
+  readonly s: string;
+}
+
+/** Conflation interval for leaderboard and presence pushes. */
+const PUSH_INTERVAL_MS = 500;
+
+export class BattleDO extends DurableObject<Env> {
+  private readonly store: BattleStore;
+  private game: BattleGame | null = null;
+  private readonly push = new LeaderboardPush();
+  private readonly buckets = new Map<number, TokenBucket>();
+  private readonly attachments = new WeakMap<WebSocket, Attachment>();
+  private pushTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastPush = 0;
+  private boardChanged = true;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new BattleStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
+    void ctx.blockConcurrencyWhile(async () => {
+      this.game = this.store.load();
+      await this.syncLifecycle();
+    });
+  }
+
+  /** The server clock; tests replace it (through `runInDurableObject`) to move past the end without sleeping. */
+  clock: () => number = Date.now;
+
+  private now(): number {
+    return this.clock();
+  }
+
+  private log(msg: string, e?: unknown): void {
+    console.error(`BattleDO:${this.game?.config.id ?? this.ctx.id.toString()} ${msg}`, e ?? "");
+  }
+
+  // ---- RPC for the Worker (operator and player HTTP API) ----
+
+  async create(config: BattleConfig): Promise<Outcome<BattleAdminView>> {
+    if (this.game) return err(ErrorCode.BATTLE_EXISTS, `battle ${config.id} already exists`);
+    const schedule: Schedule = { startsAt: null, endsAt: null, endedAt: null };
+    if (config.startsAt !== undefined) {
+      schedule.startsAt = Math.max(config.startsAt, this.now());
+      schedule.endsAt = schedule.startsAt + config.durationMs;
+    }
+    this.store.create(config, schedule);
+    this.game = this.store.load();
+    await this.syncLifecycle();
+    return ok(this.adminView(this.game!));
+  }
+
+  async info(): Promise<Outcome<BattleAdminView>> {
+    const game = this.game;
+    return game ? ok(this.adminView(game)) : notFound();
+  }
+
+  async view(): Promise<Outcome<BattleView>> {
+    const game = this.game;
+    return game ? ok(game.battleView(this.now())) : notFound();
+  }
+
+  /** Starts the battle at `at` (default now); ends `durationMs` later unless `endsAt` is given. */
+  async start(at?: number, endsAt?: number): Promise<Outcome<BattleAdminView>> {
+    const game = this.game;
+    if (!game) return notFound();
+    const now = this.now();
+    const status = game.status(now);
+    if (status === "ended") return err(ErrorCode.BATTLE_ENDED, "the battle has ended");
+    if (status === "live") return err(ErrorCode.INVALID_SCHEDULE, "the battle is already live");
+    const startsAt = Math.max(at ?? now, now);
+    const end = endsAt ?? startsAt + game.config.durationMs;
+    if (end <= startsAt) return err(ErrorCode.INVALID_SCHEDULE, "endsAt must be after the start");
+    game.schedule.startsAt = startsAt;
+    game.schedule.endsAt = end;
+    this.store.saveSchedule(game.schedule);
+    await this.syncLifecycle();
+    return ok(this.adminView(game));
+  }
+
+  async end(): Promise<Outcome<BattleAdminView>> {
+    const game = this.game;
+    if (!game) return notFound();
+    const now = this.now();
+    if (game.status(now) !== "ended") {
+      game.schedule.endedAt = now;
+      this.store.saveSchedule(game.schedule);
+      await this.syncLifecycle();
+    }
+    return ok(this.adminView(game));
+  }
+
+  async join(username: string, session: string): Promise<Outcome<JoinResult>> {
+    const game = this.game;
+    if (!game) return notFound();
+    const plan = game.planJoin(username, session, this.now());
+    if (!plan.ok) return plan;
+    this.store.join(plan.value);
+    const player = game.applyJoin(plan.value);
+    if (plan.value.replaces !== null) {
+      for (const ws of this.ctx.getWebSockets(`p:${player.id}`)) {
+        closeQuietly(ws, CloseCode.SESSION_REPLACED, "session replaced by a newer login");
+      }
+    }
+    if (plan.value.isNew) this.markChanged();
+    return ok({ participantId: player.id, username: player.username, isNew: plan.value.isNew });
+  }
+
+  /** A player request over HTTP (the fallback for clients without a socket): same rules, same limits. */
+  async request(participantId: number, session: string, msg: ClientRequest): Promise<Outcome<ReplyData>> {
+    const auth = this.authorise(participantId, session);
+    if (!auth.ok) return auth;
+    return this.handle(participantId, msg);
+  }
+
+  async results(): Promise<Outcome<BattleResults>> {
+    const game = this.game;
+    if (!game) return notFound();
+    const now = this.now();
+    const standings = game.board.toRows().map((s, i) => {
+      const p = game.players.get(s.id)!;
+      return {
+        rank: i + 1,
+        id: p.id,
+        username: p.username,
+        score: p.score,
+        correct: p.correct,
+        arrows: p.arrows,
+        shields: p.shields,
+      };
+    });
+    return ok({ battle: game.battleView(now), final: game.status(now) === "ended", standings });
+  }
+
+  // ---- WebSockets ----
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return jsonError(426, ErrorCode.BAD_MESSAGE, "expected a WebSocket upgrade");
+    }
+    const participantId = Number(request.headers.get("x-arena-participant"));
+    const session = request.headers.get("x-arena-session") ?? "";
+    const auth = this.authorise(participantId, session);
+    if (!auth.ok)
+      return jsonError(
+        auth.error.code === ErrorCode.NOT_FOUND ? 404 : 401,
+        auth.error.code,
+        auth.error.message,
+      );
+    const game = auth.value;
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [`p:${participantId}`]);
+    const attachment: Attachment = { p: participantId, s: session };
+    server.serializeAttachment(attachment);
+    this.attachments.set(server, attachment);
+    const now = this.now();
+    const leaderboard = game.leaderboardView(participantId);
+    const welcome: ServerMessage = {
+      type: "welcome",
+      protocol: PROTOCOL_VERSION,
+      serverTime: now,
+      you: playerView(
+        game.players.get(participantId)!,
+        leaderboard.me?.rank ?? 0,
+        game.config.rules.maxAttempts,
+      ),
+      battle: game.battleView(now),
+      leaderboard,
+      online: this.ctx.getWebSockets().length,
+    };
+    server.send(JSON.stringify(welcome));
+    this.push.forget(participantId);
+    this.schedulePush();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, frame: string | ArrayBuffer): Promise<void> {
+    try {
+      const att = this.attachment(ws);
+      if (!att) return closeQuietly(ws, CloseCode.UNAUTHORIZED, "no session");
+      const auth = this.authorise(att.p, att.s);
+      if (!auth.ok) {
+        const code =
+          auth.error.code === ErrorCode.SESSION_REPLACED
+            ? CloseCode.SESSION_REPLACED
+            : CloseCode.UNAUTHORIZED;
+        return closeQuietly(ws, code, auth.error.message);
+      }
+      const parsed = parseClientFrame(frame);
+      if (!parsed.ok) {
+        const reply =
+          parsed.id === undefined ? { type: "error", error: parsed.error } : replyFrame(parsed.id, parsed);
+        return sendOrClose(ws, JSON.stringify(reply));
+      }
+      const msg = parsed.msg;
+      if (msg.type === "ping") {
+        return sendOrClose(
+          ws,
+          msg.id === undefined ? HEARTBEAT_RESPONSE : JSON.stringify(replyFrame(msg.id, ok({ pong: true }))),
+        );
+      }
+      const result = this.handle(att.p, msg);
+      sendOrClose(ws, JSON.stringify(replyFrame(msg.id, result)));
+    } catch (e) {
+      this.log("webSocketMessage failed", e);
+      sendOrClose(
+        ws,
+        JSON.stringify({ type: "error", error: { code: ErrorCode.INTERNAL, message: "internal error" } }),
+      );
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    closeQuietly(ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+    this.onSocketGone(ws);
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.log("webSocketError", error);
+    this.onSocketGone(ws);
+  }
+
+  private onSocketGone(ws: WebSocket): void {
+    const att = this.attachment(ws);
+    if (att && this.ctx.getWebSockets(`p:${att.p}`).every((s) => s === ws)) {
+      this.push.forget(att.p);
+      this.buckets.delete(att.p);
+    }
+    this.schedulePush();
+  }
+
+  // ---- Lifecycle (alarms) ----
+
+  override async alarm(): Promise<void> {
+    await this.syncLifecycle();
+  }
+
+  /** Announces a status change to every socket, then arms the alarm for the next transition. */
+  private async syncLifecycle(): Promise<void> {
+    const game = this.game;
+    if (!game) return;
+    const now = this.now();
+    const status = game.status(now);
+    if (this.store.announced() !== status) {
+      this.store.saveAnnounced(status);
+      const { startsAt, endsAt, endedAt } = game.schedule;
+      const frame = JSON.stringify({ type: "battle", status, startsAt, endsAt: endedAt ?? endsAt });
+      for (const ws of this.ctx.getWebSockets()) sendOrClose(ws, frame);
+      if (status !== "scheduled") {
+        // Questions are revealed at the start; the final standings go out at the end.
+        this.markChanged();
+        this.flushPush();
+      }
+    }
+    const next = nextTransition(game.schedule, now);
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+
+  // ---- Requests ----
+
+  private authorise(participantId: number, session: string): Outcome<BattleGame> {
+    const game = this.game;
+    if (!game) return notFound();
+    const p = game.players.get(participantId);
+    if (!p) return err(ErrorCode.UNAUTHORIZED, "unknown participant");
+    if (p.session !== session)
+      return err(ErrorCode.SESSION_REPLACED, "this session was replaced by a newer login");
+    return ok(game);
+  }
+
+  private handle(playerId: number, msg: ClientRequest): Outcome<ReplyData> {
+    const game = this.game!;
+    const now = this.now();
+    const wait = this.bucket(playerId, now).take(now);
+    if (wait > 0) return err(ErrorCode.RATE_LIMITED, "too many messages; slow down", wait);
+    switch (msg.type) {
+      case "answer": {
+        const plan = game.planAnswer(playerId, msg.questionId, msg.answer, now);
+        if (!plan.ok) return plan;
+        this.store.answer(plan.value);
+        game.applyAnswer(plan.value);
+        if (plan.value.points !== 0) this.markChanged();
+        const {
+          playerId: _p,
+          answer: _a,
+          at: _t,
+          attempt: _n,
+          reachedAt: _r,
+          correctCount: _c,
+          ...result
+        } = plan.value;
+        return ok(result);
+      }
+      case "attack": {
+        const plan = game.planAttack(playerId, msg.target, now);
+        if (!plan.ok) return plan;
+        this.store.attack(plan.value);
+        game.applyAttack(plan.value);
+        const { target, blocked, pointsLost, arrows, targetScore, targetShields } = plan.value;
+        const attacker = game.players.get(playerId)!;
+        const event = JSON.stringify({
+          type: "attacked",
+          attacker: { id: attacker.id, username: attacker.username },
+          blocked,
+          pointsLost,
+          at: now,
+          score: targetScore,
+          shields: targetShields,
+        });
+        for (const ws of this.ctx.getWebSockets(`p:${target}`)) sendOrClose(ws, event);
+        if (pointsLost !== 0) this.markChanged();
+        return ok({ target, blocked, pointsLost, arrows });
+      }
+      case "leaderboard":
+        return ok(
+          msg.offset === undefined
+            ? game.leaderboardView(playerId, msg.limit ?? game.config.leaderboardSize)
+            : game.page(msg.offset, msg.limit ?? 50),
+        );
+    }
+  }
+
+  private bucket(playerId: number, now: number): TokenBucket {
+    let b = this.buckets.get(playerId);
+    if (!b) {
+      b = new TokenBucket(PLAYER_RATE.capacity, PLAYER_RATE.ratePerSec, now);
+      this.buckets.set(playerId, b);
+    }
+    return b;
+  }
+
+  // ---- Pushes ----
+
+  private markChanged(): void {
+    this.boardChanged = true;
+    this.schedulePush();
+  }
+
+  private schedulePush(): void {
+    if (this.pushTimer !== null) return;
+    const delay = Math.max(0, this.lastPush + PUSH_INTERVAL_MS - this.now());
+    this.pushTimer = setTimeout(() => this.flushPush(), delay);
+  }
+
+  private flushPush(): void {
+    if (this.pushTimer !== null) clearTimeout(this.pushTimer);
+    this.pushTimer = null;
+    const game = this.game;
+    if (!game) return;
+    this.lastPush = this.now();
+    const sockets = this.ctx.getWebSockets();
+    const targets: PushTarget[] = [];
+    for (const ws of sockets) {
+      const att = this.attachment(ws);
+      if (att) targets.push({ playerId: att.p, send: (f) => sendOrClose(ws, f) });
+    }
+    try {
+      this.push.tick(game, targets, sockets.length, this.boardChanged);
+    } catch (e) {
+      this.log("push failed", e);
+    }
+    this.boardChanged = false;
+  }
+
+  private attachment(ws: WebSocket): Attachment | undefined {
+    let att = this.attachments.get(ws);
+    if (!att) {
+      att = ws.deserializeAttachment() as Attachment | undefined;
+      if (att) this.attachments.set(ws, att);
+    }
+    return att;
+  }
+
+  private adminView(game: BattleGame): BattleAdminView {
+    const now = this.now();
+    return {
+      ...game.battleView(now),
+      config: game.config,
+      schedule: { ...game.schedule },
+      stored: this.store.counts(),
+    };
+  }
+}
+
+function notFound<T>(): Outcome<T> {
+  return err(ErrorCode.NOT_FOUND, "no such battle");
+}
+
+function replyFrame(id: string | number, result: Outcome<unknown>) {
+  return result.ok
+    ? { type: "reply", id, ok: true, data: result.value }
+    : { type: "reply", id, ok: false, error: result.error };
+}
+
+/** A send that fails closes that socket with 1011; others are unaffected. */
+function sendOrClose(ws: WebSocket, frame: string): void {
+  try {
+    ws.send(frame);
+  } catch {
+    closeQuietly(ws, 1011, "send failed");
+  }
+}
+
+function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason.slice(0, 120));
+  } catch {
+    // already closed
+  }
+}
+
+function jsonError(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}

@@ -1,0 +1,187 @@
+/**
+ * @module The battle's SQLite (the Durable Object's storage): schema, loading on wake, and one write per action.
+ * The in-memory game is rebuilt from these tables; they are the source of truth for a live battle.
+ */
+import type { BattleConfig } from "./config";
+import { type AnswerPlan, type AttackPlan, BattleGame, type JoinPlan } from "./game";
+import type { Player } from "./player";
+import type { Schedule } from "./schedule";
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS participants (
+     id INTEGER PRIMARY KEY, username TEXT NOT NULL, session TEXT NOT NULL,
+     score INTEGER NOT NULL, reached_at INTEGER NOT NULL, arrows INTEGER NOT NULL,
+     shields INTEGER NOT NULL, correct INTEGER NOT NULL, joined_at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS answers (
+     participant_id INTEGER NOT NULL, question_id TEXT NOT NULL, attempt INTEGER NOT NULL,
+     answer TEXT NOT NULL, correct INTEGER NOT NULL, points INTEGER NOT NULL, at INTEGER NOT NULL,
+     PRIMARY KEY (participant_id, question_id, attempt)) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS attacks (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, attacker_id INTEGER NOT NULL, target_id INTEGER NOT NULL,
+     blocked INTEGER NOT NULL, points_lost INTEGER NOT NULL, at INTEGER NOT NULL)`,
+];
+
+type MetaKey = "config" | "schedule" | "announced";
+
+export class BattleStore {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly transaction: <T>(fn: () => T) => T,
+  ) {
+    for (const stmt of SCHEMA) sql.exec(stmt);
+  }
+
+  private getMeta<T>(key: MetaKey): T | null {
+    const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+    return row ? (JSON.parse(row.value) as T) : null;
+  }
+
+  private setMeta(key: MetaKey, value: unknown): void {
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+      key,
+      JSON.stringify(value),
+    );
+  }
+
+  /** Loads the whole battle into memory, or null if this object holds no battle yet. */
+  load(): BattleGame | null {
+    const config = this.getMeta<BattleConfig>("config");
+    const schedule = this.getMeta<Schedule>("schedule");
+    if (!config || !schedule) return null;
+    const game = new BattleGame(config, schedule);
+    const players = new Map<number, Player>();
+    for (const r of this.sql.exec<{
+      id: number;
+      username: string;
+      session: string;
+      score: number;
+      reached_at: number;
+      arrows: number;
+      shields: number;
+      correct: number;
+      joined_at: number;
+    }>("SELECT * FROM participants")) {
+      players.set(r.id, {
+        id: r.id,
+        username: r.username,
+        session: r.session,
+        score: r.score,
+        reachedAt: r.reached_at,
+        arrows: r.arrows,
+        shields: r.shields,
+        correct: r.correct,
+        joinedAt: r.joined_at,
+        attempts: new Map(),
+        scored: new Set(),
+      });
+    }
+    for (const r of this.sql.exec<{
+      participant_id: number;
+      question_id: string;
+      attempts: number;
+      scored: number;
+    }>(
+      `SELECT participant_id, question_id, MAX(attempt) AS attempts, MAX(correct) AS scored
+       FROM answers GROUP BY participant_id, question_id`,
+    )) {
+      const p = players.get(r.participant_id);
+      if (!p) continue;
+      p.attempts.set(r.question_id, r.attempts);
+      if (r.scored) p.scored.add(r.question_id);
+    }
+    for (const p of players.values()) game.restore(p);
+    game.rebuildBoard();
+    return game;
+  }
+
+  create(config: BattleConfig, schedule: Schedule): void {
+    this.transaction(() => {
+      this.setMeta("config", config);
+      this.setMeta("schedule", schedule);
+    });
+  }
+
+  saveSchedule(schedule: Schedule): void {
+    this.setMeta("schedule", schedule);
+  }
+
+  announced(): string | null {
+    return this.getMeta<string>("announced");
+  }
+
+  saveAnnounced(status: string): void {
+    this.setMeta("announced", status);
+  }
+
+  join(plan: JoinPlan): void {
+    if (plan.isNew) {
+      this.sql.exec(
+        `INSERT INTO participants (id, username, session, score, reached_at, arrows, shields, correct, joined_at)
+         VALUES (?, ?, ?, 0, ?, ?, ?, 0, ?)`,
+        plan.id,
+        plan.username,
+        plan.session,
+        plan.at,
+        plan.arrows,
+        plan.shields,
+        plan.at,
+      );
+    } else {
+      this.sql.exec("UPDATE participants SET session = ? WHERE id = ?", plan.session, plan.id);
+    }
+  }
+
+  answer(plan: AnswerPlan): void {
+    this.transaction(() => {
+      this.sql.exec(
+        `INSERT INTO answers (participant_id, question_id, attempt, answer, correct, points, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        plan.playerId,
+        plan.questionId,
+        plan.attempt,
+        String(plan.answer),
+        plan.correct ? 1 : 0,
+        plan.points,
+        plan.at,
+      );
+      this.sql.exec(
+        "UPDATE participants SET score = ?, reached_at = ?, arrows = ?, shields = ?, correct = ? WHERE id = ?",
+        plan.score,
+        plan.reachedAt,
+        plan.arrows,
+        plan.shields,
+        plan.correctCount,
+        plan.playerId,
+      );
+    });
+  }
+
+  attack(plan: AttackPlan): void {
+    this.transaction(() => {
+      this.sql.exec(
+        "INSERT INTO attacks (attacker_id, target_id, blocked, points_lost, at) VALUES (?, ?, ?, ?, ?)",
+        plan.attackerId,
+        plan.target,
+        plan.blocked ? 1 : 0,
+        plan.pointsLost,
+        plan.at,
+      );
+      this.sql.exec("UPDATE participants SET arrows = ? WHERE id = ?", plan.arrows, plan.attackerId);
+      this.sql.exec(
+        "UPDATE participants SET score = ?, reached_at = ?, shields = ? WHERE id = ?",
+        plan.targetScore,
+        plan.targetReachedAt,
+        plan.targetShields,
+        plan.target,
+      );
+    });
+  }
+
+  /** Row counts, for operators and the consistency checks in tests. */
+  counts(): { participants: number; answers: number; attacks: number } {
+    const one = (table: string) => this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n;
+    return { participants: one("participants"), answers: one("answers"), attacks: one("attacks") };
+  }
+}

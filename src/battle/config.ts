@@ -1,0 +1,111 @@
+/** @module Battle configuration as the operator sends it: questions with their keys, scoring and arrow/shield rules. */
+import { z } from "zod";
+
+const QuestionInput = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, "question ids use letters, digits, _ and -"),
+  text: z.string().min(1).max(4000),
+  /** Present for multiple choice; the key is then the 0-based index of the right choice. */
+  choices: z.array(z.string().min(1).max(500)).min(2).max(16).optional(),
+  /** The key: a choice index, or the accepted exact answer(s) (compared trimmed, case- and space-insensitive). */
+  answer: z.union([
+    z.number().int().nonnegative(),
+    z.string().min(1).max(1024),
+    z.array(z.string().min(1).max(1024)).min(1).max(32),
+  ]),
+  /** Overrides the battle's points per correct answer. */
+  points: z.number().int().min(0).max(100_000).optional(),
+});
+
+const RulesInput = z.strictObject({
+  startingArrows: z.number().int().min(0).max(1000).default(3),
+  startingShields: z.number().int().min(0).max(1000).default(1),
+  /** Arrows granted for every correct answer. */
+  arrowsPerCorrect: z.number().int().min(0).max(100).default(1),
+  /** One shield for every N-th correct answer (0 = never). */
+  shieldEveryCorrect: z.number().int().min(0).max(1000).default(3),
+  maxArrows: z.number().int().min(0).max(10_000).default(10),
+  maxShields: z.number().int().min(0).max(10_000).default(3),
+  /** Answers a player may submit per question; the first correct one scores and closes it. */
+  maxAttempts: z.number().int().min(1).max(100).default(1),
+});
+
+export const BattleInput = z
+  .strictObject({
+    /** Optional operator-chosen id (slug); generated when absent. */
+    id: z
+      .string()
+      .min(3)
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9-]*$/, "battle ids are lowercase letters, digits and -")
+      .optional(),
+    title: z.string().min(1).max(200),
+    questions: z.array(QuestionInput).min(1).max(1000),
+    /** Points for a correct answer (questions may override). */
+    points: z.number().int().min(0).max(100_000).default(10),
+    /** Extra points for answering fast: `max` at the start of the battle, falling linearly to 0 over `windowMs`. */
+    speedBonus: z
+      .strictObject({
+        max: z.number().int().min(1).max(100_000),
+        windowMs: z.number().int().min(1000).max(86_400_000),
+      })
+      .optional(),
+    durationMs: z
+      .number()
+      .int()
+      .min(10_000)
+      .max(7 * 86_400_000)
+      .default(600_000),
+    /** Schedule at creation (epoch ms); otherwise the operator starts it later. */
+    startsAt: z.number().int().positive().optional(),
+    maxPlayers: z.number().int().min(1).max(1_000_000).default(50_000),
+    /** How many entries the pushed top list holds. */
+    leaderboardSize: z.number().int().min(1).max(100).default(10),
+    rules: RulesInput.default(() => RulesInput.parse({})),
+  })
+  .superRefine((battle, ctx) => {
+    const seen = new Set<string>();
+    battle.questions.forEach((q, i) => {
+      if (seen.has(q.id))
+        ctx.addIssue({ code: "custom", path: ["questions", i, "id"], message: "duplicate id" });
+      seen.add(q.id);
+      if (q.choices) {
+        if (typeof q.answer !== "number" || q.answer >= q.choices.length) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["questions", i, "answer"],
+            message: "a choice question's answer is the index of the right choice",
+          });
+        }
+      } else if (typeof q.answer === "number") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["questions", i, "answer"],
+          message: "an exact-answer question's answer is a string or a list of strings",
+        });
+      }
+    });
+  });
+
+export type BattleInput = z.input<typeof BattleInput>;
+export type BattleConfig = z.output<typeof BattleInput> & { readonly id: string };
+export type QuestionConfig = BattleConfig["questions"][number];
+export type RulesConfig = BattleConfig["rules"];
+
+/** Normalises exact answers so "  Foo  Bar" matches "foo bar". */
+export function normaliseAnswer(s: string): string {
+  return s.trim().replace(/\s+/g, " ").toLowerCase();
+}
+
+export function isCorrect(q: QuestionConfig, answer: string | number): boolean {
+  if (q.choices) {
+    if (typeof answer === "number") return answer === q.answer;
+    return q.choices[q.answer as number] === answer;
+  }
+  const given = normaliseAnswer(String(answer));
+  const keys = Array.isArray(q.answer) ? q.answer : [q.answer as string];
+  return keys.some((k) => normaliseAnswer(k) === given);
+}

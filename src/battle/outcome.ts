@@ -1,0 +1,17 @@
+/** @module The result of a rule check: a value, or a structured error for the caller. */
+import type { ErrorBody, ErrorCode } from "../protocol/error-codes";
+
+export type Outcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: ErrorBody };
+
+export function ok<T>(value: T): Outcome<T> {
+  return { ok: true, value };
+}
+
+export function err<T = never>(code: ErrorCode, message: string, retryAfterMs?: number): Outcome<T> {
+  return {
+    ok: false,
+    error: retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs },
+  };
+}

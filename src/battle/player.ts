@@ -1,0 +1,50 @@
+/** @module A participant's in-memory state and its public views. */
+import type { PlayerView } from "../protocol/server-messages";
+
+export interface Player {
+  readonly id: number;
+  readonly username: string;
+  session: string;
+  score: number;
+  /** Server time at which the current score was reached (the leaderboard tie-break). */
+  reachedAt: number;
+  arrows: number;
+  shields: number;
+  correct: number;
+  readonly joinedAt: number;
+  /** Answers submitted per question id. */
+  readonly attempts: Map<string, number>;
+  /** Question ids answered correctly. */
+  readonly scored: Set<string>;
+}
+
+/** Username rules: 1–32 letters, digits, space, `_`, `.` or `-`; unique per battle, case-insensitively. */
+const USERNAME = /^[\p{L}\p{N}_.\- ]{1,32}$/u;
+
+export function normaliseUsername(raw: string): string | null {
+  const name = raw.normalize("NFC").trim().replace(/\s+/g, " ");
+  return USERNAME.test(name) ? name : null;
+}
+
+export function usernameKey(name: string): string {
+  return name.toLowerCase();
+}
+
+export function doneQuestions(p: Player, maxAttempts: number): string[] {
+  const done = new Set(p.scored);
+  for (const [q, n] of p.attempts) if (n >= maxAttempts) done.add(q);
+  return [...done];
+}
+
+export function playerView(p: Player, rank: number, maxAttempts: number): PlayerView {
+  return {
+    id: p.id,
+    username: p.username,
+    score: p.score,
+    arrows: p.arrows,
+    shields: p.shields,
+    correct: p.correct,
+    rank,
+    done: doneQuestions(p, maxAttempts),
+  };
+}

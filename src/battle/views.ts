@@ -1,0 +1,34 @@
+/** @module Shapes the battle Durable Object returns to the Worker over RPC. */
+import type { BattleView } from "../protocol/server-messages";
+import type { BattleConfig } from "./config";
+import type { Schedule } from "./schedule";
+
+/** The operator's view: the player view plus the full configuration (answer keys included) and row counts. */
+export interface BattleAdminView extends BattleView {
+  readonly config: BattleConfig;
+  readonly schedule: Schedule;
+  readonly stored: { readonly participants: number; readonly answers: number; readonly attacks: number };
+}
+
+export interface JoinResult {
+  readonly participantId: number;
+  readonly username: string;
+  readonly isNew: boolean;
+}
+
+export interface FinalStanding {
+  readonly rank: number;
+  readonly id: number;
+  readonly username: string;
+  readonly score: number;
+  readonly correct: number;
+  readonly arrows: number;
+  readonly shields: number;
+}
+
+export interface BattleResults {
+  readonly battle: BattleView;
+  /** True once the battle has ended and the standings are frozen. */
+  readonly final: boolean;
+  readonly standings: readonly FinalStanding[];
+}

@@ -1,0 +1,58 @@
+/** @module Operator API (bearer token): create, list, inspect, start and end battles; read live standings. */
+import { Hono } from "hono";
+import { z } from "zod";
+import { BattleInput } from "../battle/config";
+import { requireOperator } from "./auth";
+import { battleStub, indexBattle, newBattleId } from "./battle-stub";
+import type { AppEnv } from "./env";
+import { readJson, unwrap } from "./errors";
+
+const StartBody = z.strictObject({
+  /** Epoch ms; default now. */
+  at: z.number().int().positive().optional(),
+  /** Epoch ms; default `at + durationMs`. */
+  endsAt: z.number().int().positive().optional(),
+});
+
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const operatorRoutes = new Hono<AppEnv>()
+  .use(requireOperator)
+  .post("/battles", async (c) => {
+    const input = await readJson(c, BattleInput);
+    const id = input.id ?? newBattleId();
+    const battle = unwrap(await battleStub(c.env, id).create({ ...input, id }));
+    await indexBattle(c.env.DB, battle, Date.now());
+    return c.json({ battle }, 201);
+  })
+  .get("/battles", async (c) => {
+    const q = ListQuery.parse(c.req.query());
+    const { results } = await c.env.DB.prepare(
+      `SELECT id, title, status, starts_at AS startsAt, ends_at AS endsAt, duration_ms AS durationMs,
+              max_players AS maxPlayers, created_at AS createdAt
+       FROM battles ORDER BY created_at DESC, id LIMIT ?1 OFFSET ?2`,
+    )
+      .bind(q.limit, q.offset)
+      .all();
+    return c.json({ battles: results, limit: q.limit, offset: q.offset });
+  })
+  .get("/battles/:id", async (c) => {
+    return c.json({ battle: unwrap(await battleStub(c.env, c.req.param("id")).info()) });
+  })
+  .post("/battles/:id/start", async (c) => {
+    const body = await readJson(c, StartBody);
+    const battle = unwrap(await battleStub(c.env, c.req.param("id")).start(body.at, body.endsAt));
+    await indexBattle(c.env.DB, battle, Date.now());
+    return c.json({ battle });
+  })
+  .post("/battles/:id/end", async (c) => {
+    const battle = unwrap(await battleStub(c.env, c.req.param("id")).end());
+    await indexBattle(c.env.DB, battle, Date.now());
+    return c.json({ battle });
+  })
+  .get("/battles/:id/standings", async (c) => {
+    return c.json(unwrap(await battleStub(c.env, c.req.param("id")).results()));
+  });

@@ -1,0 +1,14 @@
+/** @module Worker entry: the HTTP handler, the queue consumers and the Durable Object classes. */
+import { BattleDO } from "./battle/battle-do";
+import { app } from "./http/app";
+import { consumeDeadLetters, consumeEvents } from "./persistence/queue-consumer";
+
+export { BattleDO };
+
+export default {
+  fetch: app.fetch,
+  async queue(batch) {
+    if (batch.queue.endsWith("-dlq")) await consumeDeadLetters(batch);
+    else await consumeEvents(batch);
+  },
+} satisfies ExportedHandler<Env>;

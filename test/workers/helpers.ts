@@ -1,0 +1,154 @@
+/** @module Test helpers that drive the real Worker (SELF) and read WebSocket frames as awaitable events. */
+import { SELF } from "cloudflare:test";
+import type { ServerMessage } from "../../src/protocol";
+
+export const OPERATOR = { Authorization: "Bearer test-operator-token" };
+const BASE = "http://arena.test";
+let ipCounter = 0;
+
+/** A fresh client address per call, so the edge rate limits of one test do not leak into another. */
+export function freshIp(): string {
+  ipCounter++;
+  return `10.${(ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+}
+
+export async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any }> {
+  const res = await SELF.fetch(`${BASE}${path}`, {
+    method,
+    headers: { "CF-Connecting-IP": freshIp(), ...headers },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+export const QUESTIONS = [
+  { id: "q1", text: "2 + 2?", choices: ["3", "4", "5"], answer: 1 },
+  { id: "q2", text: "Capital of France?", answer: ["Paris"] },
+  { id: "q3", text: "Largest planet?", choices: ["Mars", "Jupiter"], answer: 1 },
+  { id: "q4", text: "H2O is?", answer: "water" },
+];
+
+let battleCounter = 0;
+
+export async function createBattle(overrides: Record<string, unknown> = {}): Promise<string> {
+  battleCounter++;
+  const id = `t-${Date.now().toString(36)}-${battleCounter}`;
+  const res = await api(
+    "POST",
+    "/api/admin/battles",
+    { id, title: `Test ${battleCounter}`, questions: QUESTIONS, ...overrides },
+    OPERATOR,
+  );
+  if (res.status !== 201) throw new Error(`create failed: ${JSON.stringify(res.json)}`);
+  return id;
+}
+
+export async function startBattle(id: string): Promise<void> {
+  const res = await api("POST", `/api/admin/battles/${id}/start`, {}, OPERATOR);
+  if (res.status !== 200) throw new Error(`start failed: ${JSON.stringify(res.json)}`);
+}
+
+export interface Joined {
+  participantId: number;
+  token: string;
+  wsUrl: string;
+}
+
+export async function join(battleId: string, username: string): Promise<Joined> {
+  const res = await api("POST", `/api/battles/${battleId}/join`, { username });
+  if (res.status !== 201 && res.status !== 200) throw new Error(`join failed: ${JSON.stringify(res.json)}`);
+  return res.json;
+}
+
+/** A WebSocket client whose frames can be awaited by predicate, with no sleeps. */
+export class TestSocket {
+  readonly frames: ServerMessage[] = [];
+  closed: { code: number; reason: string } | null = null;
+  private waiters: Array<() => void> = [];
+  /** Frames not yet consumed by `next` (frames can arrive out of request order). */
+  private unread: ServerMessage[] = [];
+
+  constructor(readonly ws: WebSocket) {
+    ws.addEventListener("message", (e) => {
+      const frame = JSON.parse(e.data as string) as ServerMessage;
+      this.frames.push(frame);
+      this.unread.push(frame);
+      this.wake();
+    });
+    ws.addEventListener("close", (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+      this.wake();
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  send(msg: unknown): void {
+    this.ws.send(typeof msg === "string" ? msg : JSON.stringify(msg));
+  }
+
+  /** Resolves with (and consumes) the earliest unread frame that matches. */
+  async next<T extends ServerMessage = ServerMessage>(
+    match: (m: ServerMessage) => boolean,
+    what = "frame",
+    timeoutMs = 5000,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.unread.findIndex(match);
+      if (i >= 0) return this.unread.splice(i, 1)[0] as T;
+      if (this.closed) throw new Error(`socket closed (${this.closed.code}) while waiting for ${what}`);
+      const left = deadline - Date.now();
+      if (left <= 0)
+        throw new Error(
+          `timed out waiting for ${what}; unread ${JSON.stringify(this.unread).slice(0, 2000)}`,
+        );
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Sends a request and resolves with its reply. */
+  async request(msg: { type: string; id: string | number; [k: string]: unknown }): Promise<any> {
+    this.send(msg);
+    return this.next((m) => m.type === "reply" && m.id === msg.id, `reply ${msg.id}`);
+  }
+
+  waitClosed(timeoutMs = 5000): Promise<{ code: number; reason: string }> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return resolve(this.closed);
+      const t = setTimeout(() => reject(new Error("socket did not close")), timeoutMs);
+      this.ws.addEventListener("close", (e) => {
+        clearTimeout(t);
+        resolve({ code: e.code, reason: e.reason });
+      });
+    });
+  }
+}
+
+export async function connect(joined: Joined): Promise<TestSocket> {
+  const url = joined.wsUrl.replace(/^ws/, "http");
+  const res = await SELF.fetch(url, { headers: { Upgrade: "websocket", "CF-Connecting-IP": freshIp() } });
+  if (res.status !== 101 || !res.webSocket)
+    throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
+  const ws = res.webSocket;
+  const socket = new TestSocket(ws);
+  ws.accept();
+  await socket.next((m) => m.type === "welcome", "welcome");
+  return socket;
+}
