@@ -32,6 +32,11 @@ interface Attachment {
 
 /** Conflation interval for leaderboard and presence pushes. */
 const PUSH_INTERVAL_MS = 500;
+/**
+ * Frames per second the pushes may cost one object. Past it the interval stretches (20,000 changed
+ * views → one push a second) so fan-out cannot starve the requests; replies are never delayed.
+ */
+const PUSH_FRAME_BUDGET_PER_SEC = 20_000;
 
 export class BattleDO extends DurableObject<Env> {
   private readonly store: BattleStore;
@@ -41,6 +46,7 @@ export class BattleDO extends DurableObject<Env> {
   private readonly attachments = new WeakMap<WebSocket, Attachment>();
   private pushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastPush = 0;
+  private pushInterval = PUSH_INTERVAL_MS;
   private boardChanged = true;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -369,7 +375,7 @@ export class BattleDO extends DurableObject<Env> {
 
   private schedulePush(): void {
     if (this.pushTimer !== null) return;
-    const delay = Math.max(0, this.lastPush + PUSH_INTERVAL_MS - this.now());
+    const delay = Math.max(0, this.lastPush + this.pushInterval - this.now());
     this.pushTimer = setTimeout(() => this.flushPush(), delay);
   }
 
@@ -386,7 +392,8 @@ export class BattleDO extends DurableObject<Env> {
       if (att) targets.push({ playerId: att.p, send: (f) => sendOrClose(ws, f) });
     }
     try {
-      this.push.tick(game, targets, sockets.length, this.boardChanged);
+      const frames = this.push.tick(game, targets, sockets.length, this.boardChanged);
+      this.pushInterval = Math.max(PUSH_INTERVAL_MS, Math.ceil((frames * 1000) / PUSH_FRAME_BUDGET_PER_SEC));
     } catch (e) {
       this.log("push failed", e);
     }

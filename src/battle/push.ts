@@ -3,7 +3,7 @@
  * The shared part (top N) is serialised once and reused; a player gets a frame only when
  * the top list or their own rank, score or neighbours changed since their last frame.
  */
-import type { BattleGame } from "./game";
+import { AROUND, type BattleGame } from "./game";
 
 export interface PushTarget {
   readonly playerId: number;
@@ -14,6 +14,8 @@ export class LeaderboardPush {
   private lastTop = "";
   private lastOnline = -1;
   private readonly lastPersonal = new Map<number, string>();
+  /** Usernames never change, so their JSON is built once. */
+  private readonly names = new Map<number, string>();
 
   /** Forget what a player last saw (socket closed, or a new socket needs a full frame). */
   forget(playerId: number): void {
@@ -48,10 +50,29 @@ export class LeaderboardPush {
     return sent;
   }
 
+  /** The personal part, built as a string directly: this runs for every connected player on every tick. */
   private personal(game: BattleGame, playerId: number): string {
     const p = game.players.get(playerId);
     if (!p) return `"me":null,"around":[]`;
     const rank = game.rankOf(playerId);
-    return `"me":{"rank":${rank},"score":${p.score}},"around":${JSON.stringify(game.around(playerId, rank))}`;
+    const rows = game.board.around(playerId, AROUND);
+    let self = 0;
+    while (self < rows.length && rows[self]!.id !== playerId) self++;
+    let out = `"me":{"rank":${rank},"score":${p.score}},"around":[`;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (i > 0) out += ",";
+      out += `{"rank":${rank - self + i},"id":${r.id},"username":${this.nameJson(game, r.id)},"score":${r.score}}`;
+    }
+    return `${out}]`;
+  }
+
+  private nameJson(game: BattleGame, id: number): string {
+    let name = this.names.get(id);
+    if (name === undefined) {
+      name = JSON.stringify(game.players.get(id)?.username ?? "");
+      this.names.set(id, name);
+    }
+    return name;
   }
 }

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { BattleGame } from "../../src/battle/game";
+import { LeaderboardPush, type PushTarget } from "../../src/battle/push";
+import { battleConfig } from "./fixtures";
+
+const T0 = 1_000;
+
+function setup(players: number) {
+  const game = new BattleGame(battleConfig({ leaderboardSize: 3 }), {
+    startsAt: T0,
+    endsAt: T0 + 1e6,
+    endedAt: null,
+  });
+  const inbox = new Map<number, string[]>();
+  const targets: PushTarget[] = [];
+  for (let i = 0; i < players; i++) {
+    const plan = game.planJoin(`p${i}`, "s", T0);
+    if (!plan.ok) throw new Error(plan.error.message);
+    const p = game.applyJoin(plan.value);
+    inbox.set(p.id, []);
+    targets.push({ playerId: p.id, send: (f) => inbox.get(p.id)!.push(f) });
+  }
+  const score = (id: number, q: string, at: number) => {
+    const plan = game.planAnswer(id, q, 1, at);
+    if (!plan.ok) throw new Error(plan.error.message);
+    game.applyAnswer(plan.value);
+  };
+  return { game, inbox, targets, score };
+}
+
+describe("conflated pushes", () => {
+  it("sends presence once per change and leaderboards only to changed views", () => {
+    const { game, inbox, targets, score } = setup(20);
+    const push = new LeaderboardPush();
+    expect(push.tick(game, targets, 20, true)).toBe(40); // presence + first leaderboard to everyone
+    expect(push.tick(game, targets, 20, false)).toBe(0);
+    expect(push.tick(game, targets, 20, true)).toBe(0); // nothing changed
+    // Player 20 (last) scores: top changes, so everyone hears it.
+    score(20, "q1", T0 + 5);
+    expect(push.tick(game, targets, 20, true)).toBe(20);
+    const last = JSON.parse(inbox.get(20)!.at(-1)!);
+    expect(last).toMatchObject({ type: "leaderboard", total: 20, me: { rank: 1, score: 10 } });
+    expect(last.top.map((s: { id: number }) => s.id)).toEqual([20, 1, 2]);
+    expect(last.around.map((s: { rank: number }) => s.rank)).toEqual([1, 2, 3, 4, 5, 6]);
+    const far = JSON.parse(inbox.get(10)!.at(-1)!);
+    expect(far.me).toEqual({ rank: 11, score: 0 });
+    expect(far.around.map((s: { id: number; rank: number }) => [s.id, s.rank])[0]).toEqual([5, 6]);
+  });
+
+  it("skips players whose rank, score and neighbours did not move when the top did not change", () => {
+    const { game, inbox, targets, score } = setup(30);
+    const push = new LeaderboardPush();
+    for (let i = 1; i <= 4; i++) score(i, "q1", T0 + i); // ranks 1-4 stay the top
+    push.tick(game, targets, 30, true);
+    for (const box of inbox.values()) box.length = 0;
+    // Player 10 scores later than players 1-4, so the top 3 stays; 10 moves from rank 10 to rank 5.
+    score(10, "q1", T0 + 100);
+    push.tick(game, targets, 30, true);
+    const notified = [...inbox.entries()].filter(([, box]) => box.length > 0).map(([id]) => id);
+    // Ranks 5..10 changed hands, so exactly the views of ranks 1..15 (±5) changed: ids 1..15.
+    expect(notified.sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+  });
+
+  it("gives a reconnecting player a full frame after forget()", () => {
+    const { game, inbox, targets } = setup(3);
+    const push = new LeaderboardPush();
+    push.tick(game, targets, 3, true);
+    push.forget(2);
+    inbox.get(2)!.length = 0;
+    expect(push.tick(game, targets, 3, true)).toBe(1);
+    expect(inbox.get(2)).toHaveLength(1);
+  });
+});
