@@ -26,9 +26,20 @@ import { PLAYER_RATE, TokenBucket } from "./token-bucket";
 import type { BattleAdminView, BattleResults, JoinResult } from "./views";
 
 interface Attachment {
+  /** Participant id. */
   readonly p: number;
+  /** Session id. */
   readonly s: string;
+  /** Connected at (server ms). */
+  readonly t: number;
 }
+
+/** A socket with no heartbeat or message for this long is closed (4000) so presence stays honest. */
+const HEARTBEAT_TIMEOUT_MS = 90_000;
+/** How often a battle with sockets checks for silent ones (an alarm; heartbeats never wake the object). */
+const SWEEP_INTERVAL_MS = 60_000;
+/** Battles up to this many online players also push who is online, not only how many. */
+const PRESENCE_LIST_MAX = 50;
 
 /** Conflation interval for leaderboard and presence pushes. */
 const PUSH_INTERVAL_MS = 500;
@@ -44,6 +55,8 @@ export class BattleDO extends DurableObject<Env> {
   private readonly push = new LeaderboardPush();
   private readonly buckets = new Map<number, TokenBucket>();
   private readonly attachments = new WeakMap<WebSocket, Attachment>();
+  /** Last message from each socket (heartbeats are answered by the runtime and tracked there). */
+  private readonly lastSeen = new WeakMap<WebSocket, number>();
   private pushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastPush = 0;
   private pushInterval = PUSH_INTERVAL_MS;
@@ -186,7 +199,7 @@ export class BattleDO extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [`p:${participantId}`]);
-    const attachment: Attachment = { p: participantId, s: session };
+    const attachment: Attachment = { p: participantId, s: session, t: this.now() };
     server.serializeAttachment(attachment);
     this.attachments.set(server, attachment);
     const now = this.now();
@@ -207,6 +220,7 @@ export class BattleDO extends DurableObject<Env> {
     server.send(JSON.stringify(welcome));
     this.push.forget(participantId);
     this.schedulePush();
+    if ((await this.ctx.storage.getAlarm()) === null) await this.syncLifecycle();
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -214,6 +228,7 @@ export class BattleDO extends DurableObject<Env> {
     try {
       const att = this.attachment(ws);
       if (!att) return closeQuietly(ws, CloseCode.UNAUTHORIZED, "no session");
+      this.lastSeen.set(ws, this.now());
       const auth = this.authorise(att.p, att.s);
       if (!auth.ok) {
         const code =
@@ -269,9 +284,23 @@ export class BattleDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     await this.syncLifecycle();
+    if (this.game && this.game.status(this.now()) !== "ended") this.closeSilentSockets();
   }
 
-  /** Announces a status change to every socket, then arms the alarm for the next transition. */
+  private closeSilentSockets(): void {
+    const now = this.now();
+    for (const ws of this.ctx.getWebSockets()) {
+      const att = this.attachment(ws);
+      const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+      const last = Math.max(pinged, this.lastSeen.get(ws) ?? 0, att?.t ?? 0);
+      if (now - last > HEARTBEAT_TIMEOUT_MS) {
+        closeQuietly(ws, CloseCode.GOING_AWAY, "no heartbeat");
+        this.onSocketGone(ws);
+      }
+    }
+  }
+
+  /** Announces a status change to every socket, then arms the alarm for the next transition or sweep. */
   private async syncLifecycle(): Promise<void> {
     const game = this.game;
     if (!game) return;
@@ -288,7 +317,10 @@ export class BattleDO extends DurableObject<Env> {
         this.flushPush();
       }
     }
-    const next = nextTransition(game.schedule, now);
+    let next = nextTransition(game.schedule, now);
+    if (status !== "ended" && this.ctx.getWebSockets().length > 0) {
+      next = Math.min(next ?? Number.POSITIVE_INFINITY, now + SWEEP_INTERVAL_MS);
+    }
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
   }
@@ -392,7 +424,7 @@ export class BattleDO extends DurableObject<Env> {
       if (att) targets.push({ playerId: att.p, send: (f) => sendOrClose(ws, f) });
     }
     try {
-      const frames = this.push.tick(game, targets, sockets.length, this.boardChanged);
+      const frames = this.push.tick(game, targets, this.boardChanged, PRESENCE_LIST_MAX);
       this.pushInterval = Math.max(PUSH_INTERVAL_MS, Math.ceil((frames * 1000) / PUSH_FRAME_BUDGET_PER_SEC));
     } catch (e) {
       this.log("push failed", e);

@@ -12,7 +12,7 @@ export interface PushTarget {
 
 export class LeaderboardPush {
   private lastTop = "";
-  private lastOnline = -1;
+  private lastPresence = "";
   private readonly lastPersonal = new Map<number, string>();
   /** Usernames never change, so their JSON is built once. */
   private readonly names = new Map<number, string>();
@@ -22,10 +22,12 @@ export class LeaderboardPush {
     this.lastPersonal.delete(playerId);
   }
 
-  /** Sends what changed; returns the number of frames sent. */
-  tick(game: BattleGame, targets: Iterable<PushTarget>, online: number, boardChanged: boolean): number {
-    const presence = online !== this.lastOnline ? `{"type":"presence","online":${online}}` : null;
-    this.lastOnline = online;
+  /**
+   * Sends what changed; returns the number of frames sent. Presence lists who is online when at most
+   * `listMax` sockets are connected, and only the count beyond that.
+   */
+  tick(game: BattleGame, targets: readonly PushTarget[], boardChanged: boolean, listMax = 50): number {
+    const presence = this.presence(game, targets, listMax);
     let top = this.lastTop;
     let topChanged = false;
     if (boardChanged) {
@@ -48,6 +50,18 @@ export class LeaderboardPush {
       sent++;
     }
     return sent;
+  }
+
+  private presence(game: BattleGame, targets: readonly PushTarget[], listMax: number): string | null {
+    let frame = `{"type":"presence","online":${targets.length}`;
+    if (targets.length <= listMax) {
+      const ids = [...new Set(targets.map((t) => t.playerId))].sort((a, b) => a - b);
+      frame += `,"players":[${ids.map((id) => `{"id":${id},"username":${this.nameJson(game, id)}}`).join(",")}]`;
+    }
+    frame += "}";
+    if (frame === this.lastPresence) return null;
+    this.lastPresence = frame;
+    return frame;
   }
 
   /** The personal part, built as a string directly: this runs for every connected player on every tick. */

@@ -32,12 +32,12 @@ describe("conflated pushes", () => {
   it("sends presence once per change and leaderboards only to changed views", () => {
     const { game, inbox, targets, score } = setup(20);
     const push = new LeaderboardPush();
-    expect(push.tick(game, targets, 20, true)).toBe(40); // presence + first leaderboard to everyone
-    expect(push.tick(game, targets, 20, false)).toBe(0);
-    expect(push.tick(game, targets, 20, true)).toBe(0); // nothing changed
+    expect(push.tick(game, targets, true)).toBe(40); // presence + first leaderboard to everyone
+    expect(push.tick(game, targets, false)).toBe(0);
+    expect(push.tick(game, targets, true)).toBe(0); // nothing changed
     // Player 20 (last) scores: top changes, so everyone hears it.
     score(20, "q1", T0 + 5);
-    expect(push.tick(game, targets, 20, true)).toBe(20);
+    expect(push.tick(game, targets, true)).toBe(20);
     const last = JSON.parse(inbox.get(20)!.at(-1)!);
     expect(last).toMatchObject({ type: "leaderboard", total: 20, me: { rank: 1, score: 10 } });
     expect(last.top.map((s: { id: number }) => s.id)).toEqual([20, 1, 2]);
@@ -51,23 +51,41 @@ describe("conflated pushes", () => {
     const { game, inbox, targets, score } = setup(30);
     const push = new LeaderboardPush();
     for (let i = 1; i <= 4; i++) score(i, "q1", T0 + i); // ranks 1-4 stay the top
-    push.tick(game, targets, 30, true);
+    push.tick(game, targets, true);
     for (const box of inbox.values()) box.length = 0;
     // Player 10 scores later than players 1-4, so the top 3 stays; 10 moves from rank 10 to rank 5.
     score(10, "q1", T0 + 100);
-    push.tick(game, targets, 30, true);
+    push.tick(game, targets, true);
     const notified = [...inbox.entries()].filter(([, box]) => box.length > 0).map(([id]) => id);
     // Ranks 5..10 changed hands, so exactly the views of ranks 1..15 (±5) changed: ids 1..15.
     expect(notified.sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
   });
 
+  it("lists who is online in small battles and only counts in large ones", () => {
+    const { game, inbox, targets } = setup(3);
+    const push = new LeaderboardPush();
+    push.tick(game, targets, false, 50);
+    expect(JSON.parse(inbox.get(1)![0]!)).toEqual({
+      type: "presence",
+      online: 3,
+      players: [
+        { id: 1, username: "p0" },
+        { id: 2, username: "p1" },
+        { id: 3, username: "p2" },
+      ],
+    });
+    expect(push.tick(game, targets, false, 50)).toBe(0);
+    push.tick(game, targets.slice(0, 2), false, 1);
+    expect(JSON.parse(inbox.get(1)!.at(-1)!)).toEqual({ type: "presence", online: 2 });
+  });
+
   it("gives a reconnecting player a full frame after forget()", () => {
     const { game, inbox, targets } = setup(3);
     const push = new LeaderboardPush();
-    push.tick(game, targets, 3, true);
+    push.tick(game, targets, true);
     push.forget(2);
     inbox.get(2)!.length = 0;
-    expect(push.tick(game, targets, 3, true)).toBe(1);
+    expect(push.tick(game, targets, true)).toBe(1);
     expect(inbox.get(2)).toHaveLength(1);
   });
 });

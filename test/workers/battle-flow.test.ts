@@ -161,6 +161,25 @@ describe("a whole battle over WebSockets", () => {
     wb.ws.close(1000);
   });
 
+  it("shows who is online and closes sockets that stop sending heartbeats", async () => {
+    const id = await createBattle();
+    await startBattle(id);
+    const [a, b] = [await join(id, "alice"), await join(id, "bob")];
+    const wa = await connect(a);
+    const wb = await connect(b);
+    const both = await wa.next((m) => m.type === "presence" && m.online === 2, "presence of two");
+    expect(both).toMatchObject({ players: [{ username: "alice" }, { username: "bob" }] });
+    await advanceClock(id, 2 * 60_000);
+    // Alice keeps talking; Bob has been silent past the heartbeat timeout.
+    expect((await wa.request({ type: "leaderboard", id: 1 })).ok).toBe(true);
+    expect(await runDurableObjectAlarm(stubOf(id))).toBe(true);
+    expect((await wb.waitClosed()).code).toBe(4000);
+    expect(await wa.next((m) => m.type === "presence" && m.online === 1, "presence of one")).toMatchObject({
+      players: [{ username: "alice" }],
+    });
+    wa.ws.close(1000);
+  });
+
   it("answers a flood with rate_limited and retryAfterMs while the socket stays open", async () => {
     const id = await createBattle();
     await startBattle(id);
