@@ -57,9 +57,12 @@ export class BattleDO extends DurableObject<Env> {
   private readonly attachments = new WeakMap<WebSocket, Attachment>();
   /** Last message from each socket (heartbeats are answered by the runtime and tracked there). */
   private readonly lastSeen = new WeakMap<WebSocket, number>();
+  /** Sockets already accounted as closed (a sweep close is followed by the runtime's close event). */
+  private readonly gone = new WeakSet<WebSocket>();
   private pushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastPush = 0;
   private pushInterval = PUSH_INTERVAL_MS;
+  private online: number | null = null;
   private boardChanged = true;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -215,7 +218,7 @@ export class BattleDO extends DurableObject<Env> {
       ),
       battle: game.battleView(now),
       leaderboard,
-      online: this.ctx.getWebSockets().length,
+      online: this.onlineCount(1),
     };
     server.send(JSON.stringify(welcome));
     this.push.forget(participantId);
@@ -271,7 +274,16 @@ export class BattleDO extends DurableObject<Env> {
     this.onSocketGone(ws);
   }
 
+  /** Sockets held, counted in memory (listing 20,000 sockets per connect would be quadratic). */
+  private onlineCount(delta: number): number {
+    this.online = Math.max(0, (this.online ?? this.ctx.getWebSockets().length - Math.max(0, delta)) + delta);
+    return this.online;
+  }
+
   private onSocketGone(ws: WebSocket): void {
+    if (this.gone.has(ws)) return;
+    this.gone.add(ws);
+    this.onlineCount(-1);
     const att = this.attachment(ws);
     if (att && this.ctx.getWebSockets(`p:${att.p}`).every((s) => s === ws)) {
       this.push.forget(att.p);
