@@ -3,6 +3,7 @@
  * and its in-memory leaderboard. Glue only: rules live in `game.ts`, storage in `battle-store.ts`.
  */
 import { DurableObject } from "cloudflare:workers";
+import { indexBattle } from "../persistence/battle-index";
 import {
   type BattleView,
   type ClientRequest,
@@ -38,6 +39,8 @@ interface Attachment {
 const HEARTBEAT_TIMEOUT_MS = 90_000;
 /** How often a battle with sockets checks for silent ones (an alarm; heartbeats never wake the object). */
 const SWEEP_INTERVAL_MS = 60_000;
+/** Retry delay for the D1 index row after a failed write. */
+const INDEX_RETRY_MS = 10_000;
 /** Battles up to this many online players also push who is online, not only how many. */
 const PRESENCE_LIST_MAX = 50;
 
@@ -330,11 +333,28 @@ export class BattleDO extends DurableObject<Env> {
       }
     }
     let next = nextTransition(game.schedule, now);
+    if (!(await this.syncIndex(now))) next = Math.min(next ?? Number.POSITIVE_INFINITY, now + INDEX_RETRY_MS);
     if (status !== "ended" && this.ctx.getWebSockets().length > 0) {
       next = Math.min(next ?? Number.POSITIVE_INFINITY, now + SWEEP_INTERVAL_MS);
     }
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Writes the battle's row in D1 when its schedule or status changed; false if D1 failed (retried). */
+  private async syncIndex(now: number): Promise<boolean> {
+    const game = this.game!;
+    const view = game.battleView(now);
+    const state = `${view.status}|${view.startsAt}|${view.endsAt}`;
+    if (this.store.indexed() === state) return true;
+    try {
+      await indexBattle(this.env.DB, view, game.config.createdAt);
+      this.store.saveIndexed(state);
+      return true;
+    } catch (e) {
+      this.log("D1 index write failed; retrying", e);
+      return false;
+    }
   }
 
   // ---- Requests ----

@@ -22,7 +22,7 @@ const SCHEMA = [
      blocked INTEGER NOT NULL, points_lost INTEGER NOT NULL, at INTEGER NOT NULL)`,
 ];
 
-type MetaKey = "config" | "schedule" | "announced";
+type MetaKey = "config" | "schedule" | "announced" | "indexed";
 
 export class BattleStore {
   constructor(
@@ -113,6 +113,15 @@ export class BattleStore {
 
   saveAnnounced(status: string): void {
     this.setMeta("announced", status);
+  }
+
+  /** The last battle state written to D1's index, to retry until it is there. */
+  indexed(): string | null {
+    return this.getMeta<string>("indexed");
+  }
+
+  saveIndexed(state: string): void {
+    this.setMeta("indexed", state);
   }
 
   join(plan: JoinPlan): void {

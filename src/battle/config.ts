@@ -91,7 +91,7 @@ export const BattleInput = z
   });
 
 export type BattleInput = z.input<typeof BattleInput>;
-export type BattleConfig = z.output<typeof BattleInput> & { readonly id: string };
+export type BattleConfig = z.output<typeof BattleInput> & { readonly id: string; readonly createdAt: number };
 export type QuestionConfig = BattleConfig["questions"][number];
 export type RulesConfig = BattleConfig["rules"];
 

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { BattleInput } from "../battle/config";
 import { requireOperator } from "./auth";
-import { battleStub, indexBattle, newBattleId } from "./battle-stub";
+import { battleStub, newBattleId } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { readJson, unwrap } from "./errors";
 
@@ -24,8 +24,7 @@ export const operatorRoutes = new Hono<AppEnv>()
   .post("/battles", async (c) => {
     const input = await readJson(c, BattleInput);
     const id = input.id ?? newBattleId();
-    const battle = unwrap(await battleStub(c.env, id).create({ ...input, id }));
-    await indexBattle(c.env.DB, battle, Date.now());
+    const battle = unwrap(await battleStub(c.env, id).create({ ...input, id, createdAt: Date.now() }));
     return c.json({ battle }, 201);
   })
   .get("/battles", async (c) => {
@@ -45,12 +44,10 @@ export const operatorRoutes = new Hono<AppEnv>()
   .post("/battles/:id/start", async (c) => {
     const body = await readJson(c, StartBody);
     const battle = unwrap(await battleStub(c.env, c.req.param("id")).start(body.at, body.endsAt));
-    await indexBattle(c.env.DB, battle, Date.now());
     return c.json({ battle });
   })
   .post("/battles/:id/end", async (c) => {
     const battle = unwrap(await battleStub(c.env, c.req.param("id")).end());
-    await indexBattle(c.env.DB, battle, Date.now());
     return c.json({ battle });
   })
   .get("/battles/:id/standings", async (c) => {

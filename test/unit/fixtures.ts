@@ -12,5 +12,5 @@ export function battleConfig(overrides: Partial<BattleInput> = {}): BattleConfig
     ],
     ...overrides,
   });
-  return { ...input, id: "unit" };
+  return { ...input, id: "unit", createdAt: 0 };
 }

@@ -131,7 +131,7 @@ describe("a whole battle over WebSockets", () => {
       ["carol", 0],
     ]);
     const listed = await api("GET", "/api/admin/battles?limit=100", undefined, OPERATOR);
-    expect(listed.json.battles.find((x: { id: string }) => x.id === id)?.status).toBe("live");
+    expect(listed.json.battles.find((x: { id: string }) => x.id === id)?.status).toBe("ended");
     for (const s of [wa, wb2, wc]) s.ws.close(1000);
   });
 
