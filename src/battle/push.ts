@@ -1,7 +1,11 @@
 /**
- * @module Conflated pushes: leaderboard and presence frames built once per tick.
- * The shared part (top N) is serialised once and reused; a player gets a frame only when
- * the top list or their own rank, score or neighbours changed since their last frame.
+ * @module Conflated pushes: leaderboard and presence frames, built once per tick.
+ *
+ * The shared part (top N) is serialised once per tick and reused. A player gets a frame only when what
+ * they would see (top, their rank and score, ±5 around them, the online count) differs from their last
+ * frame. Fan-out is the big cost at scale, so a tick sends at most `budget` frames: players whose own
+ * score just changed go first, then the rest in a rotating order, so with N players and a budget B every
+ * view is at most ⌈N/B⌉ ticks stale and one tick's cost is bounded whatever the battle's size.
  */
 import { AROUND, type BattleGame } from "./game";
 
@@ -10,61 +14,123 @@ export interface PushTarget {
   send(frame: string): void;
 }
 
+export interface TickOptions {
+  /** Battles with at most this many sockets get presence frames listing who is online. */
+  readonly listMax?: number;
+  /** Most leaderboard frames one tick may send. */
+  readonly budget?: number;
+}
+
+interface SentView {
+  personal: string;
+  topVersion: number;
+  online: number;
+}
+
 export class LeaderboardPush {
-  private lastTop = "";
+  private top = "[]";
+  private topVersion = 0;
+  private online = -1;
   private lastPresence = "";
-  private readonly lastPersonal = new Map<number, string>();
+  private readonly sent = new Map<number, SentView>();
   /** Usernames never change, so their JSON is built once. */
   private readonly names = new Map<number, string>();
+  /** Players whose own score changed since the last tick; served first. */
+  private readonly hot = new Set<number>();
+  /** Rotation position in the targets and how many players the current sweep has still to look at. */
+  private cursor = 0;
+  private remaining = 0;
 
   /** Forget what a player last saw (socket closed, or a new socket needs a full frame). */
   forget(playerId: number): void {
-    this.lastPersonal.delete(playerId);
+    this.sent.delete(playerId);
   }
 
-  /**
-   * Sends what changed; returns the number of frames sent. Presence lists who is online when at most
-   * `listMax` sockets are connected, and only the count beyond that.
-   */
-  tick(game: BattleGame, targets: readonly PushTarget[], boardChanged: boolean, listMax = 50): number {
-    const presence = this.presence(game, targets, listMax);
-    let top = this.lastTop;
-    let topChanged = false;
+  /** The player's own score changed: their next frame should not wait for the rotation. */
+  touch(playerId: number): void {
+    this.hot.add(playerId);
+  }
+
+  /** True while a sweep is unfinished (the caller should tick again). */
+  get pending(): boolean {
+    return this.remaining > 0 || this.hot.size > 0;
+  }
+
+  /** Sends what changed; returns the number of frames sent. */
+  tick(
+    game: BattleGame,
+    targets: readonly PushTarget[],
+    boardChanged: boolean,
+    opts: TickOptions = {},
+  ): number {
+    const budget = opts.budget ?? Number.POSITIVE_INFINITY;
+    let sent = this.sendPresence(game, targets, opts.listMax ?? 50);
     if (boardChanged) {
-      top = JSON.stringify(game.top(game.config.leaderboardSize));
-      topChanged = top !== this.lastTop;
-      this.lastTop = top;
-    }
-    const prefix = `{"type":"leaderboard","total":${game.board.size},"top":${top},`;
-    let sent = 0;
-    for (const t of targets) {
-      if (presence !== null) {
-        t.send(presence);
-        sent++;
+      const top = JSON.stringify(game.top(game.config.leaderboardSize));
+      if (top !== this.top) {
+        this.top = top;
+        this.topVersion++;
       }
-      if (!boardChanged) continue;
-      const personal = this.personal(game, t.playerId);
-      if (!topChanged && this.lastPersonal.get(t.playerId) === personal) continue;
-      this.lastPersonal.set(t.playerId, personal);
-      t.send(`${prefix}${personal}}`);
-      sent++;
     }
+    if (boardChanged || targets.length !== this.online) this.remaining = targets.length;
+    this.online = targets.length;
+    const prefix = `{"type":"leaderboard","total":${game.board.size},"online":${this.online},"top":${this.top},`;
+    let visits = 0;
+    if (this.hot.size > 0) {
+      for (const t of targets) {
+        if (!this.hot.has(t.playerId) || sent >= budget) continue;
+        visits++;
+        if (this.serve(game, t, prefix)) sent++;
+      }
+      this.hot.clear();
+    }
+    const n = targets.length;
+    while (this.remaining > 0 && sent < budget && visits < 2 * budget && n > 0) {
+      if (this.cursor >= n) this.cursor = 0;
+      const t = targets[this.cursor++]!;
+      this.remaining--;
+      visits++;
+      if (this.serve(game, t, prefix)) sent++;
+    }
+    if (n === 0) this.remaining = 0;
     return sent;
   }
 
-  private presence(game: BattleGame, targets: readonly PushTarget[], listMax: number): string | null {
-    let frame = `{"type":"presence","online":${targets.length}`;
-    if (targets.length <= listMax) {
-      const ids = [...new Set(targets.map((t) => t.playerId))].sort((a, b) => a - b);
-      frame += `,"players":[${ids.map((id) => `{"id":${id},"username":${this.nameJson(game, id)}}`).join(",")}]`;
+  /** Sends the player their view if it changed; returns whether a frame went out. */
+  private serve(game: BattleGame, t: PushTarget, prefix: string): boolean {
+    const personal = this.personal(game, t.playerId);
+    const last = this.sent.get(t.playerId);
+    if (
+      last &&
+      last.personal === personal &&
+      last.topVersion === this.topVersion &&
+      last.online === this.online
+    ) {
+      return false;
     }
-    frame += "}";
-    if (frame === this.lastPresence) return null;
-    this.lastPresence = frame;
-    return frame;
+    if (last) {
+      last.personal = personal;
+      last.topVersion = this.topVersion;
+      last.online = this.online;
+    } else {
+      this.sent.set(t.playerId, { personal, topVersion: this.topVersion, online: this.online });
+    }
+    t.send(`${prefix}${personal}}`);
+    return true;
   }
 
-  /** The personal part, built as a string directly: this runs for every connected player on every tick. */
+  private sendPresence(game: BattleGame, targets: readonly PushTarget[], listMax: number): number {
+    if (targets.length > listMax) return 0;
+    const ids = [...new Set(targets.map((t) => t.playerId))].sort((a, b) => a - b);
+    const list = ids.map((id) => `{"id":${id},"username":${this.nameJson(game, id)}}`).join(",");
+    const frame = `{"type":"presence","online":${targets.length},"players":[${list}]}`;
+    if (frame === this.lastPresence) return 0;
+    this.lastPresence = frame;
+    for (const t of targets) t.send(frame);
+    return targets.length;
+  }
+
+  /** The personal part, built as a string directly: this runs for every player a tick looks at. */
   private personal(game: BattleGame, playerId: number): string {
     const p = game.players.get(playerId);
     if (!p) return `"me":null,"around":[]`;

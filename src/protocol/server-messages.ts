@@ -103,7 +103,7 @@ export type ServerMessage =
   | { readonly type: "reply"; readonly id: RequestId; readonly ok: false; readonly error: ErrorBody }
   /** A frame that could not be tied to a request id (unparseable, too large). */
   | { readonly type: "error"; readonly error: ErrorBody }
-  | ({ readonly type: "leaderboard" } & LeaderboardView)
+  | ({ readonly type: "leaderboard"; readonly online: number } & LeaderboardView)
   | {
       readonly type: "attacked";
       readonly attacker: { readonly id: number; readonly username: string };
@@ -113,7 +113,11 @@ export type ServerMessage =
       readonly score: number;
       readonly shields: number;
     }
-  | { readonly type: "presence"; readonly online: number }
+  | {
+      readonly type: "presence";
+      readonly online: number;
+      readonly players: readonly { readonly id: number; readonly username: string }[];
+    }
   | {
       readonly type: "battle";
       readonly status: BattleStatus;

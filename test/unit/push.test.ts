@@ -64,7 +64,7 @@ describe("conflated pushes", () => {
   it("lists who is online in small battles and only counts in large ones", () => {
     const { game, inbox, targets } = setup(3);
     const push = new LeaderboardPush();
-    push.tick(game, targets, false, 50);
+    push.tick(game, targets, false, { listMax: 50 });
     expect(JSON.parse(inbox.get(1)![0]!)).toEqual({
       type: "presence",
       online: 3,
@@ -74,9 +74,40 @@ describe("conflated pushes", () => {
         { id: 3, username: "p2" },
       ],
     });
-    expect(push.tick(game, targets, false, 50)).toBe(0);
-    push.tick(game, targets.slice(0, 2), false, 1);
-    expect(JSON.parse(inbox.get(1)!.at(-1)!)).toEqual({ type: "presence", online: 2 });
+    expect(push.tick(game, targets, false, { listMax: 50 })).toBe(0);
+    // Past listMax there are no presence frames; the count rides in the leaderboard frames.
+    const before = inbox.get(1)!.length;
+    push.tick(game, targets.slice(0, 2), false, { listMax: 1 });
+    expect(
+      inbox
+        .get(1)!
+        .slice(before)
+        .map((f) => JSON.parse(f)),
+    ).toEqual([expect.objectContaining({ type: "leaderboard", online: 2 })]);
+  });
+
+  it("spends at most the budget per tick, serving players who scored first and the rest in rotation", () => {
+    const { game, inbox, targets, score } = setup(20);
+    const push = new LeaderboardPush();
+    const opts = { listMax: 0, budget: 6 };
+    expect(push.tick(game, targets, true, opts)).toBe(6);
+    expect(push.pending).toBe(true);
+    score(17, "q1", T0 + 1);
+    push.touch(17);
+    expect(push.tick(game, targets, true, opts)).toBe(6);
+    expect(JSON.parse(inbox.get(17)!.at(-1)!).me).toEqual({ rank: 1, score: 10 });
+    // The sweep restarted with the change; a few more ticks reach everyone, then it stops.
+    let ticks = 0;
+    while (push.pending && ticks < 10) {
+      push.tick(game, targets, false, opts);
+      ticks++;
+    }
+    expect(push.pending).toBe(false);
+    for (const [id, box] of inbox) {
+      const last = JSON.parse(box.at(-1)!);
+      expect(last.top[0].id, `player ${id}`).toBe(17);
+    }
+    expect(push.tick(game, targets, false, opts)).toBe(0);
   });
 
   it("gives a reconnecting player a full frame after forget()", () => {
