@@ -1,0 +1,486 @@
+/**
+ * @module `npm run loadtest`: starts (or targets) an Arena server, creates and starts a battle, ramps players in
+ * across worker processes, drives the reference mix, then ends the battle, checks every score and writes reports.
+ */
+import { fork } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { cpus, release } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { results } from "../src/client/http";
+import { decodeHistogram, encodeHistogram, mergeEncoded, newHistogram, summarize } from "./histogram";
+import type { Final, StatName, Tick, WorkerConfig, WorkerMessage } from "./ipc";
+import { STAT_NAMES } from "./ipc";
+import { type ActionType, parseDuration, planLoad, REFERENCE_MIX } from "./mix";
+import { deriveSeed, mulberry32 } from "./prng";
+import { type ActionReport, markdown, type RunReport, type TimelinePoint, writeReports } from "./report";
+import { findDirectEntry, ServerSampler } from "./server-stats";
+import { createAndStart, endBattle, makeQuestions, type OperatorApi } from "./setup";
+import { verifyScores } from "./verify";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REQUEST_STATS: readonly StatName[] = ["join", "connect", "answer", "leaderboard", "attack"];
+
+const PROFILES: Record<string, Record<string, string>> = {
+  smoke: {
+    players: "300",
+    duration: "30s",
+    rps: "300",
+    "join-rate": "6000",
+    heartbeat: "10s",
+    "min-success": "99",
+  },
+};
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      profile: { type: "string" },
+      players: { type: "string" },
+      duration: { type: "string" },
+      rps: { type: "string" },
+      "join-rate": { type: "string" },
+      target: { type: "string" },
+      "operator-token": { type: "string" },
+      port: { type: "string" },
+      "persist-to": { type: "string" },
+      workers: { type: "string" },
+      seed: { type: "string" },
+      heartbeat: { type: "string" },
+      timeout: { type: "string" },
+      "right-ratio": { type: "string" },
+      mix: { type: "string" },
+      "min-success": { type: "string" },
+      "push-samples": { type: "string" },
+      "server-pid": { type: "string" },
+      "report-dir": { type: "string" },
+      live: { type: "boolean" },
+      "via-proxy": { type: "boolean" },
+      help: { type: "boolean" },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log(`npm run loadtest -- [--profile smoke] [--players N] [--duration 5m] [--rps R] [--join-rate N/min]
+  [--target URL --operator-token T] [--port 8790] [--workers N] [--seed S] [--heartbeat 30s] [--timeout 10s]
+  [--right-ratio 0.7] [--mix answer=10,leaderboard=30,attack=5] [--min-success 99] [--server-pid PID]
+  [--live]  (run wrangler dev on the working tree instead of a snapshot copy; edits then reload it mid-run)
+  [--via-proxy]  (players go through wrangler's dev proxy; by default a local run talks to the runtime directly)`);
+    process.exit(0);
+  }
+  const profile = values.profile ? PROFILES[values.profile] : {};
+  if (!profile)
+    throw new Error(`unknown profile ${values.profile} (have: ${Object.keys(PROFILES).join(", ")})`);
+  const get = (k: string, d: string) => (values as Record<string, string | undefined>)[k] ?? profile[k] ?? d;
+  const players = Number(get("players", "1000"));
+  const mix = { ...REFERENCE_MIX };
+  for (const part of get("mix", "").split(",").filter(Boolean)) {
+    const [k, v] = part.split("=");
+    if (!k || !(k in mix)) throw new Error(`bad --mix entry ${part}`);
+    mix[k as ActionType] = Number(v);
+  }
+  const rps = get("rps", "");
+  return {
+    profile: values.profile ?? null,
+    players,
+    durationMs: parseDuration(get("duration", "60s")),
+    rps: rps ? Number(rps) : undefined,
+    joinPerMin: Number(get("join-rate", "1000")),
+    target: values.target ?? null,
+    operatorToken: get("operator-token", "dev-operator-token"),
+    port: Number(get("port", "8790")),
+    persistTo: get("persist-to", ""),
+    workers: Number(get("workers", String(Math.max(1, Math.ceil(players / 8000), players >= 2000 ? 2 : 1)))),
+    seed: Number(get("seed", "1")),
+    heartbeatMs: parseDuration(get("heartbeat", "30s")),
+    timeoutMs: parseDuration(get("timeout", "10s")),
+    rightRatio: Number(get("right-ratio", "0.7")),
+    mix,
+    minSuccess: Number(get("min-success", "0")),
+    pushSamples: Number(get("push-samples", "20")),
+    serverPid: values["server-pid"] ? Number(values["server-pid"]) : null,
+    reportDir: get("report-dir", join(HERE, "reports")),
+    live: values.live === true,
+    viaProxy: values["via-proxy"] === true,
+  };
+}
+
+type Options = ReturnType<typeof options>;
+
+/**
+ * Copies what `wrangler dev` needs into `dest`, so edits to the working tree during a run do not make wrangler
+ * reload the Worker (a reload drops every WebSocket with 1006).
+ */
+function snapshotTree(root: string, dest: string): string {
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  for (const f of ["src", "public", "migrations", "scripts", "wrangler.toml", "package.json", ".dev.vars"]) {
+    if (existsSync(join(root, f))) cpSync(join(root, f), join(dest, f), { recursive: true });
+  }
+  if (!existsSync(join(dest, ".dev.vars")) && existsSync(join(root, ".dev.vars.example")))
+    cpSync(join(root, ".dev.vars.example"), join(dest, ".dev.vars.example"));
+  symlinkSync(join(root, "node_modules"), join(dest, "node_modules"));
+  return dest;
+}
+
+/** Two ticks of one worker that fell into the same second. */
+function mergeTicks(a: Tick, b: Tick): Tick {
+  const h = newHistogram();
+  h.add(decodeHistogram(a.hist));
+  h.add(decodeHistogram(b.hist));
+  return {
+    ...b,
+    completed: a.completed + b.completed,
+    failed: a.failed + b.failed,
+    hist: encodeHistogram(h),
+    open: Math.max(a.open, b.open),
+    cpuUs: a.cpuUs + b.cpuUs,
+  };
+}
+
+function pct(n: number, d: number): number {
+  return d === 0 ? 100 : (n / d) * 100;
+}
+
+function actionReport(name: string, finals: readonly Final[], names: readonly StatName[]): ActionReport {
+  let sent = 0;
+  let ok = 0;
+  let refused = 0;
+  let failed = 0;
+  const errors: Record<string, number> = {};
+  const encoded: string[] = [];
+  for (const f of finals) {
+    for (const n of names) {
+      const s = f.stats[n];
+      sent += s.sent;
+      ok += s.ok;
+      refused += s.refused;
+      failed += s.failed;
+      for (const [k, v] of Object.entries(s.errors)) errors[k] = (errors[k] ?? 0) + v;
+      encoded.push(f.hists[n]);
+    }
+  }
+  return {
+    name,
+    sent,
+    ok,
+    refused,
+    failed,
+    okPct: pct(ok, sent),
+    successPct: pct(ok + refused, sent),
+    errors,
+    latency: summarize(mergeEncoded(encoded)),
+  };
+}
+
+async function main(): Promise<number> {
+  const o = options();
+  const log = (s: string) => console.log(`[loadtest] ${s}`);
+  const startedAt = new Date().toISOString();
+  const plan = planLoad({
+    players: o.players,
+    durationSec: o.durationMs / 1000,
+    joinPerMin: o.joinPerMin,
+    rps: o.rps,
+    mix: o.mix,
+  });
+  log(
+    `${o.players} players, ${o.durationMs / 1000} s, target ${plan.rps.toFixed(0)} req/s (think ${plan.meanThinkMs.toFixed(0)} ms), ` +
+      `ramp ${plan.rampSec.toFixed(0)} s at ${o.joinPerMin}/min, ${o.workers} workers, ${plan.questions} questions`,
+  );
+
+  let server: { url: string; pid: number | undefined; stop: () => Promise<void> } | null = null;
+  let baseUrl = o.target;
+  if (!baseUrl) {
+    const root = join(HERE, "..");
+    const serverRoot = o.live ? root : snapshotTree(root, join(root, ".wrangler", `loadtest-src-${o.port}`));
+    const mod = await import(pathToFileURL(join(serverRoot, "scripts", "arena-server.mjs")).href);
+    const startArena = mod.startArena as (
+      opts: object,
+    ) => Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }>;
+    const persistTo = resolve(root, o.persistTo || `.wrangler/loadtest-${o.port}`);
+    const t0 = Date.now();
+    server = await startArena({
+      port: o.port,
+      persistTo,
+      vars: { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1" },
+      quiet: true,
+      log,
+    });
+    baseUrl = server.url;
+    if (!o.viaProxy && server.pid !== undefined) {
+      const direct = await findDirectEntry(server.pid, o.port);
+      if (direct) {
+        log(`bypassing wrangler's dev proxy (6 fds per socket): players use ${direct}`);
+        baseUrl = direct;
+      } else log("could not find the runtime's own entry port; going through wrangler's proxy");
+    }
+    log(`server up at ${baseUrl} in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${server.pid})`);
+  }
+  baseUrl = baseUrl.replace(/\/$/, "");
+  const api: OperatorApi = { baseUrl, token: o.operatorToken };
+  const children: ReturnType<typeof fork>[] = [];
+  try {
+    return await run(o, plan, api, server?.pid ?? o.serverPid, startedAt, children);
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill();
+    if (server) {
+      await server.stop();
+      log("server stopped");
+    }
+  }
+}
+
+async function run(
+  o: Options,
+  plan: ReturnType<typeof planLoad>,
+  api: OperatorApi,
+  serverPid: number | null | undefined,
+  startedAt: string,
+  children: ReturnType<typeof fork>[],
+): Promise<number> {
+  const log = (s: string) => console.log(`[loadtest] ${s}`);
+  const battleId = `lt-${Date.now().toString(36)}-${o.seed}`;
+  const rng = mulberry32(deriveSeed(o.seed, 0xbadbeef));
+  const questions = makeQuestions(plan.questions, rng);
+  await createAndStart(api, {
+    id: battleId,
+    questions: questions.input,
+    durationMs: o.durationMs + plan.rampSec * 1000 + 600_000,
+    maxPlayers: o.players + 100,
+  });
+  log(`battle ${battleId} created and started`);
+
+  const ticks = new Map<number, Tick[]>();
+  const finals: Final[] = [];
+  const ready: Promise<void>[] = [];
+  const done: Promise<void>[] = [];
+  for (let w = 0; w < o.workers; w++) {
+    const child = fork(join(HERE, "worker.ts"), [], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    children.push(child);
+    ready.push(
+      new Promise((resolve, reject) => {
+        child.once("message", () => resolve());
+        child.once("exit", (code) => reject(new Error(`worker ${w} exited early (${code})`)));
+      }),
+    );
+    done.push(
+      new Promise((resolve, reject) => {
+        child.on("message", (m: WorkerMessage) => {
+          if (m.type === "tick") {
+            const list = ticks.get(m.sec) ?? [];
+            const same = list.findIndex((t) => t.worker === m.worker);
+            if (same < 0) list.push(m);
+            else list[same] = mergeTicks(list[same]!, m);
+            ticks.set(m.sec, list);
+          } else if (m.type === "final") {
+            finals.push(m);
+            resolve();
+          } else if (m.type === "log") log(`worker ${w}: ${m.msg}`);
+        });
+        child.once("exit", (code) => {
+          if (code !== 0) reject(new Error(`worker ${w} exited with ${code}`));
+        });
+      }),
+    );
+  }
+  await Promise.all(ready);
+  const startAt = Date.now() + 300;
+  const endAt = startAt + o.durationMs;
+  const sampler = new ServerSampler(serverPid ?? null, startAt);
+  sampler.start();
+  const parentCpu0 = process.cpuUsage();
+  children.forEach((child, index) => {
+    const config: WorkerConfig = {
+      index,
+      workers: o.workers,
+      baseUrl: api.baseUrl,
+      battleId,
+      usernamePrefix: `p${o.seed}-`,
+      players: o.players,
+      startAt,
+      joinPerSec: o.joinPerMin / 60,
+      endAt,
+      meanThinkMs: plan.meanThinkMs,
+      mix: o.mix,
+      heartbeatMs: o.heartbeatMs,
+      requestTimeoutMs: o.timeoutMs,
+      seed: o.seed,
+      rightRatio: o.rightRatio,
+      questions: questions.plan,
+      pushSamplesPerSec: o.pushSamples / o.workers,
+    };
+    child.send({ type: "init", config });
+  });
+  const progress = setInterval(() => {
+    const secs = [...ticks.keys()].sort((a, b) => b - a);
+    const last = secs[1] ?? secs[0];
+    if (last === undefined) return;
+    const list = ticks.get(last) ?? [];
+    const rps = list.reduce((a, t) => a + t.completed, 0);
+    const open = list.reduce((a, t) => a + t.open, 0);
+    const p99 = summarize(mergeEncoded(list.map((t) => t.hist))).p99;
+    const s = sampler.samples.at(-1);
+    log(
+      `t=${last}s ${rps} replies/s, p99 ${p99} ms, open ${open}` +
+        (s ? `, workerd ${s.workerdCpu}% cpu ${s.workerdRssMb} MB, machine ${s.machineCpu}% ${s.fds}` : ""),
+    );
+  }, 10_000);
+  await Promise.all(done);
+  clearInterval(progress);
+  sampler.stop();
+  const parentCpu = process.cpuUsage(parentCpu0);
+  const wallSec = (Date.now() - startAt) / 1000;
+
+  log("ending the battle and checking scores");
+  const losses = new Map<number, number>();
+  const unknownTargets = new Set<number>();
+  for (const f of finals) {
+    for (const [pid, n] of f.losses) losses.set(pid, (losses.get(pid) ?? 0) + n);
+    for (const pid of f.unknownTargets) unknownTargets.add(pid);
+  }
+  let verification: ReturnType<typeof verifyScores> | null = null;
+  let endError: string | null = null;
+  try {
+    await endBattle(api, battleId);
+    const final = await results(api.baseUrl, battleId);
+    verification = verifyScores(
+      finals.flatMap((f) => f.players),
+      losses,
+      unknownTargets,
+      final.standings,
+    );
+  } catch (e) {
+    endError = `could not end the battle or read results: ${(e as Error).message}`;
+  }
+  for (const c of children) c.send({ type: "close" });
+
+  const actions = STAT_NAMES.map((n) => actionReport(n, finals, [n]));
+  const overall = actionReport("overall", finals, REQUEST_STATS);
+  const timeline: TimelinePoint[] = [];
+  const secs = [...ticks.keys()].sort((a, b) => a - b);
+  for (const sec of secs) {
+    const list = ticks.get(sec)!;
+    const h = newHistogram();
+    for (const t of list) h.add(decodeHistogram(t.hist));
+    const sum = summarize(h);
+    const s = sampler.samples.find((x) => x.sec === sec);
+    timeline.push({
+      sec,
+      rps: list.reduce((a, t) => a + t.completed, 0),
+      failed: list.reduce((a, t) => a + t.failed, 0),
+      p50: sum.p50,
+      p99: sum.p99,
+      max: sum.max,
+      open: list.reduce((a, t) => a + t.open, 0),
+      genCpu: Math.round(list.reduce((a, t) => a + t.cpuUs, 0) / 1e4),
+      workerdCpu: s?.workerdCpu ?? null,
+      machineCpu: s?.machineCpu ?? null,
+    });
+  }
+  const playing = timeline.filter((p) => p.sec > plan.rampSec + 1 && p.sec <= o.durationMs / 1000);
+  const totalCompleted = timeline.reduce((a, p) => a + p.rps, 0);
+  const genCpuSec =
+    finals.reduce((a, f) => a + f.cpu.user + f.cpu.system, 0) / 1e6 +
+    (parentCpu.user + parentCpu.system) / 1e6;
+  const ss = sampler.samples.filter((s) => s.sec > 0 && s.sec <= o.durationMs / 1000);
+  const avg = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const pushDelay = summarize(mergeEncoded(finals.map((f) => f.pushDelay)));
+  const closes: Record<string, number> = {};
+  for (const f of finals) for (const [k, v] of Object.entries(f.closes)) closes[k] = (closes[k] ?? 0) + v;
+
+  const problems: string[] = [];
+  const invalidFrames = finals.reduce((a, f) => a + f.invalidFrames, 0);
+  if (invalidFrames > 0) problems.push(`${invalidFrames} frames from the server were not valid JSON`);
+  if (endError) problems.push(endError);
+  if (verification && verification.mismatches.length > 0)
+    problems.push(`${verification.mismatches.length} score mismatches`);
+  if (o.minSuccess > 0) {
+    for (const a of [...actions.filter((x) => REQUEST_STATS.includes(x.name as StatName)), overall]) {
+      if (a.sent > 0 && a.successPct < o.minSuccess)
+        problems.push(`${a.name} success ${a.successPct.toFixed(2)}% < ${o.minSuccess}%`);
+    }
+  }
+  const report: RunReport = {
+    startedAt,
+    command: `npm run loadtest -- ${process.argv.slice(2).join(" ")}`,
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? "?",
+      node: process.version,
+      os: `linux ${release()}`,
+    },
+    config: {
+      profile: o.profile,
+      players: o.players,
+      durationSec: o.durationMs / 1000,
+      targetRps: Math.round(plan.rps),
+      meanThinkMs: Math.round(plan.meanThinkMs),
+      joinPerMin: o.joinPerMin,
+      rampSec: plan.rampSec,
+      workers: o.workers,
+      seed: o.seed,
+      mix: o.mix,
+      heartbeatMs: o.heartbeatMs,
+      timeoutMs: o.timeoutMs,
+      rightRatio: o.rightRatio,
+      questions: plan.questions,
+      target: api.baseUrl,
+      battleId,
+    },
+    actions,
+    overall,
+    throughput: {
+      totalRequests: overall.sent,
+      wallSec,
+      avgRps: totalCompleted / Math.max(1, secs.length),
+      steadyAvgRps: avg(playing.map((p) => p.rps)),
+      peakRps: Math.max(0, ...timeline.map((p) => p.rps)),
+    },
+    connections: {
+      peak: Math.max(0, ...timeline.map((p) => p.open)),
+      reconnects: finals.reduce((a, f) => a + f.reconnects, 0),
+      closes,
+    },
+    pushDelay: {
+      ...pushDelay,
+      matched: finals.reduce((a, f) => a + f.pushSamples.matched, 0),
+      expired: finals.reduce((a, f) => a + f.pushSamples.expired, 0),
+      pushesPerSec: finals.reduce((a, f) => a + f.pushesReceived, 0) / wallSec,
+    },
+    generatorCpu: { seconds: genCpuSec, avgCorePct: (genCpuSec / wallSec) * 100, workers: o.workers },
+    server:
+      serverPid != null
+        ? {
+            avgWorkerdCpu: avg(ss.map((s) => s.workerdCpu)),
+            peakWorkerdCpu: Math.max(0, ...ss.map((s) => s.workerdCpu)),
+            avgOtherCpu: avg(ss.map((s) => s.otherCpu)),
+            peakRssMb: Math.max(0, ...ss.map((s) => s.workerdRssMb)),
+            avgMachineCpu: avg(ss.map((s) => s.machineCpu)),
+          }
+        : null,
+    verification,
+    timeline,
+    passed: problems.length === 0,
+    problems,
+  };
+  const dir = writeReports(join(o.reportDir, startedAt.replace(/[:.]/g, "-")), report);
+  console.log(`\n${markdown(report)}`);
+  for (const m of verification?.mismatches.slice(0, 20) ?? []) {
+    console.log(`MISMATCH ${m.username} (#${m.participantId}): expected ${m.expected}, server ${m.actual}`);
+  }
+  log(`reports in ${dir}`);
+  return problems.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(2);
+  },
+);

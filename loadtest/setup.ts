@@ -1,0 +1,65 @@
+/** @module Battle setup through the operator API: a question set with known keys, create, start, end. */
+import { requestJson } from "../src/client/http";
+import type { QuestionPlan } from "./ipc";
+
+export interface OperatorApi {
+  readonly baseUrl: string;
+  readonly token: string;
+}
+
+interface QuestionInput {
+  id: string;
+  text: string;
+  choices?: string[];
+  answer: number | string | string[];
+}
+
+/** Half multiple choice, half exact answers; returns what the server gets and what players may send. */
+export function makeQuestions(
+  n: number,
+  rng: () => number,
+): { input: QuestionInput[]; plan: QuestionPlan[] } {
+  const input: QuestionInput[] = [];
+  const plan: QuestionPlan[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `q${i}`;
+    if (i % 2 === 0) {
+      const right = Math.floor(rng() * 4);
+      input.push({ id, text: `Question ${i}: pick ${right}`, choices: ["a", "b", "c", "d"], answer: right });
+      plan.push({ id, right, wrong: (right + 1) % 4 });
+    } else {
+      input.push({ id, text: `Question ${i}: type word ${i}`, answer: [`Word ${i}`, `w${i}`] });
+      plan.push({ id, right: `  word ${i} `, wrong: `nope ${i}` });
+    }
+  }
+  return { input, plan };
+}
+
+function call<T>(api: OperatorApi, method: string, path: string, body?: unknown): Promise<T> {
+  return requestJson<T>((u, i) => fetch(u, i), `${api.baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${api.token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+export async function createAndStart(
+  api: OperatorApi,
+  battle: { id: string; questions: QuestionInput[]; durationMs: number; maxPlayers: number },
+): Promise<void> {
+  await call(api, "POST", "/api/admin/battles", {
+    id: battle.id,
+    title: `Load test ${battle.id}`,
+    questions: battle.questions,
+    points: 10,
+    speedBonus: { max: 5, windowMs: battle.durationMs },
+    durationMs: battle.durationMs,
+    maxPlayers: battle.maxPlayers,
+    leaderboardSize: 10,
+  });
+  await call(api, "POST", `/api/admin/battles/${battle.id}/start`, {});
+}
+
+export async function endBattle(api: OperatorApi, id: string): Promise<void> {
+  await call(api, "POST", `/api/admin/battles/${id}/end`, {});
+}

@@ -1,0 +1,471 @@
+/**
+ * @module A load-generator worker process: joins its share of the players on the global ramp, drives each over a
+ * real WebSocket with the configured mix and seeded think times, and reports histograms and records.
+ * Several run side by side because one process cannot hold more than ~19,000 sockets here.
+ */
+import WebSocket from "ws";
+import {
+  ArenaHttpError,
+  BattleConnection,
+  join,
+  type RequestOutcome,
+  type WebSocketLike,
+} from "../src/client";
+import type { AnswerResult, AttackResult, LeaderboardView } from "../src/protocol/server-messages";
+import { encodeHistogram, type Histogram, newHistogram } from "./histogram";
+import type { StatCounts, StatName, WorkerConfig, WorkerMessage } from "./ipc";
+import { STAT_NAMES } from "./ipc";
+import { mixThresholds, pickAction } from "./mix";
+import { deriveSeed, exponential, mulberry32 } from "./prng";
+import type { PlayerRecord } from "./verify";
+
+/** Errors that mean the server did not do the work (as opposed to refusing it by a game rule). */
+const SERVER_FAILURES = new Set(["rate_limited", "overloaded", "internal", "bad_message", "bad_json"]);
+
+interface Player {
+  readonly i: number;
+  readonly username: string;
+  pid: number;
+  conn: BattleConnection | null;
+  arrows: number;
+  qNext: number;
+  readonly qStart: number;
+  attackInFlight: boolean;
+  unknowable: boolean;
+  answerPoints: number;
+  score: number;
+  open: boolean;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+interface Sample {
+  readonly pid: number;
+  readonly needle: string;
+  readonly oldScore: number;
+  readonly at: number;
+}
+
+function send(msg: WorkerMessage): void {
+  process.send?.(msg);
+}
+
+function emptyCounts(): StatCounts {
+  return { sent: 0, ok: 0, refused: 0, failed: 0, errors: {} };
+}
+
+class Worker {
+  private readonly rng: () => number;
+  private readonly stats = {} as Record<StatName, StatCounts>;
+  private readonly hists = {} as Record<StatName, Histogram>;
+  private readonly interval = newHistogram();
+  private readonly pushDelay = newHistogram();
+  private intervalCompleted = 0;
+  private intervalFailed = 0;
+  private readonly players: Player[] = [];
+  private readonly byPid = new Map<number, Player>();
+  private readonly joinedPids: number[] = [];
+  private readonly losses = new Map<number, number>();
+  private readonly unknownTargets = new Set<number>();
+  private readonly samples: Sample[] = [];
+  private pushMatched = 0;
+  private pushesReceived = 0;
+  private invalidFrames = 0;
+  private pushExpired = 0;
+  private sampleEvery: number;
+  private answersSinceSample = 0;
+  private open = 0;
+  private peakOpen = 0;
+  private readonly closes: Record<string, number> = {};
+  private readonly thresholds: [number, number];
+  private nextJoin = 0;
+  private stopping = false;
+  private readonly startedAt = Date.now();
+  private lastCpu = process.cpuUsage();
+
+  constructor(private readonly cfg: WorkerConfig) {
+    this.rng = mulberry32(deriveSeed(cfg.seed, cfg.index));
+    for (const n of STAT_NAMES) {
+      this.stats[n] = emptyCounts();
+      this.hists[n] = newHistogram();
+    }
+    this.thresholds = mixThresholds(cfg.mix);
+    for (let i = cfg.index; i < cfg.players; i += cfg.workers) {
+      this.players.push({
+        i,
+        username: `${cfg.usernamePrefix}${i}`,
+        pid: -1,
+        conn: null,
+        arrows: 0,
+        qNext: 0,
+        qStart: Math.floor(this.rng() * cfg.questions.length),
+        attackInFlight: false,
+        unknowable: false,
+        answerPoints: 0,
+        score: 0,
+        open: false,
+        timer: null,
+      });
+    }
+    // Answers this worker sends per second once everyone is in, to pace the push-delay samples.
+    const answerShare = cfg.mix.answer / (cfg.mix.answer + cfg.mix.leaderboard + cfg.mix.attack);
+    const answersPerSec = (this.players.length * 1000 * answerShare) / cfg.meanThinkMs;
+    this.sampleEvery = Math.max(1, Math.round(answersPerSec / Math.max(0.1, cfg.pushSamplesPerSec)));
+  }
+
+  start(): void {
+    const ramp = setInterval(() => {
+      const now = Date.now();
+      while (this.nextJoin < this.players.length) {
+        const p = this.players[this.nextJoin]!;
+        if (this.cfg.startAt + (p.i * 1000) / this.cfg.joinPerSec > now) break;
+        this.nextJoin++;
+        if (now < this.cfg.endAt) void this.join(p);
+      }
+      if (this.nextJoin >= this.players.length) clearInterval(ramp);
+    }, 5);
+    const ticker = setInterval(() => this.tick(), 1000);
+    const end = setTimeout(() => this.stop(ticker), Math.max(0, this.cfg.endAt - Date.now()));
+    void end;
+  }
+
+  private async join(p: Player): Promise<void> {
+    const st = this.stats.join;
+    st.sent++;
+    const t0 = performance.now();
+    try {
+      const joined = await join(this.cfg.baseUrl, this.cfg.battleId, p.username);
+      this.record("join", t0, true);
+      st.ok++;
+      p.pid = joined.participantId;
+      this.byPid.set(p.pid, p);
+      this.joinedPids.push(p.pid);
+      this.connect(p, joined.wsUrl);
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause?.code;
+      const code = e instanceof ArenaHttpError ? e.code : `network_${cause ?? "error"}`;
+      this.fail("join", code);
+    }
+  }
+
+  private connect(p: Player, wsUrl: string): void {
+    const conn = new BattleConnection(wsUrl, {
+      socketFactory: (url) =>
+        new WebSocket(url, {
+          perMessageDeflate: false,
+          skipUTF8Validation: true,
+          handshakeTimeout: this.cfg.requestTimeoutMs,
+        }) as unknown as WebSocketLike,
+      requestTimeoutMs: this.cfg.requestTimeoutMs,
+      heartbeatMs: this.cfg.heartbeatMs,
+      rng: this.rng,
+      maxReconnectAttempts: 5,
+    });
+    p.conn = conn;
+    const st = this.stats.connect;
+    st.sent++;
+    let t0 = performance.now();
+    let first = true;
+    conn.handlers = {
+      welcome: (w) => {
+        if (first) {
+          this.record("connect", t0, true);
+          st.ok++;
+          first = false;
+        }
+        p.arrows = w.you.arrows;
+        p.score = w.you.score;
+        if (!p.open) {
+          p.open = true;
+          this.open++;
+          if (this.open > this.peakOpen) this.peakOpen = this.open;
+        }
+        if (p.timer === null && !this.stopping) this.schedule(p);
+      },
+      leaderboardRaw: (frame) => this.onBoard(p, frame),
+      invalidFrame: (frame) => {
+        this.invalidFrames++;
+        if (this.invalidFrames <= 3)
+          send({ type: "log", msg: `invalid JSON from server: ${frame.slice(0, 300)}` });
+      },
+      pong: (rtt) => {
+        const h = this.stats.heartbeat;
+        h.sent++;
+        h.ok++;
+        this.hists.heartbeat.recordValue(Math.max(1, Math.round(rtt * 1000)));
+      },
+      close: (code, _reason, reconnecting) => {
+        const key = String(code);
+        this.closes[key] = (this.closes[key] ?? 0) + 1;
+        if (p.open) {
+          p.open = false;
+          this.open--;
+        }
+        if (first) {
+          this.fail("connect", `close_${code}`);
+          first = false;
+        }
+        if (reconnecting) t0 = performance.now();
+      },
+    };
+    conn.connect().catch(() => {
+      // Counted in the close handler.
+    });
+  }
+
+  private schedule(p: Player): void {
+    const delay = exponential(this.rng, this.cfg.meanThinkMs);
+    p.timer = setTimeout(() => this.act(p), delay);
+  }
+
+  private act(p: Player): void {
+    p.timer = null;
+    if (this.stopping || Date.now() >= this.cfg.endAt) return;
+    const conn = p.conn;
+    if (conn === null || !p.open) return;
+    this.schedule(p);
+    let action = pickAction(this.rng(), this.thresholds);
+    const qs = this.cfg.questions;
+    if (action === "attack" && (p.arrows <= 0 || p.attackInFlight)) action = "answer";
+    if (action === "answer" && p.qNext >= qs.length) action = "leaderboard";
+    if (action === "attack") {
+      const target = this.pickTarget(p);
+      if (target < 0) action = p.qNext < qs.length ? "answer" : "leaderboard";
+      else {
+        this.attack(p, conn, target);
+        return;
+      }
+    }
+    if (action === "answer") {
+      this.answer(p, conn);
+      return;
+    }
+    const st = this.stats.leaderboard;
+    st.sent++;
+    const t0 = performance.now();
+    conn.send({ type: "leaderboard" }, (o) => this.outcome("leaderboard", t0, o));
+  }
+
+  private answer(p: Player, conn: BattleConnection): void {
+    const qs = this.cfg.questions;
+    const q = qs[(p.qStart + p.qNext) % qs.length]!;
+    p.qNext++;
+    const right = this.rng() < this.cfg.rightRatio;
+    this.stats.answer.sent++;
+    const t0 = performance.now();
+    conn.send({ type: "answer", questionId: q.id, answer: right ? q.right : q.wrong }, (o) => {
+      this.outcome("answer", t0, o);
+      if (o.type === "failure") {
+        if (o.code !== "not_open") p.unknowable = true;
+        return;
+      }
+      if (!o.ok) return;
+      const r = o.data as AnswerResult;
+      p.answerPoints += r.points;
+      p.arrows = r.arrows;
+      if (r.points !== 0) {
+        const old = p.score;
+        p.score = r.score;
+        if (++this.answersSinceSample >= this.sampleEvery && this.samples.length < 32) {
+          this.answersSinceSample = 0;
+          this.samples.push({ pid: p.pid, needle: `"id":${p.pid},`, oldScore: old, at: performance.now() });
+        }
+      }
+    });
+  }
+
+  private attack(p: Player, conn: BattleConnection, target: number): void {
+    p.attackInFlight = true;
+    this.stats.attack.sent++;
+    const t0 = performance.now();
+    conn.send({ type: "attack", target }, (o) => {
+      p.attackInFlight = false;
+      this.outcome("attack", t0, o);
+      if (o.type === "failure") {
+        if (o.code !== "not_open") this.unknownTargets.add(target);
+        return;
+      }
+      if (!o.ok) {
+        if (o.error.code === "no_arrows") p.arrows = 0;
+        return;
+      }
+      const r = o.data as AttackResult;
+      p.arrows = r.arrows;
+      if (r.pointsLost !== 0) {
+        this.losses.set(target, (this.losses.get(target) ?? 0) + r.pointsLost);
+        const local = this.byPid.get(target);
+        if (local) local.score -= r.pointsLost;
+      }
+    });
+  }
+
+  /** Half the time someone near me on the board, half the time a random player, always one with points. */
+  private pickTarget(p: Player): number {
+    if (this.rng() < 0.5) {
+      const board: LeaderboardView | null = p.conn?.latestLeaderboard() ?? null;
+      if (board) {
+        const list = board.around.length > 1 ? board.around : board.top;
+        const start = Math.floor(this.rng() * list.length);
+        for (let k = 0; k < list.length; k++) {
+          const e = list[(start + k) % list.length]!;
+          if (e.id !== p.pid && e.score > 1) return e.id;
+        }
+      }
+    }
+    const n = this.joinedPids.length;
+    for (let k = 0; k < 8 && n > 1; k++) {
+      const pid = this.joinedPids[Math.floor(this.rng() * n)]!;
+      const t = this.byPid.get(pid);
+      if (pid !== p.pid && t && t.score > 1) return pid;
+    }
+    return -1;
+  }
+
+  /** Leaderboard push delay: the first push to another player that shows a sampled score change. */
+  private onBoard(receiver: Player, frame: string): void {
+    this.pushesReceived++;
+    if (this.samples.length === 0) return;
+    const now = performance.now();
+    for (let k = this.samples.length - 1; k >= 0; k--) {
+      const s = this.samples[k]!;
+      if (now - s.at > 10_000) {
+        this.samples.splice(k, 1);
+        this.pushExpired++;
+        continue;
+      }
+      if (s.pid === receiver.pid || !frame.includes(s.needle)) continue;
+      let view: LeaderboardView;
+      try {
+        view = JSON.parse(frame) as LeaderboardView;
+      } catch {
+        continue;
+      }
+      const e = view.top.find((x) => x.id === s.pid) ?? view.around.find((x) => x.id === s.pid);
+      if (e && e.score !== s.oldScore) {
+        this.pushDelay.recordValue(Math.max(1, Math.round((now - s.at) * 1000)));
+        this.pushMatched++;
+        this.samples.splice(k, 1);
+      }
+    }
+  }
+
+  private outcome(name: StatName, t0: number, o: RequestOutcome): void {
+    if (o.type === "failure") {
+      this.fail(name, o.code);
+      return;
+    }
+    const st = this.stats[name];
+    if (o.ok) {
+      st.ok++;
+    } else {
+      const code = o.error.code;
+      st.errors[code] = (st.errors[code] ?? 0) + 1;
+      if (SERVER_FAILURES.has(code)) {
+        st.failed++;
+        this.intervalFailed++;
+      } else st.refused++;
+    }
+    this.record(name, t0, false);
+  }
+
+  private record(name: StatName, t0: number, _http: boolean): void {
+    const us = Math.max(1, Math.round((performance.now() - t0) * 1000));
+    this.hists[name].recordValue(us);
+    this.interval.recordValue(us);
+    this.intervalCompleted++;
+  }
+
+  private fail(name: StatName, code: string): void {
+    const st = this.stats[name];
+    st.failed++;
+    st.errors[code] = (st.errors[code] ?? 0) + 1;
+    this.intervalFailed++;
+  }
+
+  private tick(): void {
+    const cpu = process.cpuUsage(this.lastCpu);
+    this.lastCpu = process.cpuUsage();
+    send({
+      type: "tick",
+      worker: this.cfg.index,
+      sec: Math.round((Date.now() - this.cfg.startAt) / 1000),
+      completed: this.intervalCompleted,
+      failed: this.intervalFailed,
+      hist: encodeHistogram(this.interval),
+      open: this.open,
+      cpuUs: cpu.user + cpu.system,
+    });
+    this.interval.reset();
+    this.intervalCompleted = 0;
+    this.intervalFailed = 0;
+  }
+
+  private stop(ticker: ReturnType<typeof setInterval>): void {
+    this.stopping = true;
+    for (const p of this.players) {
+      if (p.timer !== null) clearTimeout(p.timer);
+      p.timer = null;
+    }
+    const deadline = Date.now() + this.cfg.requestTimeoutMs + 1000;
+    const wait = setInterval(() => {
+      let inFlight = 0;
+      for (const p of this.players) inFlight += p.conn?.inFlight ?? 0;
+      if (inFlight > 0 && Date.now() < deadline) return;
+      clearInterval(wait);
+      this.tick();
+      clearInterval(ticker);
+      this.final();
+    }, 100);
+  }
+
+  private final(): void {
+    const players: PlayerRecord[] = [];
+    let reconnects = 0;
+    for (const p of this.players) {
+      reconnects += p.conn?.reconnects ?? 0;
+      if (p.pid < 0) continue;
+      players.push({
+        username: p.username,
+        participantId: p.pid,
+        answerPoints: p.answerPoints,
+        unknowable: p.unknowable,
+      });
+    }
+    const hists = {} as Record<StatName, string>;
+    for (const n of STAT_NAMES) hists[n] = encodeHistogram(this.hists[n]);
+    const cpu = process.cpuUsage();
+    void this.startedAt;
+    send({
+      type: "final",
+      worker: this.cfg.index,
+      stats: this.stats,
+      hists,
+      pushDelay: encodeHistogram(this.pushDelay),
+      pushSamples: { matched: this.pushMatched, expired: this.pushExpired + this.samples.length },
+      pushesReceived: this.pushesReceived,
+      invalidFrames: this.invalidFrames,
+      players,
+      losses: [...this.losses],
+      unknownTargets: [...this.unknownTargets],
+      cpu,
+      peakOpen: this.peakOpen,
+      reconnects,
+      closes: this.closes,
+    });
+  }
+
+  closeAll(): void {
+    for (const p of this.players) p.conn?.close(1000, "load test over");
+  }
+}
+
+let worker: Worker | null = null;
+process.on("message", (m: { type: string; config?: WorkerConfig }) => {
+  if (m.type === "init" && m.config) {
+    worker = new Worker(m.config);
+    worker.start();
+  } else if (m.type === "close") {
+    worker?.closeAll();
+    setTimeout(() => process.exit(0), 500);
+  }
+});
+send({ type: "ready" });

@@ -1,0 +1,32 @@
+/** @module Reconnect policy: exponential backoff with jitter, and which close codes allow a retry at all. */
+import { isReconnectable } from "../protocol/close-codes";
+
+export interface BackoffOptions {
+  /** Ceiling of the first attempt's delay. */
+  readonly baseMs: number;
+  /** No delay is ever longer than this. */
+  readonly maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based): "equal jitter" — half of the exponential ceiling
+ * `min(maxMs, baseMs·2^attempt)` is fixed, the other half is random, so a crowd spreads out but nobody
+ * retries instantly. `rng` returns [0, 1).
+ */
+export function backoffDelay(
+  attempt: number,
+  rng: () => number = Math.random,
+  opts: BackoffOptions = DEFAULT_BACKOFF,
+): number {
+  const exp = Math.min(Math.max(0, Math.floor(attempt)), 30);
+  const ceiling = Math.min(opts.maxMs, opts.baseMs * 2 ** exp);
+  const half = ceiling / 2;
+  return Math.round(half + rng() * half);
+}
+
+/** Close codes 4500–4999 mean "do not come back with this token"; 1000 is a deliberate, clean close. */
+export function shouldReconnect(code: number): boolean {
+  return code !== 1000 && isReconnectable(code);
+}

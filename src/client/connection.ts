@@ -1,0 +1,388 @@
+/**
+ * @module BattleConnection: one player's WebSocket to a battle — requests matched to replies by id (with a
+ * timeout), typed push handlers, the heartbeat, and reconnect with backoff. No Node or DOM imports: the
+ * caller supplies the WebSocket factory, so the same code runs in browsers and under Node `ws`.
+ */
+import type { RequestId } from "../protocol/client-messages";
+import type { ErrorBody } from "../protocol/error-codes";
+import type {
+  AnswerResult,
+  AttackResult,
+  BattleStatus,
+  BattleView,
+  LeaderboardView,
+  PageView,
+  PlayerView,
+  ReplyData,
+} from "../protocol/server-messages";
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, shouldReconnect } from "./backoff";
+
+/** The part of the WebSocket API the connection uses; DOM `WebSocket` and Node `ws` both provide it. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { readonly data: unknown }) => void) | null;
+  onclose: ((ev: { readonly code: number; readonly reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+const OPEN = 1;
+const HEARTBEAT_FRAME = '{"type":"ping"}';
+
+export interface WelcomeMessage {
+  readonly type: "welcome";
+  readonly protocol: number;
+  readonly serverTime: number;
+  readonly you: PlayerView;
+  readonly battle: BattleView;
+  readonly leaderboard: LeaderboardView;
+  readonly online: number;
+}
+
+export interface AttackedMessage {
+  readonly type: "attacked";
+  readonly attacker: { readonly id: number; readonly username: string };
+  readonly blocked: boolean;
+  readonly pointsLost: number;
+  readonly at: number;
+  readonly score: number;
+  readonly shields: number;
+}
+
+export interface BattleStatusMessage {
+  readonly type: "battle";
+  readonly status: BattleStatus;
+  readonly startsAt: number | null;
+  readonly endsAt: number | null;
+}
+
+/** Requests a player can send, without the id (the connection assigns it). */
+export type OutgoingRequest =
+  | { readonly type: "answer"; readonly questionId: string; readonly answer: string | number }
+  | { readonly type: "attack"; readonly target: number }
+  | { readonly type: "leaderboard"; readonly offset?: number; readonly limit?: number };
+
+export type ReplyOf<T extends OutgoingRequest["type"]> = T extends "answer"
+  ? AnswerResult
+  : T extends "attack"
+    ? AttackResult
+    : LeaderboardView | PageView;
+
+export type Reply<D = ReplyData> =
+  | { readonly type: "reply"; readonly id: RequestId; readonly ok: true; readonly data: D }
+  | { readonly type: "reply"; readonly id: RequestId; readonly ok: false; readonly error: ErrorBody };
+
+/** No reply came: the timeout passed, the socket closed first, or it was not open. */
+export interface RequestFailure {
+  readonly type: "failure";
+  readonly id: number;
+  readonly code: "timeout" | "closed" | "not_open";
+}
+
+export type RequestOutcome<D = ReplyData> = Reply<D> | RequestFailure;
+
+export class RequestError extends Error {
+  constructor(readonly failure: RequestFailure) {
+    super(`request ${failure.id} failed: ${failure.code}`);
+    this.name = "RequestError";
+  }
+}
+
+export interface PushHandlers {
+  welcome?(m: WelcomeMessage): void;
+  /** Parsed leaderboard push; leave unset (and use `leaderboardRaw`) to skip parsing on the hot path. */
+  leaderboard?(m: LeaderboardView): void;
+  /** The unparsed frame, cheap: no JSON.parse. */
+  leaderboardRaw?(frame: string): void;
+  attacked?(m: AttackedMessage): void;
+  presence?(online: number): void;
+  battle?(m: BattleStatusMessage): void;
+  /** A frame the server could not tie to a request (bad JSON, too large). */
+  error?(e: ErrorBody): void;
+  /** A frame that is not valid JSON (a server bug); it is dropped, never thrown. */
+  invalidFrame?(frame: string): void;
+  /** Heartbeat round trip in ms. */
+  pong?(rttMs: number): void;
+  /** The socket closed; `reconnecting` says whether a reconnect is scheduled. */
+  close?(code: number, reason: string, reconnecting: boolean): void;
+}
+
+export interface ConnectionOptions {
+  readonly socketFactory: WebSocketFactory;
+  /** Per request; default 10 s. */
+  readonly requestTimeoutMs?: number;
+  /** Heartbeat period; default 30 s, 0 disables. */
+  readonly heartbeatMs?: number;
+  /** Reconnect after an unexpected close (never after 4500–4999); default true. */
+  readonly reconnect?: boolean;
+  readonly maxReconnectAttempts?: number;
+  readonly backoff?: BackoffOptions;
+  readonly rng?: () => number;
+  /** Monotonic ms clock for latencies; default `performance.now`. */
+  readonly now?: () => number;
+}
+
+type Callback = (outcome: RequestOutcome) => void;
+
+interface Pending {
+  readonly cb: Callback;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+const defaultNow = () => performance.now();
+
+export class BattleConnection {
+  private ws: WebSocketLike | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private pingSentAt = -1;
+  private attempt = 0;
+  private closedByUser = false;
+  private welcomeWaiters: Array<{ resolve: (w: WelcomeMessage) => void; reject: (e: Error) => void }> = [];
+  private lastBoardRaw: string | null = null;
+  private lastBoard: LeaderboardView | null = null;
+  /** Reconnects that reached a welcome again. */
+  reconnects = 0;
+  handlers: PushHandlers = {};
+  private readonly timeoutMs: number;
+  private readonly heartbeatMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    readonly wsUrl: string,
+    private readonly opts: ConnectionOptions,
+  ) {
+    this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.heartbeatMs = opts.heartbeatMs ?? 30_000;
+    this.now = opts.now ?? defaultNow;
+  }
+
+  get isOpen(): boolean {
+    return this.ws !== null && this.ws.readyState === OPEN;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Opens the socket; resolves with the welcome (rejects if it closes first). */
+  connect(): Promise<WelcomeMessage> {
+    this.closedByUser = false;
+    const p = new Promise<WelcomeMessage>((resolve, reject) => this.welcomeWaiters.push({ resolve, reject }));
+    this.open();
+    return p;
+  }
+
+  /** Sends a request; `cb` gets the reply with the same id, or a failure. The allocation-light form. */
+  send(msg: OutgoingRequest, cb: Callback): number {
+    const id = this.nextId++;
+    const ws = this.ws;
+    if (ws === null || ws.readyState !== OPEN) {
+      cb({ type: "failure", id, code: "not_open" });
+      return id;
+    }
+    const timer = setTimeout(() => this.expire(id), this.timeoutMs);
+    this.pending.set(id, { cb, timer });
+    ws.send(encodeRequest(msg, id));
+    return id;
+  }
+
+  /** Promise form of `send`: resolves with the reply (ok or not), rejects with `RequestError` if none came. */
+  request<M extends OutgoingRequest>(msg: M): Promise<Reply<ReplyOf<M["type"]>>> {
+    return new Promise((resolve, reject) => {
+      this.send(msg, (o) => {
+        if (o.type === "failure") reject(new RequestError(o));
+        else resolve(o as Reply<ReplyOf<M["type"]>>);
+      });
+    });
+  }
+
+  /** The latest leaderboard this player saw (push or welcome), parsed on demand. */
+  latestLeaderboard(): LeaderboardView | null {
+    const raw = this.lastBoardRaw;
+    if (raw !== null) {
+      this.lastBoardRaw = null;
+      const m = this.parse(raw) as LeaderboardView | null;
+      if (m !== null) this.lastBoard = m;
+    }
+    return this.lastBoard;
+  }
+
+  private parse(frame: string): unknown {
+    try {
+      return JSON.parse(frame);
+    } catch {
+      this.handlers.invalidFrame?.(frame);
+      return null;
+    }
+  }
+
+  close(code = 1000, reason = "bye"): void {
+    this.closedByUser = true;
+    this.clearTimers();
+    if (this.ws) {
+      try {
+        this.ws.close(code, reason);
+      } catch {
+        // already closing
+      }
+    }
+  }
+
+  private open(): void {
+    const ws = this.opts.socketFactory(this.wsUrl);
+    this.ws = ws;
+    ws.onmessage = (ev) => {
+      if (this.ws === ws) this.onFrame(ev.data);
+    };
+    ws.onclose = (ev) => {
+      if (this.ws === ws) this.onClose(ev.code, ev.reason);
+    };
+    ws.onerror = () => {
+      // A close event follows; that is where the connection reacts.
+    };
+  }
+
+  private onFrame(data: unknown): void {
+    const frame = typeof data === "string" ? data : String(data);
+    // Every server frame starts `{"type":"<t>`: dispatch on the 10th character before deciding to parse.
+    const c = frame.charCodeAt(9);
+    if (c === 114 /* r: reply */) {
+      const m = this.parse(frame) as Reply | null;
+      if (m === null) return;
+      const id = typeof m.id === "number" ? m.id : Number(m.id);
+      const p = this.pending.get(id);
+      if (p) {
+        this.pending.delete(id);
+        clearTimeout(p.timer);
+        p.cb(m);
+      }
+      return;
+    }
+    if (c === 108 /* l: leaderboard */) {
+      this.lastBoardRaw = frame;
+      this.handlers.leaderboardRaw?.(frame);
+      if (this.handlers.leaderboard) this.handlers.leaderboard(this.latestLeaderboard()!);
+      return;
+    }
+    if (c === 112 && frame.charCodeAt(10) === 111 /* po: pong */) {
+      if (this.pingSentAt >= 0) {
+        const rtt = this.now() - this.pingSentAt;
+        this.pingSentAt = -1;
+        this.handlers.pong?.(rtt);
+      }
+      return;
+    }
+    const m = this.parse(frame) as { type: string } | null;
+    if (m === null) return;
+    switch (m.type) {
+      case "welcome": {
+        const w = m as WelcomeMessage;
+        if (this.attempt > 0) this.reconnects++;
+        this.attempt = 0;
+        this.lastBoard = w.leaderboard;
+        this.lastBoardRaw = null;
+        this.startHeartbeat();
+        this.handlers.welcome?.(w);
+        const waiters = this.welcomeWaiters;
+        this.welcomeWaiters = [];
+        for (const x of waiters) x.resolve(w);
+        return;
+      }
+      case "attacked":
+        this.handlers.attacked?.(m as AttackedMessage);
+        return;
+      case "presence":
+        this.handlers.presence?.((m as unknown as { online: number }).online);
+        return;
+      case "battle":
+        this.handlers.battle?.(m as BattleStatusMessage);
+        return;
+      case "error":
+        this.handlers.error?.((m as unknown as { error: ErrorBody }).error);
+        return;
+      case "leaderboard":
+        this.lastBoard = m as unknown as LeaderboardView;
+        this.handlers.leaderboard?.(this.lastBoard);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onClose(code: number, reason: string): void {
+    this.clearTimers();
+    this.ws = null;
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.cb({ type: "failure", id, code: "closed" });
+    }
+    this.pending.clear();
+    const max = this.opts.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
+    const reconnecting =
+      !this.closedByUser && this.opts.reconnect !== false && shouldReconnect(code) && this.attempt < max;
+    if (!reconnecting) {
+      const waiters = this.welcomeWaiters;
+      this.welcomeWaiters = [];
+      for (const x of waiters) x.reject(new Error(`socket closed (${code}) before welcome`));
+    }
+    this.handlers.close?.(code, reason, reconnecting);
+    if (reconnecting) {
+      const delay = backoffDelay(this.attempt, this.opts.rng, this.opts.backoff ?? DEFAULT_BACKOFF);
+      this.attempt++;
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = null;
+        if (!this.closedByUser) this.open();
+      }, delay);
+    }
+  }
+
+  private expire(id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    p.cb({ type: "failure", id, code: "timeout" });
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat !== null || this.heartbeatMs <= 0) return;
+    this.heartbeat = setInterval(() => this.ping(), this.heartbeatMs);
+  }
+
+  /** Sends the exact heartbeat frame; the server's auto-response answers without waking the battle. */
+  ping(): void {
+    const ws = this.ws;
+    if (ws === null || ws.readyState !== OPEN) return;
+    this.pingSentAt = this.now();
+    ws.send(HEARTBEAT_FRAME);
+  }
+
+  private clearTimers(): void {
+    if (this.heartbeat !== null) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+  }
+}
+
+/** Builds the request frame by hand: one string, no intermediate object. */
+export function encodeRequest(msg: OutgoingRequest, id: number): string {
+  switch (msg.type) {
+    case "answer":
+      return `{"type":"answer","id":${id},"questionId":${JSON.stringify(msg.questionId)},"answer":${JSON.stringify(msg.answer)}}`;
+    case "attack":
+      return `{"type":"attack","id":${id},"target":${msg.target}}`;
+    case "leaderboard": {
+      let s = `{"type":"leaderboard","id":${id}`;
+      if (msg.offset !== undefined) s += `,"offset":${msg.offset}`;
+      if (msg.limit !== undefined) s += `,"limit":${msg.limit}`;
+      return `${s}}`;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/** @module The player's HTTP calls over `fetch`: join a battle, read its public view and final results. */
+import type { BattleView } from "../protocol/server-messages";
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** What `POST /api/battles/:id/join` returns. */
+export interface JoinResponse {
+  readonly participantId: number;
+  readonly username: string;
+  readonly isNew: boolean;
+  readonly token: string;
+  /** Epoch ms. */
+  readonly expiresAt: number;
+  readonly wsUrl: string;
+}
+
+export interface FinalStanding {
+  readonly rank: number;
+  readonly id: number;
+  readonly username: string;
+  readonly score: number;
+  readonly correct: number;
+  readonly arrows: number;
+  readonly shields: number;
+}
+
+export interface ResultsResponse {
+  readonly battle: BattleView;
+  readonly final: boolean;
+  readonly standings: readonly FinalStanding[];
+}
+
+/** A non-2xx answer from the API, with the server's error code when it sent one. */
+export class ArenaHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ArenaHttpError";
+  }
+}
+
+function trimBase(baseUrl: string): string {
+  return baseUrl.endsWith("/") ? baseUrl.slice(0, -1) : baseUrl;
+}
+
+export async function requestJson<T>(fetchImpl: FetchLike, url: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetchImpl(url, init);
+  const text = await res.text();
+  let body: unknown = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = null;
+  }
+  if (!res.ok) {
+    const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ArenaHttpError(
+      res.status,
+      error?.code ?? `http_${res.status}`,
+      error?.message ?? text.slice(0, 200),
+    );
+  }
+  return body as T;
+}
+
+/** Joins `battleId` as `username`; rejoining with the same name replaces the previous session. */
+export function join(
+  baseUrl: string,
+  battleId: string,
+  username: string,
+  fetchImpl: FetchLike = (u, i) => fetch(u, i),
+): Promise<JoinResponse> {
+  return requestJson<JoinResponse>(
+    fetchImpl,
+    `${trimBase(baseUrl)}/api/battles/${encodeURIComponent(battleId)}/join`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username }),
+    },
+  );
+}
+
+export async function battleView(
+  baseUrl: string,
+  battleId: string,
+  fetchImpl: FetchLike = (u, i) => fetch(u, i),
+): Promise<BattleView> {
+  const r = await requestJson<{ battle: BattleView }>(
+    fetchImpl,
+    `${trimBase(baseUrl)}/api/battles/${encodeURIComponent(battleId)}`,
+  );
+  return r.battle;
+}
+
+/** Final standings; the server answers 409 `battle_not_ended` until the battle is over. */
+export function results(
+  baseUrl: string,
+  battleId: string,
+  fetchImpl: FetchLike = (u, i) => fetch(u, i),
+): Promise<ResultsResponse> {
+  return requestJson<ResultsResponse>(
+    fetchImpl,
+    `${trimBase(baseUrl)}/api/battles/${encodeURIComponent(battleId)}/results`,
+  );
+}

@@ -1,0 +1,5 @@
+/** @module Arena client SDK: join, a typed battle connection, heartbeat and reconnect policy. */
+export * from "./arena-client";
+export * from "./backoff";
+export * from "./connection";
+export * from "./http";
