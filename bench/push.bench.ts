@@ -4,20 +4,10 @@
  * Run: `node --import tsx bench/push.bench.ts`.
  */
 import { cpus } from "node:os";
+import { mulberry32 } from "../loadtest/prng";
 import { BattleInput } from "../src/battle/config";
 import { BattleGame } from "../src/battle/game";
 import { LeaderboardPush, type PushTarget } from "../src/battle/push";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const QUESTIONS = Array.from({ length: 12 }, (_, i) => ({ id: `q${i}`, text: `Q${i}`, answer: `a${i}` }));
 

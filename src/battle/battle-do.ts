@@ -16,6 +16,7 @@ import {
   type ReplyData,
   type ServerMessage,
 } from "../protocol";
+import type { BattleResults } from "../protocol/http-messages";
 import { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { BattleGame } from "./game";
@@ -24,7 +25,7 @@ import { playerView } from "./player";
 import { LeaderboardPush, type PushTarget } from "./push";
 import { nextTransition, type Schedule } from "./schedule";
 import { PLAYER_RATE, TokenBucket } from "./token-bucket";
-import type { BattleAdminView, BattleResults, JoinResult } from "./views";
+import type { BattleAdminView, JoinResult } from "./views";
 
 interface Attachment {
   /** Participant id. */

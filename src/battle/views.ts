@@ -1,4 +1,4 @@
-/** @module Shapes the battle Durable Object returns to the Worker over RPC. */
+/** @module Shapes the battle Durable Object returns to the Worker over RPC (results: see protocol/http-messages). */
 import type { BattleView } from "../protocol/server-messages";
 import type { BattleConfig } from "./config";
 import type { Schedule } from "./schedule";
@@ -14,21 +14,4 @@ export interface JoinResult {
   readonly participantId: number;
   readonly username: string;
   readonly isNew: boolean;
-}
-
-export interface FinalStanding {
-  readonly rank: number;
-  readonly id: number;
-  readonly username: string;
-  readonly score: number;
-  readonly correct: number;
-  readonly arrows: number;
-  readonly shields: number;
-}
-
-export interface BattleResults {
-  readonly battle: BattleView;
-  /** True once the battle has ended and the standings are frozen. */
-  readonly final: boolean;
-  readonly standings: readonly FinalStanding[];
 }

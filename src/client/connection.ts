@@ -8,12 +8,10 @@ import type { ErrorBody } from "../protocol/error-codes";
 import type {
   AnswerResult,
   AttackResult,
-  BattleStatus,
-  BattleView,
   LeaderboardView,
   PageView,
-  PlayerView,
   ReplyData,
+  ServerMessage,
 } from "../protocol/server-messages";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, shouldReconnect } from "./backoff";
 
@@ -33,32 +31,9 @@ export type WebSocketFactory = (url: string) => WebSocketLike;
 const OPEN = 1;
 const HEARTBEAT_FRAME = '{"type":"ping"}';
 
-export interface WelcomeMessage {
-  readonly type: "welcome";
-  readonly protocol: number;
-  readonly serverTime: number;
-  readonly you: PlayerView;
-  readonly battle: BattleView;
-  readonly leaderboard: LeaderboardView;
-  readonly online: number;
-}
-
-export interface AttackedMessage {
-  readonly type: "attacked";
-  readonly attacker: { readonly id: number; readonly username: string };
-  readonly blocked: boolean;
-  readonly pointsLost: number;
-  readonly at: number;
-  readonly score: number;
-  readonly shields: number;
-}
-
-export interface BattleStatusMessage {
-  readonly type: "battle";
-  readonly status: BattleStatus;
-  readonly startsAt: number | null;
-  readonly endsAt: number | null;
-}
+export type WelcomeMessage = Extract<ServerMessage, { type: "welcome" }>;
+export type AttackedMessage = Extract<ServerMessage, { type: "attacked" }>;
+export type BattleStatusMessage = Extract<ServerMessage, { type: "battle" }>;
 
 /** Requests a player can send, without the id (the connection assigns it). */
 export type OutgoingRequest =

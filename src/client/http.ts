@@ -1,34 +1,14 @@
 /** @module The player's HTTP calls over `fetch`: join a battle, read its public view and final results. */
+import type { BattleResults, JoinResponse } from "../protocol/http-messages";
 import type { BattleView } from "../protocol/server-messages";
 
+export type {
+  BattleResults as ResultsResponse,
+  FinalStanding,
+  JoinResponse,
+} from "../protocol/http-messages";
+
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
-
-/** What `POST /api/battles/:id/join` returns. */
-export interface JoinResponse {
-  readonly participantId: number;
-  readonly username: string;
-  readonly isNew: boolean;
-  readonly token: string;
-  /** Epoch ms. */
-  readonly expiresAt: number;
-  readonly wsUrl: string;
-}
-
-export interface FinalStanding {
-  readonly rank: number;
-  readonly id: number;
-  readonly username: string;
-  readonly score: number;
-  readonly correct: number;
-  readonly arrows: number;
-  readonly shields: number;
-}
-
-export interface ResultsResponse {
-  readonly battle: BattleView;
-  readonly final: boolean;
-  readonly standings: readonly FinalStanding[];
-}
 
 /** A non-2xx answer from the API, with the server's error code when it sent one. */
 export class ArenaHttpError extends Error {
@@ -101,8 +81,8 @@ export function results(
   baseUrl: string,
   battleId: string,
   fetchImpl: FetchLike = (u, i) => fetch(u, i),
-): Promise<ResultsResponse> {
-  return requestJson<ResultsResponse>(
+): Promise<BattleResults> {
+  return requestJson<BattleResults>(
     fetchImpl,
     `${trimBase(baseUrl)}/api/battles/${encodeURIComponent(battleId)}/results`,
   );
