@@ -1,11 +1,13 @@
 /** @module The order-statistic leaderboard of one battle or shard: O(log n) updates, ranks and positional reads. */
-import { DistinctScores } from "./distinct-scores";
 import { compareStandings } from "./order";
-import { OrderTree, type OrderTreeShape } from "./order-tree";
+import { OrderTree } from "./order-tree";
+import { OverflowScores } from "./overflow-scores";
+import { ParticipantTable } from "./participants";
+import { ScoreBuckets, type ScoreBucketsShape } from "./score-buckets";
 import type { RankMode, Standing } from "./types";
 
-/** Tree node sizes; the defaults are the measured best, small values exist for tests. */
-export type LeaderboardOptions = OrderTreeShape;
+/** Internal sizes; the defaults suit the game, small values let tests reach every code path. */
+export type LeaderboardOptions = ScoreBucketsShape;
 
 const MAX_ID = 0x7fffffff;
 
@@ -27,7 +29,7 @@ function checkCount(name: string, value: number): void {
     throw new RangeError(`${name} must be a non-negative integer: ${value}`);
 }
 
-/** -0 would survive the round trip through the tree's negated scores and break equality checks. */
+/** -0 would come back from the overflow tree's negated scores as 0 and break equality checks. */
 function positiveZero(score: number): number {
   return score === 0 ? 0 : score;
 }
@@ -35,32 +37,36 @@ function positiveZero(score: number): number {
 /**
  * Participants ordered by score descending, then `reachedAt` ascending, then id ascending.
  *
- * The order lives in a counted B+tree keyed by (−score, reachedAt, id); a map from id to a slot in two
- * typed arrays gives each participant's current key. Scores are safe integers (negative ones work; the
- * game keeps them ≥ 0), `reachedAt` any finite number, ids integers in [0, 2^31).
+ * Scores in [0, 2^18) live in per-score buckets under Fenwick trees (rank = entries with a higher score +
+ * position within the score); any other safe-integer score goes to a counted B+tree keyed
+ * (−score, reachedAt, id), ahead of the buckets when above their range and behind them when negative.
+ * A hash table maps each id to its current (score, reachedAt). Ids are integers in [0, 2^31).
  */
 export class Leaderboard {
-  private readonly tree: OrderTree;
-  private readonly distinct = new DistinctScores();
-  private readonly slotOf = new Map<number, number>();
-  private scores = new Float64Array(16);
-  private times = new Float64Array(16);
-  private readonly freeSlots: number[] = [];
-  private slotTop = 0;
+  private participants = new ParticipantTable();
+  private readonly buckets: ScoreBuckets;
+  private readonly overflow: OrderTree;
+  private readonly overflowScores = new OverflowScores();
+  /** Overflow entries above the bucketed range: they rank ahead of every bucketed entry, negative ones behind. */
+  private highCount = 0;
   /**
-   * Rank of the participant changed last, as the tree computed it during that change: the battle
-   * reads the rank right after each score update, which then costs no second descent.
+   * Rank of the participant changed last, as computed during that change: the battle reads the rank right
+   * after each score update, which then costs no second lookup.
    */
   private lastId = -1;
   private lastRank = 0;
-  /** Target of `collect` during a positional read; avoids a closure per call. */
+  /** Target of the collectors during a positional read; avoids closures per call. */
   private sink: Standing[] = [];
-  private readonly collect = (a: number, b: number, c: number): void => {
-    this.sink.push({ id: c, score: 0 - a, reachedAt: b });
+  private readonly collectBucketed = (score: number, t: number, id: number): void => {
+    this.sink.push({ id, score, reachedAt: t });
+  };
+  private readonly collectOverflow = (negScore: number, t: number, id: number): void => {
+    this.sink.push({ id, score: 0 - negScore, reachedAt: t });
   };
 
   constructor(options: LeaderboardOptions = {}) {
-    this.tree = new OrderTree(options);
+    this.buckets = new ScoreBuckets(options);
+    this.overflow = new OrderTree(options);
   }
 
   /**
@@ -82,39 +88,37 @@ export class Leaderboard {
     }
     if (!sorted) list = [...list].sort(compareStandings);
     const board = new Leaderboard(options);
-    const n = list.length;
-    const keys = new Float64Array(n * 3);
-    board.scores = new Float64Array(Math.max(16, n));
-    board.times = new Float64Array(Math.max(16, n));
-    for (let i = 0; i < n; i++) {
-      const row = list[i]!;
+    board.participants = new ParticipantTable(list.length);
+    const overflowKeys: number[] = [];
+    for (const row of list) {
       const score = positiveZero(row.score);
-      board.slotOf.set(row.id, i);
-      if (board.slotOf.size !== i + 1) throw new RangeError(`duplicate id in rows: ${row.id}`);
-      board.scores[i] = score;
-      board.times[i] = row.reachedAt;
-      board.distinct.add(score);
-      keys[i * 3] = -score;
-      keys[i * 3 + 1] = row.reachedAt;
-      keys[i * 3 + 2] = row.id;
+      if (board.participants.find(row.id) !== -1) throw new RangeError(`duplicate id in rows: ${row.id}`);
+      board.participants.insert(row.id, score, row.reachedAt);
+      if (board.buckets.holds(score)) {
+        board.buckets.append(score, row.reachedAt, row.id);
+        continue;
+      }
+      overflowKeys.push(-score, row.reachedAt, row.id);
+      board.overflowScores.add(score);
+      if (score >= 0) board.highCount++;
     }
-    board.slotTop = n;
-    board.tree.load(keys, n);
+    board.buckets.finishAppend();
+    board.overflow.load(Float64Array.from(overflowKeys), overflowKeys.length / 3);
     return board;
   }
 
   get size(): number {
-    return this.tree.size;
+    return this.participants.size;
   }
 
   has(id: number): boolean {
-    return this.slotOf.has(id);
+    return this.participants.find(id) !== -1;
   }
 
   get(id: number): Standing | undefined {
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) return undefined;
-    return { id, score: this.scores[slot]!, reachedAt: this.times[slot]! };
+    const cell = this.participants.find(id);
+    if (cell === -1) return undefined;
+    return { id, score: this.participants.scoreAt(cell), reachedAt: this.participants.reachedAtOf(cell) };
   }
 
   /** Inserts the participant or moves them to this score and time. */
@@ -122,16 +126,18 @@ export class Leaderboard {
     checkScore("score", score);
     checkTime(reachedAt);
     const s = positiveZero(score);
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) {
+    const cell = this.participants.find(id);
+    if (cell === -1) {
       checkId(id);
-      this.insertNew(id, s, reachedAt);
+      this.participants.insert(id, s, reachedAt);
+      this.remember(id, this.place(id, s, reachedAt));
       return;
     }
-    const old = this.scores[slot]!;
-    const oldTime = this.times[slot]!;
+    const old = this.participants.scoreAt(cell);
+    const oldTime = this.participants.reachedAtOf(cell);
     if (old === s && oldTime === reachedAt) return;
-    this.move(slot, id, old, oldTime, s, reachedAt);
+    this.participants.update(cell, s, reachedAt);
+    this.replace(id, old, oldTime, s, reachedAt);
   }
 
   /**
@@ -141,49 +147,49 @@ export class Leaderboard {
   increment(id: number, delta: number, at: number): Standing {
     checkScore("delta", delta);
     checkTime(at);
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) {
+    const cell = this.participants.find(id);
+    if (cell === -1) {
       checkId(id);
       const score = positiveZero(delta);
-      this.insertNew(id, score, at);
+      this.participants.insert(id, score, at);
+      this.remember(id, this.place(id, score, at));
       return { id, score, reachedAt: at };
     }
-    const old = this.scores[slot]!;
-    const oldTime = this.times[slot]!;
+    const old = this.participants.scoreAt(cell);
+    const oldTime = this.participants.reachedAtOf(cell);
     if (delta === 0) return { id, score: old, reachedAt: oldTime };
     const score = old + delta;
     checkScore("score", score);
-    this.move(slot, id, old, oldTime, score, at);
+    this.participants.update(cell, score, at);
+    this.replace(id, old, oldTime, score, at);
     return { id, score, reachedAt: at };
   }
 
   remove(id: number): boolean {
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) return false;
-    this.forget();
-    const score = this.scores[slot]!;
-    this.tree.remove(-score, this.times[slot]!, id);
-    this.distinct.remove(score);
-    this.slotOf.delete(id);
-    this.freeSlots.push(slot);
+    const cell = this.participants.find(id);
+    if (cell === -1) return false;
+    this.lastId = -1;
+    this.unplace(id, this.participants.scoreAt(cell), this.participants.reachedAtOf(cell));
+    this.participants.deleteAt(cell);
     return true;
   }
 
   /** 1-based position in the total order. */
   rankOf(id: number): number | undefined {
     if (id === this.lastId) return this.lastRank;
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) return undefined;
-    return this.tree.countLess(-this.scores[slot]!, this.times[slot]!, id) + 1;
+    const cell = this.participants.find(id);
+    if (cell === -1) return undefined;
+    return this.position(this.participants.scoreAt(cell), this.participants.reachedAtOf(cell), id) + 1;
   }
 
   /** Rank as shown to players, where equal scores share a rank (see RankMode). */
   displayRank(id: number, mode: RankMode): number | undefined {
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) return undefined;
-    const score = this.scores[slot]!;
-    if (mode === "dense") return this.distinct.distinctAbove(score) + 1;
-    return this.tree.countLess(-score, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY) + 1;
+    const cell = this.participants.find(id);
+    if (cell === -1) return undefined;
+    const score = this.participants.scoreAt(cell);
+    if (mode === "dense")
+      return this.buckets.distinctAbove(score) + this.overflowScores.distinctAbove(score) + 1;
+    return this.position(score, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY) + 1;
   }
 
   /**
@@ -193,7 +199,7 @@ export class Leaderboard {
   countAhead(score: number, reachedAt: number, id: number): number {
     if (Number.isNaN(score) || Number.isNaN(reachedAt) || Number.isNaN(id))
       throw new RangeError("countAhead key must not contain NaN");
-    return this.tree.countLess(-score, reachedAt, id);
+    return this.position(score, reachedAt, id);
   }
 
   /** The standing at a 1-based position. */
@@ -216,11 +222,10 @@ export class Leaderboard {
   /** Up to `k` standings above the participant, the participant, and up to `k` below; [] if unknown. */
   around(id: number, k: number): Standing[] {
     checkCount("k", k);
-    const slot = this.slotOf.get(id);
-    if (slot === undefined) return [];
-    const pos = this.tree.countLess(-this.scores[slot]!, this.times[slot]!, id);
-    const start = Math.max(0, pos - k);
-    return this.read(start, pos + k + 1 - start);
+    const rank = this.rankOf(id);
+    if (rank === undefined) return [];
+    const start = Math.max(0, rank - 1 - k);
+    return this.read(start, rank + k - start);
   }
 
   /** Every standing in rank order; `fromRows` rebuilds from it in linear time. */
@@ -228,60 +233,87 @@ export class Leaderboard {
     return this.read(0, this.size);
   }
 
+  /** Bytes held by the typed arrays behind the board (capacity, not just the used part); excludes small objects. */
+  get byteLength(): number {
+    return this.participants.byteLength + this.buckets.byteLength + this.overflow.byteLength;
+  }
+
   clear(): void {
-    this.forget();
-    this.tree.clear();
-    this.distinct.clear();
-    this.slotOf.clear();
-    this.freeSlots.length = 0;
-    this.slotTop = 0;
+    this.lastId = -1;
+    this.participants.clear();
+    this.buckets.clear();
+    this.overflow.clear();
+    this.overflowScores.clear();
+    this.highCount = 0;
+  }
+
+  /** Entries ahead of a key (present or not). */
+  private position(score: number, t: number, id: number): number {
+    if (score >= 0 && score < this.buckets.limit) {
+      return (
+        this.highCount +
+        (Number.isInteger(score) ? this.buckets.countLess(score, t, id) : this.buckets.countAbove(score))
+      );
+    }
+    const ahead = this.overflow.countLess(-score, t, id);
+    return score < 0 ? ahead + this.buckets.size : ahead;
+  }
+
+  /** Adds the key to the order; returns how many entries are now ahead of it. */
+  private place(id: number, score: number, t: number): number {
+    if (this.buckets.holds(score)) return this.highCount + this.buckets.insert(score, t, id);
+    this.overflowScores.add(score);
+    const ahead = this.overflow.insert(-score, t, id);
+    if (score < 0) return ahead + this.buckets.size;
+    this.highCount++;
+    return ahead;
+  }
+
+  /** Moves a present key; scores that stay bucketed take the buckets' one-walk path. */
+  private replace(id: number, old: number, oldTime: number, score: number, t: number): void {
+    if (this.buckets.holds(old) && this.buckets.holds(score)) {
+      this.remember(id, this.highCount + this.buckets.move(old, oldTime, id, score, t));
+      return;
+    }
+    this.unplace(id, old, oldTime);
+    this.remember(id, this.place(id, score, t));
+  }
+
+  private unplace(id: number, score: number, t: number): void {
+    if (this.buckets.holds(score)) {
+      this.buckets.remove(score, t, id);
+      return;
+    }
+    this.overflow.remove(-score, t, id);
+    this.overflowScores.remove(score);
+    if (score >= 0) this.highCount--;
+  }
+
+  /** Every mutation ends here or clears `lastId`, so the remembered rank is never stale. */
+  private remember(id: number, ahead: number): void {
+    this.lastId = id;
+    this.lastRank = ahead + 1;
   }
 
   private read(offset: number, limit: number): Standing[] {
     const out: Standing[] = [];
     this.sink = out;
-    this.tree.forEach(offset, limit, this.collect);
+    const end = Math.min(this.size, offset + limit);
+    const high = this.highCount;
+    const bucketEnd = high + this.buckets.size;
+    let p = offset;
+    if (p < end && p < high) {
+      const take = Math.min(end, high) - p;
+      this.overflow.forEach(p, take, this.collectOverflow);
+      p += take;
+    }
+    if (p < end && p < bucketEnd) {
+      const take = Math.min(end, bucketEnd) - p;
+      this.buckets.forEach(p - high, take, this.collectBucketed);
+      p += take;
+    }
+    if (p < end) this.overflow.forEach(p - this.buckets.size, end - p, this.collectOverflow);
     this.sink = [];
     return out;
-  }
-
-  private insertNew(id: number, score: number, at: number): void {
-    let slot = this.freeSlots.pop();
-    if (slot === undefined) {
-      slot = this.slotTop++;
-      if (slot >= this.scores.length) {
-        const scores = new Float64Array(this.scores.length * 2);
-        scores.set(this.scores);
-        this.scores = scores;
-        const times = new Float64Array(this.times.length * 2);
-        times.set(this.times);
-        this.times = times;
-      }
-    }
-    this.slotOf.set(id, slot);
-    this.scores[slot] = score;
-    this.times[slot] = at;
-    this.distinct.add(score);
-    this.remember(id, this.tree.insert(-score, at, id));
-  }
-
-  /** Every mutation ends here or in `forget`, so the remembered position is never stale. */
-  private remember(id: number, position: number): void {
-    this.lastId = id;
-    this.lastRank = position + 1;
-  }
-
-  private forget(): void {
-    this.lastId = -1;
-  }
-
-  private move(slot: number, id: number, old: number, oldTime: number, score: number, at: number): void {
-    this.remember(id, this.tree.move(-old, oldTime, id, -score, at, id));
-    if (old !== score) {
-      this.distinct.remove(old);
-      this.distinct.add(score);
-    }
-    this.scores[slot] = score;
-    this.times[slot] = at;
   }
 }

@@ -65,9 +65,10 @@ export class OrderTree {
   private readonly pathIdx = new Int32Array(MAX_DEPTH);
   /** Index within the leaf returned by the last `seek`. */
   private seekIndex = 0;
+  private readonly scratchKey = new Float64Array(KEY);
 
   constructor(shape: OrderTreeShape = {}) {
-    this.leafCap = Math.max(4, shape.leafCapacity ?? 64);
+    this.leafCap = Math.max(4, shape.leafCapacity ?? 256);
     this.innerCap = Math.max(4, shape.innerCapacity ?? 64);
     // Low minimums and merges that leave headroom keep remove/insert churn from splitting and merging back and forth.
     this.leafMin = this.leafCap >>> 2;
@@ -147,99 +148,6 @@ export class OrderTree {
     this.leafRemoveAt(node, pos);
     if (this.height > 0 && this.leafSize[node]! < this.leafMin) this.rebalanceLeaf(this.height - 1);
     return true;
-  }
-
-  /**
-   * Replaces the present key (oa, ob, oc) by the absent key (na, nb, nc); returns the new key's position.
-   * Both keys descend together while they route alike, where the counts do not change; when they share a
-   * leaf (a small score change) the move is a single shift inside it.
-   */
-  move(oa: number, ob: number, oc: number, na: number, nb: number, nc: number): number {
-    const cap = this.innerCap;
-    let node = this.root;
-    let ahead = 0;
-    let d = 0;
-    for (; d < this.height; d++) {
-      const base = node * cap;
-      const m = this.innerSize[node]!;
-      const i = this.route(base, m, na, nb, nc);
-      if (this.route(base, m, oa, ob, oc) !== i) break;
-      for (let j = base; j < base + i; j++) ahead += this.innerCount[j]!;
-      this.pathNode[d] = node;
-      this.pathIdx[d] = i;
-      node = this.innerChild[base + i]!;
-    }
-    if (d === this.height) return ahead + this.moveInLeaf(node, oa, ob, oc, na, nb, nc);
-    const shared = d;
-    const fork = node;
-    for (; d < this.height; d++) {
-      const base = node * cap;
-      const i = this.route(base, this.innerSize[node]!, oa, ob, oc);
-      this.innerCount[base + i]!--;
-      this.pathNode[d] = node;
-      this.pathIdx[d] = i;
-      node = this.innerChild[base + i]!;
-    }
-    const from = this.leafLowerBound(node, oa, ob, oc);
-    if (
-      from >= this.leafSize[node]! ||
-      compareAt(this.leafKeys, (node * this.leafCap + from) * KEY, oa, ob, oc) !== 0
-    ) {
-      for (let u = shared; u < this.height; u++)
-        this.innerCount[this.pathNode[u]! * cap + this.pathIdx[u]!]!++;
-      throw new Error("OrderTree.move: key not present");
-    }
-    this.leafRemoveAt(node, from);
-    this.total--;
-    if (this.leafSize[node]! < this.leafMin) {
-      // Rebalancing reshapes the path, so finish as a plain remove and insert from the root.
-      for (let u = 0; u < shared; u++) this.innerCount[this.pathNode[u]! * cap + this.pathIdx[u]!]!--;
-      this.rebalanceLeaf(this.height - 1);
-      return this.insert(na, nb, nc);
-    }
-    node = fork;
-    for (d = shared; d < this.height; d++) {
-      const base = node * cap;
-      const i = this.route(base, this.innerSize[node]!, na, nb, nc);
-      for (let j = base; j < base + i; j++) ahead += this.innerCount[j]!;
-      this.innerCount[base + i]!++;
-      this.pathNode[d] = node;
-      this.pathIdx[d] = i;
-      node = this.innerChild[base + i]!;
-    }
-    const pos = this.leafLowerBound(node, na, nb, nc);
-    this.total++;
-    if (this.leafSize[node]! < this.leafCap) this.leafInsertAt(node, pos, na, nb, nc);
-    else this.splitLeafAndInsert(node, pos, na, nb, nc);
-    return ahead + pos;
-  }
-
-  private moveInLeaf(
-    leaf: number,
-    oa: number,
-    ob: number,
-    oc: number,
-    na: number,
-    nb: number,
-    nc: number,
-  ): number {
-    const keys = this.leafKeys;
-    const base = leaf * this.leafCap;
-    const from = this.leafLowerBound(leaf, oa, ob, oc);
-    if (from >= this.leafSize[leaf]! || compareAt(keys, (base + from) * KEY, oa, ob, oc) !== 0)
-      throw new Error("OrderTree.move: key not present");
-    let to = this.leafLowerBound(leaf, na, nb, nc);
-    if (to > from) {
-      to--;
-      keys.copyWithin((base + from) * KEY, (base + from + 1) * KEY, (base + to + 1) * KEY);
-    } else if (to < from) {
-      keys.copyWithin((base + to + 1) * KEY, (base + to) * KEY, (base + from) * KEY);
-    }
-    const e = (base + to) * KEY;
-    keys[e] = na;
-    keys[e + 1] = nb;
-    keys[e + 2] = nc;
-    return to;
   }
 
   /**
@@ -484,8 +392,6 @@ export class OrderTree {
       sb * KEY,
     );
   }
-
-  private readonly scratchKey = new Float64Array(KEY);
 
   private innerInsertAt(
     node: number,
