@@ -52,6 +52,8 @@ const PUSH_INTERVAL_MS = 500;
  * with 20,000 players each view refreshes at least every 2.5 s, with 4,000 or fewer every 500 ms.
  */
 const PUSH_FRAMES_PER_TICK = 4_000;
+/** A tick sends in slices of this many frames, yielding in between so requests never wait behind a whole tick. */
+const PUSH_SLICE_FRAMES = 250;
 
 export class BattleDO extends DurableObject<Env> {
   private readonly store: BattleStore;
@@ -65,6 +67,9 @@ export class BattleDO extends DurableObject<Env> {
   private readonly gone = new WeakSet<WebSocket>();
   private pushTimer: ReturnType<typeof setTimeout> | null = null;
   private lastPush = 0;
+  /** Frames sent by the current tick's slices so far. */
+  private tickSent = 0;
+  private readonly targetOf = new WeakMap<WebSocket, PushTarget>();
   private online: number | null = null;
   private boardChanged = true;
 
@@ -445,28 +450,46 @@ export class BattleDO extends DurableObject<Env> {
     this.pushTimer = setTimeout(() => this.flushPush(), delay);
   }
 
-  private flushPush(): void {
+  /** One slice of a push tick; `continuing` slices belong to the tick that started the interval. */
+  private flushPush(continuing = false): void {
     if (this.pushTimer !== null) clearTimeout(this.pushTimer);
     this.pushTimer = null;
     const game = this.game;
     if (!game) return;
-    this.lastPush = this.now();
-    const sockets = this.ctx.getWebSockets();
-    const targets: PushTarget[] = [];
-    for (const ws of sockets) {
-      const att = this.attachment(ws);
-      if (att) targets.push({ playerId: att.p, send: (f) => sendOrClose(ws, f) });
+    if (!continuing) {
+      this.lastPush = this.now();
+      this.tickSent = 0;
     }
+    const targets: PushTarget[] = [];
+    for (const ws of this.ctx.getWebSockets()) {
+      const t = this.pushTarget(ws);
+      if (t) targets.push(t);
+    }
+    // Changes made while a tick's slices run wait for the next tick, so one tick is one pass.
+    const changed = !continuing && this.boardChanged;
+    if (changed) this.boardChanged = false;
     try {
-      this.push.tick(game, targets, this.boardChanged, {
+      this.tickSent += this.push.tick(game, targets, changed, {
         listMax: PRESENCE_LIST_MAX,
-        budget: PUSH_FRAMES_PER_TICK,
+        budget: Math.min(PUSH_SLICE_FRAMES, PUSH_FRAMES_PER_TICK - this.tickSent),
       });
     } catch (e) {
       this.log("push failed", e);
     }
-    this.boardChanged = false;
-    if (this.push.pending) this.schedulePush();
+    if (this.push.sweeping && this.tickSent < PUSH_FRAMES_PER_TICK) {
+      this.pushTimer = setTimeout(() => this.flushPush(true), 0);
+    } else if (this.push.pending || this.boardChanged) this.schedulePush();
+  }
+
+  private pushTarget(ws: WebSocket): PushTarget | undefined {
+    let t = this.targetOf.get(ws);
+    if (!t) {
+      const att = this.attachment(ws);
+      if (!att) return undefined;
+      t = { playerId: att.p, send: (f) => sendOrClose(ws, f) };
+      this.targetOf.set(ws, t);
+    }
+    return t;
   }
 
   private attachment(ws: WebSocket): Attachment | undefined {

@@ -56,6 +56,11 @@ export class LeaderboardPush {
     return this.remaining > 0 || this.hot.size > 0;
   }
 
+  /** True while the current sweep has players left to look at. */
+  get sweeping(): boolean {
+    return this.remaining > 0;
+  }
+
   /** Sends what changed; returns the number of frames sent. */
   tick(
     game: BattleGame,
