@@ -7,6 +7,7 @@ import { cpus } from "node:os";
 import { mulberry32 } from "../loadtest/prng";
 import { BattleInput } from "../src/battle/config";
 import { BattleGame } from "../src/battle/game";
+import { LeaderboardJson } from "../src/battle/leaderboard-json";
 import { LeaderboardPush, type PushTarget } from "../src/battle/push";
 
 const QUESTIONS = Array.from({ length: 12 }, (_, i) => ({ id: `q${i}`, text: `Q${i}`, answer: `a${i}` }));
@@ -33,7 +34,8 @@ function run(players: number, changesPerTick: number, ticks: number): void {
     });
   }
   const push = new LeaderboardPush();
-  push.tick(game, targets, true, { budget: 4000 });
+  const json = new LeaderboardJson(game);
+  push.tick(json, targets, true, { budget: 4000 });
   let now = 1;
   const times: number[] = [];
   let sent = 0;
@@ -48,7 +50,7 @@ function run(players: number, changesPerTick: number, ticks: number): void {
     frames = 0;
     bytes = 0;
     const t0 = performance.now();
-    push.tick(game, targets, true, { budget: 4000 });
+    push.tick(json, targets, true, { budget: 4000 });
     times.push(performance.now() - t0);
     sent += frames;
   }

@@ -20,6 +20,7 @@ import type { BattleResults } from "../protocol/http-messages";
 import { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { BattleGame } from "./game";
+import { LeaderboardJson } from "./leaderboard-json";
 import { err, type Outcome, ok } from "./outcome";
 import { playerView } from "./player";
 import { LeaderboardPush, type PushTarget } from "./push";
@@ -58,6 +59,8 @@ const PUSH_SLICE_FRAMES = 250;
 export class BattleDO extends DurableObject<Env> {
   private readonly store: BattleStore;
   private game: BattleGame | null = null;
+  /** Serialised leaderboard views of `game`, shared by reads and pushes. */
+  private views: LeaderboardJson | null = null;
   private readonly push = new LeaderboardPush();
   private readonly buckets = new Map<number, TokenBucket>();
   private readonly attachments = new WeakMap<WebSocket, Attachment>();
@@ -78,9 +81,14 @@ export class BattleDO extends DurableObject<Env> {
     this.store = new BattleStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
     void ctx.blockConcurrencyWhile(async () => {
-      this.game = this.store.load();
+      this.setGame(this.store.load());
       await this.syncLifecycle();
     });
+  }
+
+  private setGame(game: BattleGame | null): void {
+    this.game = game;
+    this.views = game ? new LeaderboardJson(game) : null;
   }
 
   /** The server clock; tests replace it (through `runInDurableObject`) to move past the end without sleeping. */
@@ -104,7 +112,7 @@ export class BattleDO extends DurableObject<Env> {
       schedule.endsAt = schedule.startsAt + config.durationMs;
     }
     this.store.create(config, schedule);
-    this.game = this.store.load();
+    this.setGame(this.store.load());
     await this.syncLifecycle();
     return ok(this.adminView(this.game!));
   }
@@ -169,7 +177,9 @@ export class BattleDO extends DurableObject<Env> {
   async request(participantId: number, session: string, msg: ClientRequest): Promise<Outcome<ReplyData>> {
     const auth = this.authorise(participantId, session);
     if (!auth.ok) return auth;
-    return this.handle(participantId, msg);
+    const result = this.handle(participantId, msg);
+    if (result.ok && result.value instanceof RawJson) return ok(JSON.parse(result.value.json) as ReplyData);
+    return result as Outcome<ReplyData>;
   }
 
   async results(): Promise<Outcome<BattleResults>> {
@@ -262,7 +272,12 @@ export class BattleDO extends DurableObject<Env> {
         );
       }
       const result = this.handle(att.p, msg);
-      sendOrClose(ws, JSON.stringify(replyFrame(msg.id, result)));
+      sendOrClose(
+        ws,
+        result.ok && result.value instanceof RawJson
+          ? `{"type":"reply","id":${JSON.stringify(msg.id)},"ok":true,"data":${result.value.json}}`
+          : JSON.stringify(replyFrame(msg.id, result)),
+      );
     } catch (e) {
       this.log("webSocketMessage failed", e);
       sendOrClose(
@@ -374,7 +389,7 @@ export class BattleDO extends DurableObject<Env> {
     return ok(game);
   }
 
-  private handle(playerId: number, msg: ClientRequest): Outcome<ReplyData> {
+  private handle(playerId: number, msg: ClientRequest): Outcome<ReplyData | RawJson> {
     const game = this.game!;
     const now = this.now();
     const wait = this.bucket(playerId, now).take(now);
@@ -420,7 +435,7 @@ export class BattleDO extends DurableObject<Env> {
       case "leaderboard":
         return ok(
           msg.offset === undefined
-            ? game.leaderboardView(playerId, msg.limit ?? game.config.leaderboardSize)
+            ? new RawJson(this.views!.view(playerId, msg.limit))
             : game.page(msg.offset, msg.limit ?? 50),
         );
     }
@@ -469,7 +484,7 @@ export class BattleDO extends DurableObject<Env> {
     const changed = !continuing && this.boardChanged;
     if (changed) this.boardChanged = false;
     try {
-      this.tickSent += this.push.tick(game, targets, changed, {
+      this.tickSent += this.push.tick(this.views!, targets, changed, {
         listMax: PRESENCE_LIST_MAX,
         budget: Math.min(PUSH_SLICE_FRAMES, PUSH_FRAMES_PER_TICK - this.tickSent),
       });
@@ -514,6 +529,11 @@ export class BattleDO extends DurableObject<Env> {
 
 function notFound<T>(): Outcome<T> {
   return err(ErrorCode.NOT_FOUND, "no such battle");
+}
+
+/** A reply body that is already JSON (leaderboard views, built from cached strings). */
+class RawJson {
+  constructor(readonly json: string) {}
 }
 
 function replyFrame(id: string | number, result: Outcome<unknown>) {

@@ -62,7 +62,7 @@ export class BattleStore {
       shields: number;
       correct: number;
       joined_at: number;
-    }>("SELECT * FROM participants")) {
+    }>("SELECT * FROM participants ORDER BY score DESC, reached_at, id")) {
       players.set(r.id, {
         id: r.id,
         username: r.username,
@@ -91,6 +91,7 @@ export class BattleStore {
       p.attempts.set(r.question_id, r.attempts);
       if (r.scored) p.scored.add(r.question_id);
     }
+    // Rank order, so the leaderboard takes its linear-time bulk build.
     for (const p of players.values()) game.restore(p);
     game.rebuildBoard();
     return game;

@@ -52,6 +52,8 @@ export const AROUND = 5;
 export class BattleGame {
   readonly players = new Map<number, Player>();
   board = new Leaderboard();
+  /** Bumped on every leaderboard change, so serialised views can be cached per version. */
+  boardVersion = 0;
   private readonly byName = new Map<string, number>();
   private readonly questions: Map<string, QuestionConfig>;
   private nextId = 1;
@@ -79,6 +81,7 @@ export class BattleGame {
     const rows = [];
     for (const p of this.players.values()) rows.push({ id: p.id, score: p.score, reachedAt: p.reachedAt });
     this.board = Leaderboard.fromRows(rows);
+    this.boardVersion++;
   }
 
   planJoin(rawName: string, session: string, now: number): Outcome<JoinPlan> {
@@ -138,6 +141,7 @@ export class BattleGame {
     };
     this.restore(player);
     this.board.set(player.id, 0, plan.at);
+    this.boardVersion++;
     return player;
   }
 
@@ -209,6 +213,7 @@ export class BattleGame {
       p.score = plan.score;
       p.reachedAt = plan.reachedAt;
       this.board.set(p.id, p.score, p.reachedAt);
+      this.boardVersion++;
     }
   }
 
@@ -246,6 +251,7 @@ export class BattleGame {
       target.score = plan.targetScore;
       target.reachedAt = plan.targetReachedAt;
       this.board.set(target.id, target.score, target.reachedAt);
+      this.boardVersion++;
     }
   }
 

@@ -7,7 +7,7 @@
  * score just changed go first, then the rest in a rotating order, so with N players and a budget B every
  * view is at most ⌈N/B⌉ ticks stale and one tick's cost is bounded whatever the battle's size.
  */
-import { AROUND, type BattleGame } from "./game";
+import type { LeaderboardJson } from "./leaderboard-json";
 
 export interface PushTarget {
   readonly playerId: number;
@@ -33,8 +33,6 @@ export class LeaderboardPush {
   private online = -1;
   private lastPresence = "";
   private readonly sent = new Map<number, SentView>();
-  /** Usernames never change, so their JSON is built once. */
-  private readonly names = new Map<number, string>();
   /** Players whose own score changed since the last tick; served first. */
   private readonly hot = new Set<number>();
   /** Rotation position in the targets and how many players the current sweep has still to look at. */
@@ -63,15 +61,15 @@ export class LeaderboardPush {
 
   /** Sends what changed; returns the number of frames sent. */
   tick(
-    game: BattleGame,
+    json: LeaderboardJson,
     targets: readonly PushTarget[],
     boardChanged: boolean,
     opts: TickOptions = {},
   ): number {
     const budget = opts.budget ?? Number.POSITIVE_INFINITY;
-    let sent = this.sendPresence(game, targets, opts.listMax ?? 50);
+    let sent = this.sendPresence(json, targets, opts.listMax ?? 50);
     if (boardChanged) {
-      const top = JSON.stringify(game.top(game.config.leaderboardSize));
+      const top = json.top();
       if (top !== this.top) {
         this.top = top;
         this.topVersion++;
@@ -79,13 +77,13 @@ export class LeaderboardPush {
     }
     if (boardChanged || targets.length !== this.online) this.remaining = targets.length;
     this.online = targets.length;
-    const prefix = `{"type":"leaderboard","total":${game.board.size},"online":${this.online},"top":${this.top},`;
+    const prefix = `{"type":"leaderboard","total":${json.game.board.size},"online":${this.online},"top":${this.top},`;
     let visits = 0;
     if (this.hot.size > 0) {
       for (const t of targets) {
         if (!this.hot.has(t.playerId) || sent >= budget) continue;
         visits++;
-        if (this.serve(game, t, prefix)) sent++;
+        if (this.serve(json, t, prefix)) sent++;
       }
       this.hot.clear();
     }
@@ -95,15 +93,15 @@ export class LeaderboardPush {
       const t = targets[this.cursor++]!;
       this.remaining--;
       visits++;
-      if (this.serve(game, t, prefix)) sent++;
+      if (this.serve(json, t, prefix)) sent++;
     }
     if (n === 0) this.remaining = 0;
     return sent;
   }
 
   /** Sends the player their view if it changed; returns whether a frame went out. */
-  private serve(game: BattleGame, t: PushTarget, prefix: string): boolean {
-    const personal = this.personal(game, t.playerId);
+  private serve(json: LeaderboardJson, t: PushTarget, prefix: string): boolean {
+    const personal = json.personal(t.playerId);
     const last = this.sent.get(t.playerId);
     if (
       last &&
@@ -124,40 +122,14 @@ export class LeaderboardPush {
     return true;
   }
 
-  private sendPresence(game: BattleGame, targets: readonly PushTarget[], listMax: number): number {
+  private sendPresence(json: LeaderboardJson, targets: readonly PushTarget[], listMax: number): number {
     if (targets.length > listMax) return 0;
     const ids = [...new Set(targets.map((t) => t.playerId))].sort((a, b) => a - b);
-    const list = ids.map((id) => `{"id":${id},"username":${this.nameJson(game, id)}}`).join(",");
+    const list = ids.map((id) => `{"id":${id},"username":${json.name(id)}}`).join(",");
     const frame = `{"type":"presence","online":${targets.length},"players":[${list}]}`;
     if (frame === this.lastPresence) return 0;
     this.lastPresence = frame;
     for (const t of targets) t.send(frame);
     return targets.length;
-  }
-
-  /** The personal part, built as a string directly: this runs for every player a tick looks at. */
-  private personal(game: BattleGame, playerId: number): string {
-    const p = game.players.get(playerId);
-    if (!p) return `"me":null,"around":[]`;
-    const rank = game.rankOf(playerId);
-    const rows = game.board.around(playerId, AROUND);
-    let self = 0;
-    while (self < rows.length && rows[self]!.id !== playerId) self++;
-    let out = `"me":{"rank":${rank},"score":${p.score}},"around":[`;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (i > 0) out += ",";
-      out += `{"rank":${rank - self + i},"id":${r.id},"username":${this.nameJson(game, r.id)},"score":${r.score}}`;
-    }
-    return `${out}]`;
-  }
-
-  private nameJson(game: BattleGame, id: number): string {
-    let name = this.names.get(id);
-    if (name === undefined) {
-      name = JSON.stringify(game.players.get(id)?.username ?? "");
-      this.names.set(id, name);
-    }
-    return name;
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BattleGame } from "../../src/battle/game";
+import { LeaderboardJson } from "../../src/battle/leaderboard-json";
 import { LeaderboardPush, type PushTarget } from "../../src/battle/push";
 import { battleConfig } from "./fixtures";
 
@@ -25,19 +26,19 @@ function setup(players: number) {
     if (!plan.ok) throw new Error(plan.error.message);
     game.applyAnswer(plan.value);
   };
-  return { game, inbox, targets, score };
+  return { game, json: new LeaderboardJson(game), inbox, targets, score };
 }
 
 describe("conflated pushes", () => {
   it("sends presence once per change and leaderboards only to changed views", () => {
-    const { game, inbox, targets, score } = setup(20);
+    const { game, json, inbox, targets, score } = setup(20);
     const push = new LeaderboardPush();
-    expect(push.tick(game, targets, true)).toBe(40); // presence + first leaderboard to everyone
-    expect(push.tick(game, targets, false)).toBe(0);
-    expect(push.tick(game, targets, true)).toBe(0); // nothing changed
+    expect(push.tick(json, targets, true)).toBe(40); // presence + first leaderboard to everyone
+    expect(push.tick(json, targets, false)).toBe(0);
+    expect(push.tick(json, targets, true)).toBe(0); // nothing changed
     // Player 20 (last) scores: top changes, so everyone hears it.
     score(20, "q1", T0 + 5);
-    expect(push.tick(game, targets, true)).toBe(20);
+    expect(push.tick(json, targets, true)).toBe(20);
     const last = JSON.parse(inbox.get(20)!.at(-1)!);
     expect(last).toMatchObject({ type: "leaderboard", total: 20, me: { rank: 1, score: 10 } });
     expect(last.top.map((s: { id: number }) => s.id)).toEqual([20, 1, 2]);
@@ -48,23 +49,23 @@ describe("conflated pushes", () => {
   });
 
   it("skips players whose rank, score and neighbours did not move when the top did not change", () => {
-    const { game, inbox, targets, score } = setup(30);
+    const { game, json, inbox, targets, score } = setup(30);
     const push = new LeaderboardPush();
     for (let i = 1; i <= 4; i++) score(i, "q1", T0 + i); // ranks 1-4 stay the top
-    push.tick(game, targets, true);
+    push.tick(json, targets, true);
     for (const box of inbox.values()) box.length = 0;
     // Player 10 scores later than players 1-4, so the top 3 stays; 10 moves from rank 10 to rank 5.
     score(10, "q1", T0 + 100);
-    push.tick(game, targets, true);
+    push.tick(json, targets, true);
     const notified = [...inbox.entries()].filter(([, box]) => box.length > 0).map(([id]) => id);
     // Ranks 5..10 changed hands, so exactly the views of ranks 1..15 (±5) changed: ids 1..15.
     expect(notified.sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
   });
 
   it("lists who is online in small battles and only counts in large ones", () => {
-    const { game, inbox, targets } = setup(3);
+    const { game, json, inbox, targets } = setup(3);
     const push = new LeaderboardPush();
-    push.tick(game, targets, false, { listMax: 50 });
+    push.tick(json, targets, false, { listMax: 50 });
     expect(JSON.parse(inbox.get(1)![0]!)).toEqual({
       type: "presence",
       online: 3,
@@ -74,10 +75,10 @@ describe("conflated pushes", () => {
         { id: 3, username: "p2" },
       ],
     });
-    expect(push.tick(game, targets, false, { listMax: 50 })).toBe(0);
+    expect(push.tick(json, targets, false, { listMax: 50 })).toBe(0);
     // Past listMax there are no presence frames; the count rides in the leaderboard frames.
     const before = inbox.get(1)!.length;
-    push.tick(game, targets.slice(0, 2), false, { listMax: 1 });
+    push.tick(json, targets.slice(0, 2), false, { listMax: 1 });
     expect(
       inbox
         .get(1)!
@@ -87,19 +88,19 @@ describe("conflated pushes", () => {
   });
 
   it("spends at most the budget per tick, serving players who scored first and the rest in rotation", () => {
-    const { game, inbox, targets, score } = setup(20);
+    const { game, json, inbox, targets, score } = setup(20);
     const push = new LeaderboardPush();
     const opts = { listMax: 0, budget: 6 };
-    expect(push.tick(game, targets, true, opts)).toBe(6);
+    expect(push.tick(json, targets, true, opts)).toBe(6);
     expect(push.pending).toBe(true);
     score(17, "q1", T0 + 1);
     push.touch(17);
-    expect(push.tick(game, targets, true, opts)).toBe(6);
+    expect(push.tick(json, targets, true, opts)).toBe(6);
     expect(JSON.parse(inbox.get(17)!.at(-1)!).me).toEqual({ rank: 1, score: 10 });
     // The sweep restarted with the change; a few more ticks reach everyone, then it stops.
     let ticks = 0;
     while (push.pending && ticks < 10) {
-      push.tick(game, targets, false, opts);
+      push.tick(json, targets, false, opts);
       ticks++;
     }
     expect(push.pending).toBe(false);
@@ -107,16 +108,16 @@ describe("conflated pushes", () => {
       const last = JSON.parse(box.at(-1)!);
       expect(last.top[0].id, `player ${id}`).toBe(17);
     }
-    expect(push.tick(game, targets, false, opts)).toBe(0);
+    expect(push.tick(json, targets, false, opts)).toBe(0);
   });
 
   it("gives a reconnecting player a full frame after forget()", () => {
-    const { game, inbox, targets } = setup(3);
+    const { game, json, inbox, targets } = setup(3);
     const push = new LeaderboardPush();
-    push.tick(game, targets, true);
+    push.tick(json, targets, true);
     push.forget(2);
     inbox.get(2)!.length = 0;
-    expect(push.tick(game, targets, true)).toBe(1);
+    expect(push.tick(json, targets, true)).toBe(1);
     expect(inbox.get(2)).toHaveLength(1);
   });
 });

@@ -1,0 +1,63 @@
+/**
+ * @module Leaderboard views serialised straight to JSON strings: the top N once per board version, and each
+ * player's part (rank, score, ±5 around) built as a string. Reads and pushes are most of a battle's traffic.
+ */
+import { AROUND, type BattleGame } from "./game";
+
+export class LeaderboardJson {
+  private topJson = "[]";
+  private topVersion = -1;
+  private topSize = -1;
+  /** Usernames never change, so their JSON is built once. */
+  private readonly names = new Map<number, string>();
+
+  constructor(readonly game: BattleGame) {}
+
+  /** `[{rank,id,username,score},…]` for the first `n` places, cached until the board changes. */
+  top(n = this.game.config.leaderboardSize): string {
+    if (this.topVersion !== this.game.boardVersion || this.topSize !== n) {
+      const rows = this.game.board.top(n);
+      let out = "[";
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        if (i > 0) out += ",";
+        out += `{"rank":${i + 1},"id":${r.id},"username":${this.name(r.id)},"score":${r.score}}`;
+      }
+      this.topJson = `${out}]`;
+      this.topVersion = this.game.boardVersion;
+      this.topSize = n;
+    }
+    return this.topJson;
+  }
+
+  /** `"me":{rank,score},"around":[…]` for one player (an object body fragment). */
+  personal(playerId: number): string {
+    const p = this.game.players.get(playerId);
+    if (!p) return `"me":null,"around":[]`;
+    const rank = this.game.rankOf(playerId);
+    const rows = this.game.board.around(playerId, AROUND);
+    let self = 0;
+    while (self < rows.length && rows[self]!.id !== playerId) self++;
+    let out = `"me":{"rank":${rank},"score":${p.score}},"around":[`;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (i > 0) out += ",";
+      out += `{"rank":${rank - self + i},"id":${r.id},"username":${this.name(r.id)},"score":${r.score}}`;
+    }
+    return `${out}]`;
+  }
+
+  /** The whole personal view, as `LeaderboardView` JSON. */
+  view(playerId: number, topN?: number): string {
+    return `{"total":${this.game.board.size},"top":${this.top(topN)},${this.personal(playerId)}}`;
+  }
+
+  name(id: number): string {
+    let name = this.names.get(id);
+    if (name === undefined) {
+      name = JSON.stringify(this.game.players.get(id)?.username ?? "");
+      this.names.set(id, name);
+    }
+    return name;
+  }
+}
