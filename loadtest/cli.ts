@@ -383,6 +383,10 @@ async function run(
     });
   }
   const playing = timeline.filter((p) => p.sec > plan.rampSec + 1 && p.sec <= o.durationMs / 1000);
+  // Latency once every player has joined: the per-second histograms of the playing window, merged.
+  const steadyHist = newHistogram();
+  for (const p of playing) for (const t of ticks.get(p.sec) ?? []) steadyHist.add(decodeHistogram(t.hist));
+  const steadyLatency = summarize(steadyHist);
   const totalCompleted = timeline.reduce((a, p) => a + p.rps, 0);
   const genCpuSec =
     finals.reduce((a, f) => a + f.cpu.user + f.cpu.system, 0) / 1e6 +
@@ -439,6 +443,7 @@ async function run(
       wallSec,
       avgRps: totalCompleted / Math.max(1, secs.length),
       steadyAvgRps: avg(playing.map((p) => p.rps)),
+      steadyLatency,
       peakRps: Math.max(0, ...timeline.map((p) => p.rps)),
     },
     connections: {

@@ -43,6 +43,8 @@ export interface RunReport {
     readonly wallSec: number;
     readonly avgRps: number;
     readonly steadyAvgRps: number;
+    /** Latency of all requests after the join ramp. */
+    readonly steadyLatency: LatencySummary;
     readonly peakRps: number;
   };
   readonly connections: {
@@ -103,6 +105,7 @@ export function markdown(r: RunReport): string {
     ...rows,
     "",
     `- throughput: ${t.totalRequests} requests in ${t.wallSec.toFixed(0)} s; avg ${t.avgRps.toFixed(0)} req/s, steady ${t.steadyAvgRps.toFixed(0)} req/s, peak ${t.peakRps} req/s`,
+    `- steady state (after the join ramp): p50 ${ms(t.steadyLatency.p50)} / p90 ${ms(t.steadyLatency.p90)} / p95 ${ms(t.steadyLatency.p95)} / p99 ${ms(t.steadyLatency.p99)} / max ${ms(t.steadyLatency.max)} ms`,
     `- connections held (peak): ${r.connections.peak}; reconnects ${r.connections.reconnects}; closes ${errorList(r.connections.closes) || "none"}`,
     `- leaderboard push delay (ack → push seen by another player, ${r.pushDelay.matched} samples, ${r.pushDelay.expired} unmatched): p50 ${ms(r.pushDelay.p50)} ms, p95 ${ms(r.pushDelay.p95)} ms, p99 ${ms(r.pushDelay.p99)} ms, max ${ms(r.pushDelay.max)} ms; ${r.pushDelay.pushesPerSec.toFixed(0)} leaderboard pushes/s received`,
     `- generator CPU: ${r.generatorCpu.seconds.toFixed(1)} s over ${r.generatorCpu.workers} workers = ${r.generatorCpu.avgCorePct.toFixed(0)}% of a core on average`,
