@@ -23,8 +23,9 @@ import type { BattleGame } from "./game";
 import { LeaderboardJson } from "./leaderboard-json";
 import { err, type Outcome, ok } from "./outcome";
 import { playerView } from "./player";
-import { LeaderboardPush, type PushTarget } from "./push";
+import { LeaderboardPush } from "./push";
 import { nextTransition, type Schedule } from "./schedule";
+import { SocketSet } from "./socket-set";
 import { PLAYER_RATE, TokenBucket } from "./token-bucket";
 import type { BattleAdminView, JoinResult } from "./views";
 
@@ -78,8 +79,8 @@ export class BattleDO extends DurableObject<Env> {
   private lastPush = 0;
   /** Frames sent by the current tick's slices so far. */
   private tickSent = 0;
-  private readonly targetOf = new WeakMap<WebSocket, PushTarget>();
-  private online: number | null = null;
+  /** Open sockets, listed from the runtime once per wake and kept in memory after that. */
+  private openSockets: SocketSet<WebSocket> | null = null;
   private boardChanged = true;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -171,8 +172,9 @@ export class BattleDO extends DurableObject<Env> {
     this.store.join(plan.value);
     const player = game.applyJoin(plan.value);
     if (plan.value.replaces !== null) {
-      for (const ws of this.ctx.getWebSockets(`p:${player.id}`)) {
+      for (const ws of this.sockets().socketsOf(player.id)) {
         closeQuietly(ws, CloseCode.SESSION_REPLACED, "session replaced by a newer login");
+        this.onSocketGone(ws);
       }
     }
     if (plan.value.isNew) this.markChanged();
@@ -223,12 +225,14 @@ export class BattleDO extends DurableObject<Env> {
         auth.error.message,
       );
     const game = auth.value;
+    const sockets = this.sockets();
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [`p:${participantId}`]);
     const attachment: Attachment = { p: participantId, s: session, t: this.now() };
     server.serializeAttachment(attachment);
     this.attachments.set(server, attachment);
+    sockets.add(server, participantId);
     const now = this.now();
     const leaderboard = game.leaderboardView(participantId);
     const welcome: ServerMessage = {
@@ -242,7 +246,7 @@ export class BattleDO extends DurableObject<Env> {
       ),
       battle: game.battleView(now),
       leaderboard,
-      online: this.onlineCount(1),
+      online: sockets.size,
     };
     server.send(JSON.stringify(welcome));
     this.push.forget(participantId);
@@ -303,18 +307,23 @@ export class BattleDO extends DurableObject<Env> {
     this.onSocketGone(ws);
   }
 
-  /** Sockets held, counted in memory (listing 20,000 sockets per connect would be quadratic). */
-  private onlineCount(delta: number): number {
-    this.online = Math.max(0, (this.online ?? this.ctx.getWebSockets().length - Math.max(0, delta)) + delta);
-    return this.online;
+  /** The open sockets; after a wake they are listed from the runtime once (attachments say whose they are). */
+  private sockets(): SocketSet<WebSocket> {
+    if (!this.openSockets) {
+      this.openSockets = new SocketSet<WebSocket>(sendOrClose);
+      for (const ws of this.ctx.getWebSockets()) {
+        const att = this.attachment(ws);
+        if (att && !this.gone.has(ws)) this.openSockets.add(ws, att.p);
+      }
+    }
+    return this.openSockets;
   }
 
   private onSocketGone(ws: WebSocket): void {
     if (this.gone.has(ws)) return;
     this.gone.add(ws);
-    this.onlineCount(-1);
     const att = this.attachment(ws);
-    if (att && this.ctx.getWebSockets(`p:${att.p}`).every((s) => s === ws)) {
+    if (this.sockets().remove(ws) && att) {
       this.push.forget(att.p);
       this.buckets.delete(att.p);
     }
@@ -330,7 +339,7 @@ export class BattleDO extends DurableObject<Env> {
 
   private closeSilentSockets(): void {
     const now = this.now();
-    for (const ws of this.ctx.getWebSockets()) {
+    for (const ws of this.sockets().sockets()) {
       const att = this.attachment(ws);
       const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       const last = Math.max(pinged, this.lastSeen.get(ws) ?? 0, att?.t ?? 0);
@@ -351,7 +360,7 @@ export class BattleDO extends DurableObject<Env> {
       this.store.saveAnnounced(status);
       const { startsAt, endsAt, endedAt } = game.schedule;
       const frame = JSON.stringify({ type: "battle", status, startsAt, endsAt: endedAt ?? endsAt });
-      for (const ws of this.ctx.getWebSockets()) sendOrClose(ws, frame);
+      for (const t of this.sockets().targets) t.send(frame);
       if (status !== "scheduled") {
         // Questions are revealed at the start; the final standings go out at the end.
         this.markChanged();
@@ -360,7 +369,7 @@ export class BattleDO extends DurableObject<Env> {
     }
     let next = nextTransition(game.schedule, now);
     if (!(await this.syncIndex(now))) next = Math.min(next ?? Number.POSITIVE_INFINITY, now + INDEX_RETRY_MS);
-    if (status !== "ended" && this.ctx.getWebSockets().length > 0) {
+    if (status !== "ended" && this.sockets().size > 0) {
       next = Math.min(next ?? Number.POSITIVE_INFINITY, now + SWEEP_INTERVAL_MS);
     }
     if (next === null) await this.ctx.storage.deleteAlarm();
@@ -434,7 +443,7 @@ export class BattleDO extends DurableObject<Env> {
           score: targetScore,
           shields: targetShields,
         });
-        for (const ws of this.ctx.getWebSockets(`p:${target}`)) sendOrClose(ws, event);
+        for (const t of this.sockets().ofPlayer(target)) t.send(event);
         if (pointsLost !== 0) this.markChanged(target);
         return ok({ target, blocked, pointsLost, arrows });
       }
@@ -481,17 +490,14 @@ export class BattleDO extends DurableObject<Env> {
       this.lastPush = this.now();
       this.tickSent = 0;
     }
-    const targets: PushTarget[] = [];
-    for (const ws of this.ctx.getWebSockets()) {
-      const t = this.pushTarget(ws);
-      if (t) targets.push(t);
-    }
+    const sockets = this.sockets();
     // Changes made while a tick's slices run wait for the next tick, so one tick is one pass.
     const changed = !continuing && this.boardChanged;
     if (changed) this.boardChanged = false;
     try {
-      this.tickSent += this.push.tick(this.views!, targets, changed, {
+      this.tickSent += this.push.tick(this.views!, sockets.targets, changed, {
         listMax: PRESENCE_LIST_MAX,
+        byPlayer: (id) => sockets.ofPlayer(id),
         budget: Math.min(PUSH_SLICE_FRAMES, PUSH_FRAMES_PER_TICK - this.tickSent),
       });
     } catch (e) {
@@ -500,17 +506,6 @@ export class BattleDO extends DurableObject<Env> {
     if (this.push.sweeping && this.tickSent < PUSH_FRAMES_PER_TICK) {
       this.pushTimer = setTimeout(() => this.flushPush(true), PUSH_SLICE_GAP_MS);
     } else if (this.push.pending || this.boardChanged) this.schedulePush();
-  }
-
-  private pushTarget(ws: WebSocket): PushTarget | undefined {
-    let t = this.targetOf.get(ws);
-    if (!t) {
-      const att = this.attachment(ws);
-      if (!att) return undefined;
-      t = { playerId: att.p, send: (f) => sendOrClose(ws, f) };
-      this.targetOf.set(ws, t);
-    }
-    return t;
   }
 
   private attachment(ws: WebSocket): Attachment | undefined {

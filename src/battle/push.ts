@@ -19,6 +19,8 @@ export interface TickOptions {
   readonly listMax?: number;
   /** Most leaderboard frames one tick may send. */
   readonly budget?: number;
+  /** The targets of one player, so hot players are found without scanning every target. */
+  readonly byPlayer?: (playerId: number) => readonly PushTarget[];
 }
 
 interface SentView {
@@ -80,10 +82,16 @@ export class LeaderboardPush {
     const prefix = `{"type":"leaderboard","total":${json.game.board.size},"online":${this.online},"top":${this.top},`;
     let visits = 0;
     if (this.hot.size > 0) {
-      for (const t of targets) {
-        if (!this.hot.has(t.playerId) || sent >= budget) continue;
+      const byPlayer = opts.byPlayer;
+      const serveHot = (t: PushTarget) => {
+        if (sent >= budget) return;
         visits++;
         if (this.serve(json, t, prefix)) sent++;
+      };
+      if (byPlayer) {
+        for (const id of this.hot) for (const t of byPlayer(id)) serveHot(t);
+      } else {
+        for (const t of targets) if (this.hot.has(t.playerId)) serveHot(t);
       }
       this.hot.clear();
     }

@@ -31,7 +31,7 @@ function setup(players: number) {
 
 describe("conflated pushes", () => {
   it("sends presence once per change and leaderboards only to changed views", () => {
-    const { game, json, inbox, targets, score } = setup(20);
+    const { json, inbox, targets, score } = setup(20);
     const push = new LeaderboardPush();
     expect(push.tick(json, targets, true)).toBe(40); // presence + first leaderboard to everyone
     expect(push.tick(json, targets, false)).toBe(0);
@@ -49,7 +49,7 @@ describe("conflated pushes", () => {
   });
 
   it("skips players whose rank, score and neighbours did not move when the top did not change", () => {
-    const { game, json, inbox, targets, score } = setup(30);
+    const { json, inbox, targets, score } = setup(30);
     const push = new LeaderboardPush();
     for (let i = 1; i <= 4; i++) score(i, "q1", T0 + i); // ranks 1-4 stay the top
     push.tick(json, targets, true);
@@ -63,7 +63,7 @@ describe("conflated pushes", () => {
   });
 
   it("lists who is online in small battles and only counts in large ones", () => {
-    const { game, json, inbox, targets } = setup(3);
+    const { json, inbox, targets } = setup(3);
     const push = new LeaderboardPush();
     push.tick(json, targets, false, { listMax: 50 });
     expect(JSON.parse(inbox.get(1)![0]!)).toEqual({
@@ -87,32 +87,39 @@ describe("conflated pushes", () => {
     ).toEqual([expect.objectContaining({ type: "leaderboard", online: 2 })]);
   });
 
-  it("spends at most the budget per tick, serving players who scored first and the rest in rotation", () => {
-    const { game, json, inbox, targets, score } = setup(20);
-    const push = new LeaderboardPush();
-    const opts = { listMax: 0, budget: 6 };
-    expect(push.tick(json, targets, true, opts)).toBe(6);
-    expect(push.pending).toBe(true);
-    score(17, "q1", T0 + 1);
-    push.touch(17);
-    expect(push.tick(json, targets, true, opts)).toBe(6);
-    expect(JSON.parse(inbox.get(17)!.at(-1)!).me).toEqual({ rank: 1, score: 10 });
-    // The sweep restarted with the change; a few more ticks reach everyone, then it stops.
-    let ticks = 0;
-    while (push.pending && ticks < 10) {
-      push.tick(json, targets, false, opts);
-      ticks++;
-    }
-    expect(push.pending).toBe(false);
-    for (const [id, box] of inbox) {
-      const last = JSON.parse(box.at(-1)!);
-      expect(last.top[0].id, `player ${id}`).toBe(17);
-    }
-    expect(push.tick(json, targets, false, opts)).toBe(0);
-  });
+  it.each([
+    ["scanning the targets", false],
+    ["looking players up", true],
+  ])(
+    "spends at most the budget per tick, serving players who scored first (%s) and the rest in rotation",
+    (_, lookup) => {
+      const { json, inbox, targets, score } = setup(20);
+      const push = new LeaderboardPush();
+      const byPlayer = (id: number) => targets.filter((t) => t.playerId === id);
+      const opts = { listMax: 0, budget: 6, ...(lookup ? { byPlayer } : {}) };
+      expect(push.tick(json, targets, true, opts)).toBe(6);
+      expect(push.pending).toBe(true);
+      score(17, "q1", T0 + 1);
+      push.touch(17);
+      expect(push.tick(json, targets, true, opts)).toBe(6);
+      expect(JSON.parse(inbox.get(17)!.at(-1)!).me).toEqual({ rank: 1, score: 10 });
+      // The sweep restarted with the change; a few more ticks reach everyone, then it stops.
+      let ticks = 0;
+      while (push.pending && ticks < 10) {
+        push.tick(json, targets, false, opts);
+        ticks++;
+      }
+      expect(push.pending).toBe(false);
+      for (const [id, box] of inbox) {
+        const last = JSON.parse(box.at(-1)!);
+        expect(last.top[0].id, `player ${id}`).toBe(17);
+      }
+      expect(push.tick(json, targets, false, opts)).toBe(0);
+    },
+  );
 
   it("gives a reconnecting player a full frame after forget()", () => {
-    const { game, json, inbox, targets } = setup(3);
+    const { json, inbox, targets } = setup(3);
     const push = new LeaderboardPush();
     push.tick(json, targets, true);
     push.forget(2);
