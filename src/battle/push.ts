@@ -21,13 +21,23 @@ export interface TickOptions {
   readonly budget?: number;
   /** The targets of one player, so hot players are found without scanning every target. */
   readonly byPlayer?: (playerId: number) => readonly PushTarget[];
+  /** The clock, for `minGapMs`. */
+  readonly now?: number;
+  /** A player gets at most one leaderboard frame (and a battle one presence frame) this often. */
+  readonly minGapMs?: number;
 }
 
 interface SentView {
   personal: string;
   topVersion: number;
   online: number;
+  at: number;
 }
+
+const SENT = 0;
+const SAME = 1;
+const TOO_SOON = 2;
+type Served = typeof SENT | typeof SAME | typeof TOO_SOON;
 
 export class LeaderboardPush {
   private top = "[]";
@@ -36,7 +46,12 @@ export class LeaderboardPush {
   private lastPresence = "";
   private readonly sent = new Map<number, SentView>();
   /** Players whose own score changed since the last tick; served first. */
-  private readonly hot = new Set<number>();
+  private hot = new Set<number>();
+  /** Players whose view changed too soon after their last frame; they are hot on a later tick. */
+  private deferred = new Set<number>();
+  private presenceAt = Number.NEGATIVE_INFINITY;
+  /** A presence change is waiting for `minGapMs` to pass. */
+  private presenceWaiting = false;
   /** Rotation position in the targets and how many players the current sweep has still to look at. */
   private cursor = 0;
   private remaining = 0;
@@ -53,12 +68,7 @@ export class LeaderboardPush {
 
   /** True while a sweep is unfinished (the caller should tick again). */
   get pending(): boolean {
-    return this.remaining > 0 || this.hot.size > 0;
-  }
-
-  /** True while the current sweep has players left to look at. */
-  get sweeping(): boolean {
-    return this.remaining > 0;
+    return this.remaining > 0 || this.hot.size > 0 || this.deferred.size > 0 || this.presenceWaiting;
   }
 
   /** Sends what changed; returns the number of frames sent. */
@@ -69,7 +79,9 @@ export class LeaderboardPush {
     opts: TickOptions = {},
   ): number {
     const budget = opts.budget ?? Number.POSITIVE_INFINITY;
-    let sent = this.sendPresence(json, targets, opts.listMax ?? 50);
+    const now = opts.now ?? 0;
+    const minGap = opts.minGapMs ?? 0;
+    let sent = this.sendPresence(json, targets, opts.listMax ?? 50, now, minGap);
     if (boardChanged) {
       const top = json.top();
       if (top !== this.top) {
@@ -81,34 +93,38 @@ export class LeaderboardPush {
     this.online = targets.length;
     const prefix = `{"type":"leaderboard","total":${json.game.board.size},"online":${this.online},"top":${this.top},`;
     let visits = 0;
-    if (this.hot.size > 0) {
+    // Deferred players are hot now; whoever is still too early goes back to `deferred`.
+    const hot = this.hot;
+    for (const id of this.deferred) hot.add(id);
+    this.hot = new Set();
+    this.deferred = new Set();
+    const serve = (t: PushTarget) => {
+      visits++;
+      const r = this.serve(json, t, prefix, now, minGap);
+      if (r === SENT) sent++;
+      else if (r === TOO_SOON) this.deferred.add(t.playerId);
+    };
+    if (hot.size > 0) {
       const byPlayer = opts.byPlayer;
-      const serveHot = (t: PushTarget) => {
-        if (sent >= budget) return;
-        visits++;
-        if (this.serve(json, t, prefix)) sent++;
-      };
       if (byPlayer) {
-        for (const id of this.hot) for (const t of byPlayer(id)) serveHot(t);
+        for (const id of hot) for (const t of byPlayer(id)) if (sent < budget) serve(t);
       } else {
-        for (const t of targets) if (this.hot.has(t.playerId)) serveHot(t);
+        for (const t of targets) if (sent < budget && hot.has(t.playerId)) serve(t);
       }
-      this.hot.clear();
     }
     const n = targets.length;
     while (this.remaining > 0 && sent < budget && visits < 2 * budget && n > 0) {
       if (this.cursor >= n) this.cursor = 0;
       const t = targets[this.cursor++]!;
       this.remaining--;
-      visits++;
-      if (this.serve(json, t, prefix)) sent++;
+      serve(t);
     }
     if (n === 0) this.remaining = 0;
     return sent;
   }
 
-  /** Sends the player their view if it changed; returns whether a frame went out. */
-  private serve(json: LeaderboardJson, t: PushTarget, prefix: string): boolean {
+  /** Sends the player their view if it changed (and the last frame is `minGap` old). */
+  private serve(json: LeaderboardJson, t: PushTarget, prefix: string, now: number, minGap: number): Served {
     const personal = json.personal(t.playerId);
     const last = this.sent.get(t.playerId);
     if (
@@ -117,26 +133,40 @@ export class LeaderboardPush {
       last.topVersion === this.topVersion &&
       last.online === this.online
     ) {
-      return false;
+      return SAME;
     }
     if (last) {
+      if (now - last.at < minGap) return TOO_SOON;
       last.personal = personal;
       last.topVersion = this.topVersion;
       last.online = this.online;
+      last.at = now;
     } else {
-      this.sent.set(t.playerId, { personal, topVersion: this.topVersion, online: this.online });
+      this.sent.set(t.playerId, { personal, topVersion: this.topVersion, online: this.online, at: now });
     }
     t.send(`${prefix}${personal}}`);
-    return true;
+    return SENT;
   }
 
-  private sendPresence(json: LeaderboardJson, targets: readonly PushTarget[], listMax: number): number {
+  private sendPresence(
+    json: LeaderboardJson,
+    targets: readonly PushTarget[],
+    listMax: number,
+    now: number,
+    minGap: number,
+  ): number {
+    this.presenceWaiting = false;
     if (targets.length > listMax) return 0;
     const ids = [...new Set(targets.map((t) => t.playerId))].sort((a, b) => a - b);
     const list = ids.map((id) => `{"id":${id},"username":${json.name(id)}}`).join(",");
     const frame = `{"type":"presence","online":${targets.length},"players":[${list}]}`;
     if (frame === this.lastPresence) return 0;
+    if (now - this.presenceAt < minGap) {
+      this.presenceWaiting = true;
+      return 0;
+    }
     this.lastPresence = frame;
+    this.presenceAt = now;
     for (const t of targets) t.send(frame);
     return targets.length;
   }

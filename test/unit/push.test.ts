@@ -127,4 +127,37 @@ describe("conflated pushes", () => {
     expect(push.tick(json, targets, true)).toBe(1);
     expect(inbox.get(2)).toHaveLength(1);
   });
+
+  it("sends a player at most one frame per minimum gap and holds later changes until it has passed", () => {
+    const { json, inbox, targets, score } = setup(4);
+    const push = new LeaderboardPush();
+    const at = (now: number) => ({ listMax: 0, now, minGapMs: 500 });
+    push.tick(json, targets, true, at(0));
+    for (const box of inbox.values()) box.length = 0;
+    score(3, "q1", T0 + 1);
+    push.touch(3);
+    expect(push.tick(json, targets, true, at(100))).toBe(0); // everyone's view changed, nobody is due yet
+    expect(push.pending).toBe(true);
+    score(3, "q3", T0 + 2);
+    push.touch(3);
+    expect(push.tick(json, targets, true, at(300))).toBe(0);
+    expect(push.tick(json, targets, false, at(500))).toBe(4); // the deferred views, each with the latest state
+    expect(JSON.parse(inbox.get(3)!.at(-1)!).me).toEqual({ rank: 1, score: 20 });
+    expect(push.pending).toBe(false);
+    expect([...inbox.values()].map((b) => b.length)).toEqual([1, 1, 1, 1]);
+  });
+
+  it("holds a presence change until the gap has passed", () => {
+    const { json, inbox, targets } = setup(3);
+    const push = new LeaderboardPush();
+    const presence = (id: number) => inbox.get(id)!.filter((f) => f.includes('"presence"')).length;
+    push.tick(json, targets.slice(0, 2), false, { now: 0, minGapMs: 500 });
+    expect(presence(1)).toBe(1);
+    push.tick(json, targets, false, { now: 100, minGapMs: 500 });
+    expect(presence(1)).toBe(1);
+    expect(push.pending).toBe(true);
+    push.tick(json, targets, false, { now: 600, minGapMs: 500 });
+    expect(presence(1)).toBe(2);
+    expect(presence(3)).toBe(1);
+  });
 });
