@@ -78,6 +78,8 @@ export interface Final {
   readonly losses: [number, number][];
   readonly unknownTargets: number[];
   readonly cpu: { user: number; system: number };
+  /** This process's event-loop delay (ms): it is part of every latency the process measures. */
+  readonly loopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly peakOpen: number;
   readonly reconnects: number;
   readonly closes: Record<string, number>;

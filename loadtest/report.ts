@@ -58,7 +58,13 @@ export interface RunReport {
     /** Leaderboard push frames received per second, all players together. */
     readonly pushesPerSec: number;
   };
-  readonly generatorCpu: { readonly seconds: number; readonly avgCorePct: number; readonly workers: number };
+  readonly generatorCpu: {
+    readonly seconds: number;
+    readonly avgCorePct: number;
+    readonly workers: number;
+    /** The worst worker's event-loop delay, ms (it inflates the latencies that worker measured). */
+    readonly loopDelayMs?: { readonly p50: number; readonly p99: number; readonly max: number };
+  };
   readonly server: {
     readonly avgWorkerdCpu: number;
     readonly peakWorkerdCpu: number;
@@ -108,7 +114,10 @@ export function markdown(r: RunReport): string {
     `- steady state (after the join ramp): p50 ${ms(t.steadyLatency.p50)} / p90 ${ms(t.steadyLatency.p90)} / p95 ${ms(t.steadyLatency.p95)} / p99 ${ms(t.steadyLatency.p99)} / max ${ms(t.steadyLatency.max)} ms`,
     `- connections held (peak): ${r.connections.peak}; reconnects ${r.connections.reconnects}; closes ${errorList(r.connections.closes) || "none"}`,
     `- leaderboard push delay (ack → push seen by another player, ${r.pushDelay.matched} samples, ${r.pushDelay.expired} unmatched): p50 ${ms(r.pushDelay.p50)} ms, p95 ${ms(r.pushDelay.p95)} ms, p99 ${ms(r.pushDelay.p99)} ms, max ${ms(r.pushDelay.max)} ms; ${r.pushDelay.pushesPerSec.toFixed(0)} leaderboard pushes/s received`,
-    `- generator CPU: ${r.generatorCpu.seconds.toFixed(1)} s over ${r.generatorCpu.workers} workers = ${r.generatorCpu.avgCorePct.toFixed(0)}% of a core on average`,
+    `- generator CPU: ${r.generatorCpu.seconds.toFixed(1)} s over ${r.generatorCpu.workers} workers = ${r.generatorCpu.avgCorePct.toFixed(0)}% of a core on average` +
+      (r.generatorCpu.loopDelayMs
+        ? `; its event-loop delay (worst worker, part of every latency above) p50 ${r.generatorCpu.loopDelayMs.p50.toFixed(1)} / p99 ${r.generatorCpu.loopDelayMs.p99.toFixed(1)} / max ${r.generatorCpu.loopDelayMs.max.toFixed(0)} ms`
+        : ""),
     s
       ? `- server (workerd): CPU avg ${s.avgWorkerdCpu.toFixed(0)}% / peak ${s.peakWorkerdCpu.toFixed(0)}% of a core, RSS peak ${s.peakRssMb} MB; rest of wrangler tree avg ${s.avgOtherCpu.toFixed(0)}%; machine busy avg ${s.avgMachineCpu.toFixed(0)}% of 2 cores`
       : "- server: not sampled (remote target)",

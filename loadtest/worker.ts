@@ -3,6 +3,7 @@
  * real WebSocket with the configured mix and seeded think times, and reports histograms and records.
  * Several run side by side because one process cannot hold more than ~19,000 sockets here.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import WebSocket from "ws";
 import {
   ArenaHttpError,
@@ -20,6 +21,9 @@ import { deriveSeed, exponential, mulberry32 } from "./prng";
 import type { PlayerRecord } from "./verify";
 
 /** Errors that mean the server did not do the work (as opposed to refusing it by a game rule). */
+/** Sampling period of the event-loop delay monitor; its readings include it, so it is subtracted. */
+const LOOP_RESOLUTION_MS = 2;
+
 const SERVER_FAILURES = new Set(["rate_limited", "overloaded", "internal", "bad_message", "bad_json"]);
 
 interface Player {
@@ -81,6 +85,7 @@ class Worker {
   private stopping = false;
   private readonly startedAt = Date.now();
   private lastCpu = process.cpuUsage();
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
 
   constructor(private readonly cfg: WorkerConfig) {
     this.rng = mulberry32(deriveSeed(cfg.seed, cfg.index));
@@ -113,6 +118,7 @@ class Worker {
   }
 
   start(): void {
+    this.loopDelay.enable();
     const ramp = setInterval(() => {
       const now = Date.now();
       while (this.nextJoin < this.players.length) {
@@ -447,6 +453,11 @@ class Worker {
       losses: [...this.losses],
       unknownTargets: [...this.unknownTargets],
       cpu,
+      loopDelayMs: {
+        p50: Math.max(0, this.loopDelay.percentile(50) / 1e6 - LOOP_RESOLUTION_MS),
+        p99: Math.max(0, this.loopDelay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS),
+        max: Math.max(0, this.loopDelay.max / 1e6 - LOOP_RESOLUTION_MS),
+      },
       peakOpen: this.peakOpen,
       reconnects,
       closes: this.closes,
