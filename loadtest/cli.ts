@@ -4,7 +4,7 @@
  */
 import { fork } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
-import { cpus, release } from "node:os";
+import { cpus, release, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -116,7 +116,17 @@ type Options = ReturnType<typeof options>;
 function snapshotTree(root: string, dest: string): string {
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dest, { recursive: true });
-  for (const f of ["src", "public", "migrations", "scripts", "wrangler.toml", "package.json", ".dev.vars"]) {
+  const files = [
+    "src",
+    "public",
+    "migrations",
+    "scripts",
+    "wrangler.toml",
+    "package.json",
+    "tsconfig.json",
+    ".dev.vars",
+  ];
+  for (const f of files) {
     if (existsSync(join(root, f))) cpSync(join(root, f), join(dest, f), { recursive: true });
   }
   if (!existsSync(join(dest, ".dev.vars")) && existsSync(join(root, ".dev.vars.example")))
@@ -209,7 +219,9 @@ async function main(): Promise<number> {
   let baseUrl = o.target;
   if (!baseUrl) {
     const root = join(HERE, "..");
-    const serverRoot = o.live ? root : snapshotTree(root, join(root, ".wrangler", `loadtest-src-${o.port}`));
+    // Outside the repository: the bundler also watches the package.json and tsconfig.json of parent folders, so a
+    // snapshot under the repo reloaded (and dropped every socket) whenever the repo's own package.json changed.
+    const serverRoot = o.live ? root : snapshotTree(root, join(tmpdir(), `arena-loadtest-src-${o.port}`));
     const mod = await import(pathToFileURL(join(serverRoot, "scripts", "arena-server.mjs")).href);
     const startArena = mod.startArena as (
       opts: object,
