@@ -34,6 +34,14 @@ interface SentView {
   at: number;
 }
 
+/**
+ * Whether the online count moved enough to be worth a frame on its own: any change up to 100 online, then 1%.
+ * Frames always carry the exact count; during a join ramp this spares a full fan-out per join.
+ */
+function onlineMoved(before: number, now: number): boolean {
+  return Math.abs(now - before) >= Math.max(1, Math.floor(now / 100));
+}
+
 const SENT = 0;
 const SAME = 1;
 const TOO_SOON = 2;
@@ -43,6 +51,8 @@ export class LeaderboardPush {
   private top = "[]";
   private topVersion = 0;
   private online = -1;
+  /** The online count when the current sweep started. */
+  private sweepOnline = -1;
   private lastPresence = "";
   private readonly sent = new Map<number, SentView>();
   /** Players whose own score changed since the last tick; served first. */
@@ -89,8 +99,11 @@ export class LeaderboardPush {
         this.topVersion++;
       }
     }
-    if (boardChanged || targets.length !== this.online) this.remaining = targets.length;
     this.online = targets.length;
+    if (boardChanged || onlineMoved(this.sweepOnline, this.online)) {
+      this.remaining = targets.length;
+      this.sweepOnline = this.online;
+    }
     const prefix = `{"type":"leaderboard","total":${json.game.board.size},"online":${this.online},"top":${this.top},`;
     let visits = 0;
     // Deferred players are hot now; whoever is still too early goes back to `deferred`.
@@ -127,11 +140,12 @@ export class LeaderboardPush {
   private serve(json: LeaderboardJson, t: PushTarget, prefix: string, now: number, minGap: number): Served {
     const personal = json.personal(t.playerId);
     const last = this.sent.get(t.playerId);
+    // Numbers first: comparing the personal strings flattens them, the costliest part of a visit.
     if (
       last &&
-      last.personal === personal &&
       last.topVersion === this.topVersion &&
-      last.online === this.online
+      !onlineMoved(last.online, this.online) &&
+      last.personal === personal
     ) {
       return SAME;
     }

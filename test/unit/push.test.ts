@@ -160,4 +160,17 @@ describe("conflated pushes", () => {
     expect(presence(1)).toBe(2);
     expect(presence(3)).toBe(1);
   });
+
+  it("resends for the online count alone only when it moved by 1% in battles over 100 online", () => {
+    const { json, inbox, targets } = setup(300);
+    const push = new LeaderboardPush();
+    push.tick(json, targets, true, { listMax: 0 });
+    const frames = () => [...inbox.values()].reduce((n, b) => n + b.length, 0);
+    const before = frames();
+    expect(push.tick(json, targets.slice(0, 299), false, { listMax: 0 })).toBe(0); // one left: under 1%
+    expect(frames()).toBe(before);
+    const sent = push.tick(json, targets.slice(0, 296), false, { listMax: 0 }); // 4 left: a sweep
+    expect(sent).toBe(296);
+    expect(JSON.parse(inbox.get(1)!.at(-1)!).online).toBe(296);
+  });
 });
