@@ -16,7 +16,7 @@ import { type ActionType, parseDuration, planLoad, REFERENCE_MIX } from "./mix";
 import { deriveSeed, mulberry32 } from "./prng";
 import { type ActionReport, markdown, type RunReport, type TimelinePoint, writeReports } from "./report";
 import { findDirectEntry, ServerSampler } from "./server-stats";
-import { createAndStart, endBattle, makeQuestions, type OperatorApi } from "./setup";
+import { type CommitStats, createAndStart, endBattle, makeQuestions, type OperatorApi } from "./setup";
 import { verifyScores } from "./verify";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -373,8 +373,9 @@ async function run(
   }
   let verification: ReturnType<typeof verifyScores> | null = null;
   let endError: string | null = null;
+  let commits: CommitStats | null = null;
   try {
-    await endBattle(api, battleId);
+    commits = await endBattle(api, battleId);
     const final = await results(api.baseUrl, battleId);
     verification = verifyScores(
       finals.flatMap((f) => f.players),
@@ -495,6 +496,7 @@ async function run(
         max: Math.max(0, ...finals.map((f) => f.loopDelayMs.max)),
       },
     },
+    commits,
     server:
       serverPid != null
         ? {

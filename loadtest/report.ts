@@ -65,6 +65,8 @@ export interface RunReport {
     /** The worst worker's event-loop delay, ms (it inflates the latencies that worker measured). */
     readonly loopDelayMs?: { readonly p50: number; readonly p99: number; readonly max: number };
   };
+  /** The battle object's group commits (since it last woke). */
+  readonly commits: { readonly batches: number; readonly writes: number; readonly largest: number } | null;
   readonly server: {
     readonly avgWorkerdCpu: number;
     readonly peakWorkerdCpu: number;
@@ -121,6 +123,9 @@ export function markdown(r: RunReport): string {
     s
       ? `- server (workerd): CPU avg ${s.avgWorkerdCpu.toFixed(0)}% / peak ${s.peakWorkerdCpu.toFixed(0)}% of a core, RSS peak ${s.peakRssMb} MB; rest of wrangler tree avg ${s.avgOtherCpu.toFixed(0)}%; machine busy avg ${s.avgMachineCpu.toFixed(0)}% of 2 cores`
       : "- server: not sampled (remote target)",
+    r.commits && r.commits.batches > 0
+      ? `- group commit: ${r.commits.writes} writes in ${r.commits.batches} transactions (${(r.commits.writes / r.commits.batches).toFixed(2)} per commit, largest ${r.commits.largest})`
+      : "- group commit: no counters",
     v
       ? `- correctness: ${v.checked} scores checked, ${v.excluded} excluded (a reply never came), ${v.mismatches.length} mismatches, ${v.unknownOnServer} unknown participants on the server`
       : "- correctness: not checked",

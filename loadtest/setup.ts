@@ -60,6 +60,19 @@ export async function createAndStart(
   await call(api, "POST", `/api/admin/battles/${battle.id}/start`, {});
 }
 
-export async function endBattle(api: OperatorApi, id: string): Promise<void> {
-  await call(api, "POST", `/api/admin/battles/${id}/end`, {});
+export interface CommitStats {
+  readonly batches: number;
+  readonly writes: number;
+  readonly largest: number;
+}
+
+/** Ends the battle; returns the object's group-commit counters (absent from servers that predate them). */
+export async function endBattle(api: OperatorApi, id: string): Promise<CommitStats | null> {
+  const r = await call<{ battle: { commits?: CommitStats } }>(
+    api,
+    "POST",
+    `/api/admin/battles/${id}/end`,
+    {},
+  );
+  return r.battle.commits ?? null;
 }

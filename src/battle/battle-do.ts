@@ -21,6 +21,7 @@ import { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import { FanoutBudget } from "./fanout-budget";
 import type { BattleGame } from "./game";
+import { GroupCommit } from "./group-commit";
 import { LeaderboardJson } from "./leaderboard-json";
 import { err, type Outcome, ok } from "./outcome";
 import { playerView } from "./player";
@@ -81,6 +82,8 @@ export class BattleDO extends DurableObject<Env> {
   /** When the pending slice timer should fire, to measure how late it ran. */
   private pushDue = 0;
   private readonly fanout = new FanoutBudget();
+  /** Answers and attacks are written in batches; their replies go out once their batch has committed. */
+  private readonly commit: GroupCommit;
   /** Open sockets, listed from the runtime once per wake and kept in memory after that. */
   private openSockets: SocketSet<WebSocket> | null = null;
   private boardChanged = true;
@@ -88,6 +91,21 @@ export class BattleDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new BattleStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
+    this.commit = new GroupCommit({
+      transaction: (run) => ctx.storage.transactionSync(run),
+      schedule: (flush) => setTimeout(flush, 0),
+      rolledBack: (e) => {
+        // Memory ran ahead of storage for this batch; SQLite is the truth, so rebuild from it.
+        this.log("a write batch rolled back; reloading the battle from SQLite", e);
+        try {
+          this.setGame(this.store.load());
+          this.markChanged();
+        } catch (reload) {
+          this.log("reload after a rollback failed; resetting the object", reload);
+          this.ctx.abort("storage failure");
+        }
+      },
+    });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
     void ctx.blockConcurrencyWhile(async () => {
       this.setGame(this.store.load());
@@ -188,11 +206,14 @@ export class BattleDO extends DurableObject<Env> {
     const auth = this.authorise(participantId, session);
     if (!auth.ok) return auth;
     const result = this.handle(participantId, msg);
+    const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
+    if (!committed && wrote(msg, result)) return err(ErrorCode.INTERNAL, "the write failed; try again");
     if (result.ok && result.value instanceof RawJson) return ok(JSON.parse(result.value.json) as ReplyData);
     return result as Outcome<ReplyData>;
   }
 
   async results(): Promise<Outcome<BattleResults>> {
+    this.commit.flush();
     const game = this.game;
     if (!game) return notFound();
     const now = this.now();
@@ -274,21 +295,24 @@ export class BattleDO extends DurableObject<Env> {
       if (!parsed.ok) {
         const reply =
           parsed.id === undefined ? { type: "error", error: parsed.error } : replyFrame(parsed.id, parsed);
-        return sendOrClose(ws, JSON.stringify(reply));
+        return this.reply(ws, JSON.stringify(reply));
       }
       const msg = parsed.msg;
       if (msg.type === "ping") {
-        return sendOrClose(
+        return this.reply(
           ws,
           msg.id === undefined ? HEARTBEAT_RESPONSE : JSON.stringify(replyFrame(msg.id, ok({ pong: true }))),
         );
       }
       const result = this.handle(att.p, msg);
-      sendOrClose(
+      this.reply(
         ws,
         result.ok && result.value instanceof RawJson
           ? `{"type":"reply","id":${JSON.stringify(msg.id)},"ok":true,"data":${result.value.json}}`
           : JSON.stringify(replyFrame(msg.id, result)),
+        wrote(msg, result)
+          ? JSON.stringify(replyFrame(msg.id, err(ErrorCode.INTERNAL, "the write failed; try again")))
+          : undefined,
       );
     } catch (e) {
       this.log("webSocketMessage failed", e);
@@ -297,6 +321,14 @@ export class BattleDO extends DurableObject<Env> {
         JSON.stringify({ type: "error", error: { code: ErrorCode.INTERNAL, message: "internal error" } }),
       );
     }
+  }
+
+  /**
+   * Sends `frame` once the writes queued so far have committed (at once if there are none), so no reply overtakes
+   * an earlier one; `ifRolledBack` replaces it when this request's own write was in a batch that rolled back.
+   */
+  private reply(ws: WebSocket, frame: string, ifRolledBack?: string): void {
+    this.commit.after((committed) => sendOrClose(ws, committed || !ifRolledBack ? frame : ifRolledBack));
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -416,7 +448,8 @@ export class BattleDO extends DurableObject<Env> {
       case "answer": {
         const plan = game.planAnswer(playerId, msg.questionId, msg.answer, now);
         if (!plan.ok) return plan;
-        this.store.answer(plan.value);
+        const answer = plan.value;
+        this.commit.write(() => this.store.answer(answer));
         game.applyAnswer(plan.value);
         if (plan.value.points !== 0) this.markChanged(playerId);
         const {
@@ -433,7 +466,8 @@ export class BattleDO extends DurableObject<Env> {
       case "attack": {
         const plan = game.planAttack(playerId, msg.target, now);
         if (!plan.ok) return plan;
-        this.store.attack(plan.value);
+        const attack = plan.value;
+        this.commit.write(() => this.store.attack(attack));
         game.applyAttack(plan.value);
         const { target, blocked, pointsLost, arrows, targetScore, targetShields } = plan.value;
         const attacker = game.players.get(playerId)!;
@@ -446,7 +480,9 @@ export class BattleDO extends DurableObject<Env> {
           score: targetScore,
           shields: targetShields,
         });
-        for (const t of this.sockets().ofPlayer(target)) t.send(event);
+        this.commit.after((committed) => {
+          if (committed) for (const t of this.sockets().ofPlayer(target)) t.send(event);
+        });
         if (pointsLost !== 0) this.markChanged(target);
         return ok({ target, blocked, pointsLost, arrows });
       }
@@ -487,6 +523,8 @@ export class BattleDO extends DurableObject<Env> {
 
   /** One slice: hot players first, then the next part of the rotation, within the frame budget. */
   private flushPush(): void {
+    // Pushes show only what is committed: the pending batch goes first, in this same event.
+    this.commit.flush();
     if (this.pushTimer !== null) clearTimeout(this.pushTimer);
     this.pushTimer = null;
     const game = this.game;
@@ -524,18 +562,25 @@ export class BattleDO extends DurableObject<Env> {
   }
 
   private adminView(game: BattleGame): BattleAdminView {
+    this.commit.flush();
     const now = this.now();
     return {
       ...game.battleView(now),
       config: game.config,
       schedule: { ...game.schedule },
       stored: this.store.counts(),
+      commits: { ...this.commit.stats },
     };
   }
 }
 
 function notFound<T>(): Outcome<T> {
   return err(ErrorCode.NOT_FOUND, "no such battle");
+}
+
+/** Whether handling `msg` queued a write (an accepted answer or attack). */
+function wrote(msg: ClientRequest, result: Outcome<unknown>): boolean {
+  return result.ok && (msg.type === "answer" || msg.type === "attack");
 }
 
 /** A reply body that is already JSON (leaderboard views, built from cached strings). */

@@ -143,50 +143,48 @@ export class BattleStore {
     }
   }
 
+  /** One answer's rows; the caller runs it inside a transaction (a group commit batch). */
   answer(plan: AnswerPlan): void {
-    this.transaction(() => {
-      this.sql.exec(
-        `INSERT INTO answers (participant_id, question_id, attempt, answer, correct, points, at)
+    this.sql.exec(
+      `INSERT INTO answers (participant_id, question_id, attempt, answer, correct, points, at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        plan.playerId,
-        plan.questionId,
-        plan.attempt,
-        String(plan.answer),
-        plan.correct ? 1 : 0,
-        plan.points,
-        plan.at,
-      );
-      this.sql.exec(
-        "UPDATE participants SET score = ?, reached_at = ?, arrows = ?, shields = ?, correct = ? WHERE id = ?",
-        plan.score,
-        plan.reachedAt,
-        plan.arrows,
-        plan.shields,
-        plan.correctCount,
-        plan.playerId,
-      );
-    });
+      plan.playerId,
+      plan.questionId,
+      plan.attempt,
+      String(plan.answer),
+      plan.correct ? 1 : 0,
+      plan.points,
+      plan.at,
+    );
+    this.sql.exec(
+      "UPDATE participants SET score = ?, reached_at = ?, arrows = ?, shields = ?, correct = ? WHERE id = ?",
+      plan.score,
+      plan.reachedAt,
+      plan.arrows,
+      plan.shields,
+      plan.correctCount,
+      plan.playerId,
+    );
   }
 
+  /** One attack's rows; the caller runs it inside a transaction (a group commit batch). */
   attack(plan: AttackPlan): void {
-    this.transaction(() => {
-      this.sql.exec(
-        "INSERT INTO attacks (attacker_id, target_id, blocked, points_lost, at) VALUES (?, ?, ?, ?, ?)",
-        plan.attackerId,
-        plan.target,
-        plan.blocked ? 1 : 0,
-        plan.pointsLost,
-        plan.at,
-      );
-      this.sql.exec("UPDATE participants SET arrows = ? WHERE id = ?", plan.arrows, plan.attackerId);
-      this.sql.exec(
-        "UPDATE participants SET score = ?, reached_at = ?, shields = ? WHERE id = ?",
-        plan.targetScore,
-        plan.targetReachedAt,
-        plan.targetShields,
-        plan.target,
-      );
-    });
+    this.sql.exec(
+      "INSERT INTO attacks (attacker_id, target_id, blocked, points_lost, at) VALUES (?, ?, ?, ?, ?)",
+      plan.attackerId,
+      plan.target,
+      plan.blocked ? 1 : 0,
+      plan.pointsLost,
+      plan.at,
+    );
+    this.sql.exec("UPDATE participants SET arrows = ? WHERE id = ?", plan.arrows, plan.attackerId);
+    this.sql.exec(
+      "UPDATE participants SET score = ?, reached_at = ?, shields = ? WHERE id = ?",
+      plan.targetScore,
+      plan.targetReachedAt,
+      plan.targetShields,
+      plan.target,
+    );
   }
 
   /** Row counts, for operators and the consistency checks in tests. */

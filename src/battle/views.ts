@@ -8,6 +8,8 @@ export interface BattleAdminView extends BattleView {
   readonly config: BattleConfig;
   readonly schedule: Schedule;
   readonly stored: { readonly participants: number; readonly answers: number; readonly attacks: number };
+  /** Group commits since the object woke: batches, the writes they held, and the largest batch. */
+  readonly commits: { readonly batches: number; readonly writes: number; readonly largest: number };
 }
 
 export interface JoinResult {
