@@ -19,13 +19,12 @@ import {
 import type { BattleResults } from "../protocol/http-messages";
 import { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
-import { FanoutBudget } from "./fanout-budget";
 import type { BattleGame } from "./game";
 import { GroupCommit } from "./group-commit";
 import { LeaderboardJson } from "./leaderboard-json";
 import { err, type Outcome, ok } from "./outcome";
 import { playerView } from "./player";
-import { LeaderboardPush } from "./push";
+import { PushScheduler } from "./push-scheduler";
 import { nextTransition, type Schedule } from "./schedule";
 import { SocketSet } from "./socket-set";
 import { PLAYER_RATE, TokenBucket } from "./token-bucket";
@@ -46,51 +45,37 @@ const HEARTBEAT_TIMEOUT_MS = 90_000;
 const SWEEP_INTERVAL_MS = 60_000;
 /** Retry delay for the D1 index row after a failed write. */
 const INDEX_RETRY_MS = 10_000;
-/** Battles up to this many online players also push who is online, not only how many. */
-const PRESENCE_LIST_MAX = 50;
-
-/** Conflation interval: a player gets a leaderboard (or presence) frame at most this often. */
-const PUSH_INTERVAL_MS = 500;
-/**
- * Pushes go out in slices this far apart, each visiting the next 1/10 of the players in a rotation, so fan-out is
- * spread evenly over the interval instead of bursting: a burst of 2,000 frames every 500 ms held every request
- * and heartbeat behind it (and behind the clients' own reading of it): p90 ~70 ms at 2,000 players.
- */
-const PUSH_SLICE_MS = 50;
-/**
- * Leaderboard frames per second at most, so fan-out cannot starve requests. With 2,000 or fewer players every
- * changed view goes out each 500 ms; with 10,000 at least every 2.5 s. Measured at 10,000 players and
- * 2,000 req/s: 8,000/s → 4,000/s cut workerd from 82% to 63% of a core and steady-state p99 from ~170 to 127 ms.
- * Under overload `FanoutBudget` lowers it further (down to 1/16) while the slice timers fire late.
- */
-const PUSH_FRAMES_PER_SEC = 4_000;
 
 export class BattleDO extends DurableObject<Env> {
   private readonly store: BattleStore;
   private game: BattleGame | null = null;
   /** Serialised leaderboard views of `game`, shared by reads and pushes. */
   private views: LeaderboardJson | null = null;
-  private readonly push = new LeaderboardPush();
+  private readonly pushes: PushScheduler;
   private readonly buckets = new Map<number, TokenBucket>();
   private readonly attachments = new WeakMap<WebSocket, Attachment>();
   /** Last message from each socket (heartbeats are answered by the runtime and tracked there). */
   private readonly lastSeen = new WeakMap<WebSocket, number>();
   /** Sockets already accounted as closed (a sweep close is followed by the runtime's close event). */
   private readonly gone = new WeakSet<WebSocket>();
-  private pushTimer: ReturnType<typeof setTimeout> | null = null;
-  private lastPush = 0;
-  /** When the pending slice timer should fire, to measure how late it ran. */
-  private pushDue = 0;
-  private readonly fanout = new FanoutBudget();
   /** Answers and attacks are written in batches; their replies go out once their batch has committed. */
   private readonly commit: GroupCommit;
   /** Open sockets, listed from the runtime once per wake and kept in memory after that. */
   private openSockets: SocketSet<WebSocket> | null = null;
-  private boardChanged = true;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new BattleStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn));
+    this.pushes = new PushScheduler({
+      now: () => this.now(),
+      setTimer: (fn, ms) => setTimeout(fn, ms),
+      clearTimer: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
+      // Pushes show only what is committed: the pending batch goes first, in the same event.
+      beforeSlice: () => this.commit.flush(),
+      views: () => this.views,
+      sockets: () => this.sockets(),
+      log: (msg, e) => this.log(msg, e),
+    });
     this.commit = new GroupCommit({
       transaction: (run) => ctx.storage.transactionSync(run),
       schedule: (flush) => setTimeout(flush, 0),
@@ -272,8 +257,8 @@ export class BattleDO extends DurableObject<Env> {
       online: sockets.size,
     };
     server.send(JSON.stringify(welcome));
-    this.push.forget(participantId);
-    this.schedulePush();
+    this.pushes.forget(participantId);
+    this.pushes.schedule();
     if ((await this.ctx.storage.getAlarm()) === null) await this.syncLifecycle();
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -358,10 +343,10 @@ export class BattleDO extends DurableObject<Env> {
     this.gone.add(ws);
     const att = this.attachment(ws);
     if (this.sockets().remove(ws) && att) {
-      this.push.forget(att.p);
+      this.pushes.forget(att.p);
       this.buckets.delete(att.p);
     }
-    this.schedulePush();
+    this.pushes.schedule();
   }
 
   // ---- Lifecycle (alarms) ----
@@ -398,8 +383,7 @@ export class BattleDO extends DurableObject<Env> {
       if (status !== "scheduled") {
         // Questions are revealed at the start; the final standings go out at the end.
         this.markChanged();
-        this.pushDue = now;
-        this.flushPush();
+        this.pushes.sliceNow();
       }
     }
     let next = nextTransition(game.schedule, now);
@@ -504,52 +488,9 @@ export class BattleDO extends DurableObject<Env> {
     return b;
   }
 
-  // ---- Pushes ----
-
   /** The board changed; `playerId`'s own score did, so their next frame comes first. */
   private markChanged(playerId?: number): void {
-    if (playerId !== undefined) this.push.touch(playerId);
-    this.boardChanged = true;
-    this.schedulePush();
-  }
-
-  private schedulePush(): void {
-    if (this.pushTimer !== null) return;
-    const now = this.now();
-    const delay = Math.max(0, this.lastPush + PUSH_SLICE_MS - now);
-    this.pushDue = now + delay;
-    this.pushTimer = setTimeout(() => this.flushPush(), delay);
-  }
-
-  /** One slice: hot players first, then the next part of the rotation, within the frame budget. */
-  private flushPush(): void {
-    // Pushes show only what is committed: the pending batch goes first, in this same event.
-    this.commit.flush();
-    if (this.pushTimer !== null) clearTimeout(this.pushTimer);
-    this.pushTimer = null;
-    const game = this.game;
-    if (!game) return;
-    const now = this.now();
-    const late = Math.max(0, now - this.pushDue);
-    this.lastPush = now;
-    const sockets = this.sockets();
-    const slices = PUSH_INTERVAL_MS / PUSH_SLICE_MS;
-    const full = Math.min(Math.ceil(sockets.size / slices), (PUSH_FRAMES_PER_SEC * PUSH_SLICE_MS) / 1000);
-    const budget = this.fanout.frames(full, late);
-    const changed = this.boardChanged;
-    this.boardChanged = false;
-    try {
-      this.push.tick(this.views!, sockets.targets, changed, {
-        listMax: PRESENCE_LIST_MAX,
-        byPlayer: (id) => sockets.ofPlayer(id),
-        budget,
-        now,
-        minGapMs: PUSH_INTERVAL_MS,
-      });
-    } catch (e) {
-      this.log("push failed", e);
-    }
-    if (this.push.pending || this.boardChanged) this.schedulePush();
+    this.pushes.markChanged(playerId);
   }
 
   private attachment(ws: WebSocket): Attachment | undefined {
