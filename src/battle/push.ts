@@ -106,27 +106,37 @@ export class LeaderboardPush {
     }
     const prefix = `{"type":"leaderboard","total":${json.game.board.size},"online":${this.online},"top":${this.top},`;
     let visits = 0;
-    // Deferred players are hot now; whoever is still too early goes back to `deferred`.
+    const maxVisits = 2 * budget;
+    // Deferred players are hot now; whoever is still too early goes back to `deferred`, and hot players this
+    // slice has no budget left for stay hot for the next one.
     const hot = this.hot;
     for (const id of this.deferred) hot.add(id);
     this.hot = new Set();
     this.deferred = new Set();
     const serve = (t: PushTarget) => {
-      visits++;
       const r = this.serve(json, t, prefix, now, minGap);
+      if (r === TOO_SOON) this.deferred.add(t.playerId);
+      else visits++;
       if (r === SENT) sent++;
-      else if (r === TOO_SOON) this.deferred.add(t.playerId);
     };
     if (hot.size > 0) {
       const byPlayer = opts.byPlayer;
+      const spent = () => sent >= budget || visits >= maxVisits;
       if (byPlayer) {
-        for (const id of hot) for (const t of byPlayer(id)) if (sent < budget) serve(t);
+        for (const id of hot) {
+          if (spent()) this.hot.add(id);
+          else for (const t of byPlayer(id)) serve(t);
+        }
       } else {
-        for (const t of targets) if (sent < budget && hot.has(t.playerId)) serve(t);
+        for (const t of targets) {
+          if (!hot.has(t.playerId)) continue;
+          if (spent()) this.hot.add(t.playerId);
+          else serve(t);
+        }
       }
     }
     const n = targets.length;
-    while (this.remaining > 0 && sent < budget && visits < 2 * budget && n > 0) {
+    while (this.remaining > 0 && sent < budget && visits < maxVisits && n > 0) {
       if (this.cursor >= n) this.cursor = 0;
       const t = targets[this.cursor++]!;
       this.remaining--;
@@ -138,8 +148,10 @@ export class LeaderboardPush {
 
   /** Sends the player their view if it changed (and the last frame is `minGap` old). */
   private serve(json: LeaderboardJson, t: PushTarget, prefix: string, now: number, minGap: number): Served {
-    const personal = json.personal(t.playerId);
     const last = this.sent.get(t.playerId);
+    // Too soon is decided before building anything: a deferred player costs a lookup per slice, not a view.
+    if (last && now - last.at < minGap) return TOO_SOON;
+    const personal = json.personal(t.playerId);
     // Numbers first: comparing the personal strings flattens them, the costliest part of a visit.
     if (
       last &&
@@ -150,7 +162,6 @@ export class LeaderboardPush {
       return SAME;
     }
     if (last) {
-      if (now - last.at < minGap) return TOO_SOON;
       last.personal = personal;
       last.topVersion = this.topVersion;
       last.online = this.online;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { BattleGame } from "../../src/battle/game";
 import { LeaderboardJson } from "../../src/battle/leaderboard-json";
 import { LeaderboardPush, type PushTarget } from "../../src/battle/push";
@@ -172,5 +172,27 @@ describe("conflated pushes", () => {
     const sent = push.tick(json, targets.slice(0, 296), false, { listMax: 0 }); // 4 left: a sweep
     expect(sent).toBe(296);
     expect(JSON.parse(inbox.get(1)!.at(-1)!).online).toBe(296);
+  });
+
+  it("bounds the work of a slice: deferred players cost no view until their gap has passed", () => {
+    const { json, targets, score } = setup(1000);
+    const push = new LeaderboardPush();
+    const opts = (now: number) => ({ listMax: 0, now, minGapMs: 500, budget: 10 });
+    push.tick(json, targets, true, { listMax: 0, now: 0, minGapMs: 500 }); // everyone has a frame at t=0
+    score(1000, "q1", T0 + 1); // the top changes: every view changed
+    for (let i = 1; i <= 1000; i++) push.touch(i);
+    const views = vi.spyOn(json, "personal");
+    expect(push.tick(json, targets, true, opts(100))).toBe(0);
+    expect(views).not.toHaveBeenCalled(); // all too soon: lookups only
+    expect(push.tick(json, targets, false, opts(600))).toBe(10);
+    expect(views.mock.calls.length).toBeLessThanOrEqual(20);
+    expect(push.pending).toBe(true);
+    let ticks = 0;
+    while (push.pending && ticks < 1000) {
+      push.tick(json, targets, false, opts(650 + ticks * 50));
+      ticks++;
+    }
+    expect(push.pending).toBe(false);
+    expect(views.mock.calls.length).toBeLessThanOrEqual(2 * 1000 + 20);
   });
 });
