@@ -107,50 +107,62 @@ export class LeaderboardPush {
     const prefix = `{"type":"leaderboard","total":${json.game.board.size},"online":${this.online},"top":${this.top},`;
     let visits = 0;
     const maxVisits = 2 * budget;
-    // Deferred players are hot now; whoever is still too early goes back to `deferred`, and hot players this
-    // slice has no budget left for stay hot for the next one.
-    const hot = this.hot;
-    for (const id of this.deferred) hot.add(id);
-    this.hot = new Set();
+    const spent = () => sent >= budget || visits >= maxVisits;
+    const byPlayer = opts.byPlayer ?? ((id: number) => targets.filter((t) => t.playerId === id));
+    const waiting = this.deferred;
+    const fresh = this.hot;
     this.deferred = new Set();
-    const serve = (t: PushTarget) => {
-      const r = this.serve(json, t, prefix, now, minGap);
-      if (r === TOO_SOON) this.deferred.add(t.playerId);
-      else visits++;
-      if (r === SENT) sent++;
-    };
-    if (hot.size > 0) {
-      const byPlayer = opts.byPlayer;
-      const spent = () => sent >= budget || visits >= maxVisits;
-      if (byPlayer) {
-        for (const id of hot) {
-          if (spent()) this.hot.add(id);
-          else for (const t of byPlayer(id)) serve(t);
-        }
-      } else {
-        for (const t of targets) {
-          if (!hot.has(t.playerId)) continue;
-          if (spent()) this.hot.add(t.playerId);
-          else serve(t);
-        }
+    this.hot = new Set();
+    /** Serves one player's sockets; a too-early check is a lookup, so it does not count as a visit. */
+    const serveHot = (id: number) => {
+      for (const t of byPlayer(id)) {
+        const r = this.serve(json, t, prefix, now, minGap, true);
+        if (r === TOO_SOON) this.deferred.add(id);
+        else visits++;
+        if (r === SENT) sent++;
       }
+    };
+    // First whoever was deferred (their change has not been sent; the rotation has passed them), kept for the
+    // next slice when this one is spent; then players whose own score changed. Those this slice cannot serve are
+    // left to the rotation, which the change restarted (carrying them over let scorers starve everyone else).
+    for (const id of waiting) {
+      if (spent()) this.deferred.add(id);
+      else serveHot(id);
+    }
+    for (const id of fresh) {
+      if (spent()) break;
+      serveHot(id);
     }
     const n = targets.length;
     while (this.remaining > 0 && sent < budget && visits < maxVisits && n > 0) {
       if (this.cursor >= n) this.cursor = 0;
       const t = targets[this.cursor++]!;
       this.remaining--;
-      serve(t);
+      visits++; // too-early ones count here, so the rotation keeps its pace
+      const r = this.serve(json, t, prefix, now, minGap, false);
+      if (r === TOO_SOON) this.deferred.add(t.playerId);
+      else if (r === SENT) sent++;
     }
     if (n === 0) this.remaining = 0;
     return sent;
   }
 
-  /** Sends the player their view if it changed (and the last frame is `minGap` old). */
-  private serve(json: LeaderboardJson, t: PushTarget, prefix: string, now: number, minGap: number): Served {
+  /**
+   * Sends the player their view if it changed and their last frame is `minGap` old. `early`: decide "too soon"
+   * before building the view, for players known to have changed (scorers, deferred ones), so each slice a deferred
+   * player costs a lookup, not a view; the rotation builds the view first, so an unchanged one is simply skipped.
+   */
+  private serve(
+    json: LeaderboardJson,
+    t: PushTarget,
+    prefix: string,
+    now: number,
+    minGap: number,
+    early: boolean,
+  ): Served {
     const last = this.sent.get(t.playerId);
-    // Too soon is decided before building anything: a deferred player costs a lookup per slice, not a view.
-    if (last && now - last.at < minGap) return TOO_SOON;
+    const tooSoon = last !== undefined && now - last.at < minGap;
+    if (early && tooSoon) return TOO_SOON;
     const personal = json.personal(t.playerId);
     // Numbers first: comparing the personal strings flattens them, the costliest part of a visit.
     if (
@@ -161,6 +173,7 @@ export class LeaderboardPush {
     ) {
       return SAME;
     }
+    if (tooSoon) return TOO_SOON;
     if (last) {
       last.personal = personal;
       last.topVersion = this.topVersion;
