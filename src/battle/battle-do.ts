@@ -295,9 +295,7 @@ export class BattleDO extends DurableObject<Env> {
         result.ok && result.value instanceof RawJson
           ? `{"type":"reply","id":${JSON.stringify(msg.id)},"ok":true,"data":${result.value.json}}`
           : JSON.stringify(replyFrame(msg.id, result)),
-        wrote(msg, result)
-          ? JSON.stringify(replyFrame(msg.id, err(ErrorCode.INTERNAL, "the write failed; try again")))
-          : undefined,
+        wrote(msg, result) ? msg.id : undefined,
       );
     } catch (e) {
       this.log("webSocketMessage failed", e);
@@ -310,10 +308,22 @@ export class BattleDO extends DurableObject<Env> {
 
   /**
    * Sends `frame` once the writes queued so far have committed (at once if there are none), so no reply overtakes
-   * an earlier one; `ifRolledBack` replaces it when this request's own write was in a batch that rolled back.
+   * an earlier one. `writeId`: the id of a request whose own write is in the batch; if the batch rolls back, that
+   * request is answered `internal` instead.
    */
-  private reply(ws: WebSocket, frame: string, ifRolledBack?: string): void {
-    this.commit.after((committed) => sendOrClose(ws, committed || !ifRolledBack ? frame : ifRolledBack));
+  private reply(ws: WebSocket, frame: string, writeId?: string | number): void {
+    if (!this.commit.pending) {
+      sendOrClose(ws, frame);
+      return;
+    }
+    this.commit.after((committed) =>
+      sendOrClose(
+        ws,
+        committed || writeId === undefined
+          ? frame
+          : JSON.stringify(replyFrame(writeId, err(ErrorCode.INTERNAL, "the write failed; try again"))),
+      ),
+    );
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {

@@ -26,10 +26,6 @@ export class SocketSet<S extends object> {
     return this.list;
   }
 
-  has(socket: S): boolean {
-    return this.bySocket.has(socket);
-  }
-
   add(socket: S, playerId: number): void {
     if (this.bySocket.has(socket)) return;
     const send = this.sendTo;

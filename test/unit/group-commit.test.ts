@@ -1,22 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { GroupCommit } from "../../src/battle/group-commit";
 
-function harness(failWhen: (rows: string[]) => boolean = () => false) {
+function harness(failWhen: (batch: string[]) => boolean = () => false) {
   const committed: string[] = [];
   const scheduled: Array<() => void> = [];
   const rollbacks: unknown[] = [];
   const gc = new GroupCommit({
+    // The ops append to `committed`; a failing batch is cut off again, as a rollback would.
     transaction: (run) => {
-      const rows: string[] = [];
-      const saved = committed.length;
-      try {
-        // the ops push into `committed` directly; a failure truncates back, like a rollback
-        run();
-        rows.push(...committed.slice(saved));
-        if (failWhen(rows)) throw new Error("injected");
-      } catch (e) {
-        committed.length = saved;
-        throw e;
+      const start = committed.length;
+      run();
+      if (failWhen(committed.slice(start))) {
+        committed.length = start;
+        throw new Error("injected");
       }
     },
     schedule: (flush) => scheduled.push(flush),
