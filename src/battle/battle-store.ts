@@ -2,10 +2,26 @@
  * @module The battle's SQLite (the Durable Object's storage): schema, loading on wake, and one write per action.
  * The in-memory game is rebuilt from these tables; they are the source of truth for a live battle.
  */
+import type { TimerStore } from "./alarm-scheduler";
 import type { BattleConfig } from "./config";
 import { type AnswerPlan, type AttackPlan, BattleGame, type JoinPlan } from "./game";
 import type { Player } from "./player";
 import type { Schedule } from "./schedule";
+
+/** A query's rows (workerd's `SqlStorageCursor` is one). */
+export interface SqlRows<T> extends Iterable<T> {
+  toArray(): T[];
+  one(): T;
+}
+
+/** The part of the platform's SQL storage the store uses: workerd's `SqlStorage` in production, sql.js in Node. */
+export interface SqlDatabase {
+  // biome-ignore lint/suspicious/noExplicitAny: bindings are any SQL value, as in workerd's own signature
+  exec<T extends Record<string, string | number | ArrayBuffer | null>>(
+    query: string,
+    ...bindings: any[]
+  ): SqlRows<T>;
+}
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -20,13 +36,14 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS attacks (
      id INTEGER PRIMARY KEY AUTOINCREMENT, attacker_id INTEGER NOT NULL, target_id INTEGER NOT NULL,
      blocked INTEGER NOT NULL, points_lost INTEGER NOT NULL, at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS timers (name TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`,
 ];
 
 type MetaKey = "config" | "schedule" | "announced" | "indexed";
 
-export class BattleStore {
+export class BattleStore implements TimerStore {
   constructor(
-    private readonly sql: SqlStorage,
+    private readonly sql: SqlDatabase,
     private readonly transaction: <T>(fn: () => T) => T,
   ) {
     for (const stmt of SCHEMA) sql.exec(stmt);
@@ -123,6 +140,24 @@ export class BattleStore {
 
   saveIndexed(state: string): void {
     this.setMeta("indexed", state);
+  }
+
+  loadTimers(): Map<string, number> {
+    const timers = new Map<string, number>();
+    for (const r of this.sql.exec<{ name: string; at: number }>("SELECT name, at FROM timers")) {
+      timers.set(r.name, r.at);
+    }
+    return timers;
+  }
+
+  saveTimer(name: string, at: number | null): void {
+    if (at === null) this.sql.exec("DELETE FROM timers WHERE name = ?", name);
+    else
+      this.sql.exec(
+        "INSERT INTO timers (name, at) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET at = excluded.at",
+        name,
+        at,
+      );
   }
 
   join(plan: JoinPlan): void {

@@ -1,0 +1,533 @@
+/**
+ * @module The battle room: one battle's rules, connections, replies, pushes and timers, with no knowledge of the
+ * platform. Sockets come in as `Connection`s, storage is the `BattleStore`, time and timers are injected; the
+ * Durable Object (`battle-do.ts`) only adapts the runtime's hooks to these methods, and Node tests drive the same
+ * room with in-memory connections.
+ */
+import {
+  type BattleView,
+  type ClientRequest,
+  CloseCode,
+  ErrorCode,
+  HEARTBEAT_RESPONSE,
+  PROTOCOL_VERSION,
+  parseClientFrame,
+  type ReplyData,
+  type ServerMessage,
+} from "../protocol";
+import type { BattleResults } from "../protocol/http-messages";
+import { AlarmScheduler } from "./alarm-scheduler";
+import type { BattleStore } from "./battle-store";
+import type { BattleConfig } from "./config";
+import type { Connection } from "./connection";
+import type { BattleGame } from "./game";
+import { GroupCommit } from "./group-commit";
+import { LeaderboardJson } from "./leaderboard-json";
+import { err, type Outcome, ok } from "./outcome";
+import { playerView } from "./player";
+import { PushScheduler } from "./push-scheduler";
+import { RawJson, replyFrame, wrote } from "./reply";
+import { nextTransition, type Schedule } from "./schedule";
+import { SocketSet } from "./socket-set";
+import { PLAYER_RATE, TokenBucket } from "./token-bucket";
+import type { BattleAdminView, JoinResult } from "./views";
+
+/** A socket with no heartbeat or message for this long is closed (4000) so presence stays honest. */
+export const HEARTBEAT_TIMEOUT_MS = 90_000;
+/** How often a battle with sockets checks for silent ones (a named timer; heartbeats never wake the object). */
+export const SWEEP_INTERVAL_MS = 60_000;
+/** Retry delay for the D1 index row after a failed write. */
+export const INDEX_RETRY_MS = 10_000;
+
+/** Names of the room's timers on the object's single alarm. */
+export const Timer = { LIFECYCLE: "lifecycle", SWEEP: "sweep", INDEX: "index" } as const;
+
+/** What the room needs from the platform that hosts it. */
+export interface RoomPlatform {
+  /** For logs: the object's id until a battle is loaded. */
+  readonly id: string;
+  readonly store: BattleStore;
+  /** Runs `run` in one storage transaction; throws if it rolled back. */
+  transaction(run: () => void): void;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(timer: unknown): void;
+  /** Arms the platform's single alarm (replacing the armed one), or disarms it when null. */
+  setAlarm(at: number | null): void | Promise<void>;
+  /** The open connections, listed once after a wake (the platform keeps sockets through hibernation). */
+  connections(): Iterable<Connection>;
+  /** Writes the battle's row in the index of battles. */
+  index(view: BattleView, createdAt: number): Promise<void>;
+  /** Storage cannot be trusted any more: reset the object. */
+  abort(reason: string): void;
+}
+
+export class BattleRoom {
+  private game: BattleGame | null = null;
+  /** Serialised leaderboard views of `game`, shared by reads and pushes. */
+  private views: LeaderboardJson | null = null;
+  private readonly pushes: PushScheduler;
+  private readonly buckets = new Map<number, TokenBucket>();
+  /** Connections already accounted as closed (a server close is followed by the runtime's close event). */
+  private readonly gone = new WeakSet<Connection>();
+  /** Answers and attacks are written in batches; their replies go out once their batch has committed. */
+  private readonly commit: GroupCommit;
+  readonly timers: AlarmScheduler;
+  /** Open connections, listed from the platform once per wake and kept in memory after that. */
+  private openSockets: SocketSet<Connection> | null = null;
+
+  /** The server clock; tests replace it to move past the end without sleeping. */
+  clock: () => number = Date.now;
+
+  constructor(private readonly platform: RoomPlatform) {
+    const store = platform.store;
+    this.pushes = new PushScheduler({
+      now: () => this.now(),
+      setTimer: (fn, ms) => platform.setTimer(fn, ms),
+      clearTimer: (t) => platform.clearTimer(t),
+      // Pushes show only what is committed: the pending batch goes first, in the same event.
+      beforeSlice: () => this.commit.flush(),
+      views: () => this.views,
+      sockets: () => this.sockets(),
+      log: (msg, e) => this.log(msg, e),
+    });
+    this.commit = new GroupCommit({
+      transaction: (run) => platform.transaction(run),
+      schedule: (flush) => platform.setTimer(flush, 0),
+      rolledBack: (e) => {
+        // Memory ran ahead of storage for this batch; SQLite is the truth, so rebuild from it.
+        this.log("a write batch rolled back; reloading the battle from SQLite", e);
+        try {
+          this.setGame(store.load());
+          this.markChanged();
+        } catch (reload) {
+          this.log("reload after a rollback failed; resetting the object", reload);
+          platform.abort("storage failure");
+        }
+      },
+    });
+    this.timers = new AlarmScheduler(store, {
+      setAlarm: (at) => platform.setAlarm(at),
+      log: (msg, e) => this.log(msg, e),
+    });
+    this.timers.register(Timer.LIFECYCLE, () => this.syncLifecycle());
+    this.timers.register(Timer.SWEEP, (now) => this.sweep(now));
+    this.timers.register(Timer.INDEX, () => this.syncLifecycle());
+  }
+
+  /** Loads the battle from storage (on every wake) and re-arms its timers. */
+  async load(): Promise<void> {
+    this.setGame(this.platform.store.load());
+    await this.syncLifecycle();
+    await this.timers.ensureArmed();
+  }
+
+  private setGame(game: BattleGame | null): void {
+    this.game = game;
+    this.views = game ? new LeaderboardJson(game) : null;
+  }
+
+  private now(): number {
+    return this.clock();
+  }
+
+  log(msg: string, e?: unknown): void {
+    console.error(`BattleDO:${this.game?.config.id ?? this.platform.id} ${msg}`, e ?? "");
+  }
+
+  // ---- Operator and player API (RPC from the Worker) ----
+
+  async create(config: BattleConfig): Promise<Outcome<BattleAdminView>> {
+    if (this.game) return err(ErrorCode.BATTLE_EXISTS, `battle ${config.id} already exists`);
+    const schedule: Schedule = { startsAt: null, endsAt: null, endedAt: null };
+    if (config.startsAt !== undefined) {
+      schedule.startsAt = Math.max(config.startsAt, this.now());
+      schedule.endsAt = schedule.startsAt + config.durationMs;
+    }
+    this.platform.store.create(config, schedule);
+    this.setGame(this.platform.store.load());
+    await this.syncLifecycle();
+    return ok(this.adminView(this.game!));
+  }
+
+  info(): Outcome<BattleAdminView> {
+    const game = this.game;
+    return game ? ok(this.adminView(game)) : notFound();
+  }
+
+  view(): Outcome<BattleView> {
+    const game = this.game;
+    return game ? ok(game.battleView(this.now())) : notFound();
+  }
+
+  /** Starts the battle at `at` (default now); ends `durationMs` later unless `endsAt` is given. */
+  async start(at?: number, endsAt?: number): Promise<Outcome<BattleAdminView>> {
+    const game = this.game;
+    if (!game) return notFound();
+    const now = this.now();
+    const status = game.status(now);
+    if (status === "ended") return err(ErrorCode.BATTLE_ENDED, "the battle has ended");
+    if (status === "live") return err(ErrorCode.INVALID_SCHEDULE, "the battle is already live");
+    const startsAt = Math.max(at ?? now, now);
+    const end = endsAt ?? startsAt + game.config.durationMs;
+    if (end <= startsAt) return err(ErrorCode.INVALID_SCHEDULE, "endsAt must be after the start");
+    game.schedule.startsAt = startsAt;
+    game.schedule.endsAt = end;
+    this.platform.store.saveSchedule(game.schedule);
+    await this.syncLifecycle();
+    return ok(this.adminView(game));
+  }
+
+  async end(): Promise<Outcome<BattleAdminView>> {
+    const game = this.game;
+    if (!game) return notFound();
+    const now = this.now();
+    if (game.status(now) !== "ended") {
+      game.schedule.endedAt = now;
+      this.platform.store.saveSchedule(game.schedule);
+      await this.syncLifecycle();
+    }
+    return ok(this.adminView(game));
+  }
+
+  join(username: string, session: string): Outcome<JoinResult> {
+    const game = this.game;
+    if (!game) return notFound();
+    const plan = game.planJoin(username, session, this.now());
+    if (!plan.ok) return plan;
+    this.platform.store.join(plan.value);
+    const player = game.applyJoin(plan.value);
+    if (plan.value.replaces !== null) {
+      for (const conn of this.sockets().socketsOf(player.id)) {
+        this.closeConnection(conn, CloseCode.SESSION_REPLACED, "session replaced by a newer login");
+      }
+    }
+    if (plan.value.isNew) this.markChanged();
+    return ok({ participantId: player.id, username: player.username, isNew: plan.value.isNew });
+  }
+
+  /** A player request over HTTP (the fallback for clients without a socket): same rules, same limits. */
+  async request(participantId: number, session: string, msg: ClientRequest): Promise<Outcome<ReplyData>> {
+    const auth = this.authorise(participantId, session);
+    if (!auth.ok) return auth;
+    const result = this.handle(participantId, msg);
+    const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
+    if (!committed && wrote(msg, result)) return err(ErrorCode.INTERNAL, "the write failed; try again");
+    if (result.ok && result.value instanceof RawJson) return ok(JSON.parse(result.value.json) as ReplyData);
+    return result as Outcome<ReplyData>;
+  }
+
+  results(): Outcome<BattleResults> {
+    this.commit.flush();
+    const game = this.game;
+    if (!game) return notFound();
+    const now = this.now();
+    const standings = game.board.toRows().map((s, i) => {
+      const p = game.players.get(s.id)!;
+      return {
+        rank: i + 1,
+        id: p.id,
+        username: p.username,
+        score: p.score,
+        correct: p.correct,
+        arrows: p.arrows,
+        shields: p.shields,
+      };
+    });
+    return ok({ battle: game.battleView(now), final: game.status(now) === "ended", standings });
+  }
+
+  // ---- Connections ----
+
+  /** Whether this participant and session may open a socket (checked before the upgrade is accepted). */
+  authorise(participantId: number, session: string): Outcome<BattleGame> {
+    const game = this.game;
+    if (!game) return notFound();
+    const p = game.players.get(participantId);
+    if (!p) return err(ErrorCode.UNAUTHORIZED, "unknown participant");
+    if (p.session !== session)
+      return err(ErrorCode.SESSION_REPLACED, "this session was replaced by a newer login");
+    return ok(game);
+  }
+
+  /** A socket the host accepted after `authorise`: welcome it and make sure the heartbeat sweep is armed. */
+  async connect(conn: Connection): Promise<void> {
+    const game = this.game!;
+    const participantId = conn.info.p;
+    const sockets = this.sockets();
+    sockets.add(conn, participantId);
+    const now = this.now();
+    conn.lastSeen = now;
+    const leaderboard = game.leaderboardView(participantId);
+    const welcome: ServerMessage = {
+      type: "welcome",
+      protocol: PROTOCOL_VERSION,
+      serverTime: now,
+      you: playerView(
+        game.players.get(participantId)!,
+        leaderboard.me?.rank ?? 0,
+        game.config.rules.maxAttempts,
+      ),
+      battle: game.battleView(now),
+      leaderboard,
+      online: sockets.size,
+    };
+    conn.send(JSON.stringify(welcome));
+    this.pushes.forget(participantId);
+    this.pushes.schedule();
+    if (this.timers.dueAt(Timer.SWEEP) === null && game.status(now) !== "ended") {
+      await this.timers.set(Timer.SWEEP, now + SWEEP_INTERVAL_MS);
+    }
+  }
+
+  message(conn: Connection, frame: string | ArrayBuffer): void {
+    try {
+      const att = conn.info;
+      conn.lastSeen = this.now();
+      const auth = this.authorise(att.p, att.s);
+      if (!auth.ok) {
+        const code =
+          auth.error.code === ErrorCode.SESSION_REPLACED
+            ? CloseCode.SESSION_REPLACED
+            : CloseCode.UNAUTHORIZED;
+        this.closeConnection(conn, code, auth.error.message);
+        return;
+      }
+      const parsed = parseClientFrame(frame);
+      if (!parsed.ok) {
+        const reply =
+          parsed.id === undefined ? { type: "error", error: parsed.error } : replyFrame(parsed.id, parsed);
+        this.reply(conn, JSON.stringify(reply));
+        return;
+      }
+      const msg = parsed.msg;
+      if (msg.type === "ping") {
+        this.reply(
+          conn,
+          msg.id === undefined ? HEARTBEAT_RESPONSE : JSON.stringify(replyFrame(msg.id, ok({ pong: true }))),
+        );
+        return;
+      }
+      const result = this.handle(att.p, msg);
+      this.reply(
+        conn,
+        result.ok && result.value instanceof RawJson
+          ? `{"type":"reply","id":${JSON.stringify(msg.id)},"ok":true,"data":${result.value.json}}`
+          : JSON.stringify(replyFrame(msg.id, result)),
+        wrote(msg, result) ? msg.id : undefined,
+      );
+    } catch (e) {
+      this.log("message failed", e);
+      conn.send(
+        JSON.stringify({ type: "error", error: { code: ErrorCode.INTERNAL, message: "internal error" } }),
+      );
+    }
+  }
+
+  /**
+   * Sends `frame` once the writes queued so far have committed (at once if there are none), so no reply overtakes
+   * an earlier one. `writeId`: the id of a request whose own write is in the batch; if the batch rolls back, that
+   * request is answered `internal` instead.
+   */
+  private reply(conn: Connection, frame: string, writeId?: string | number): void {
+    if (!this.commit.pending) {
+      conn.send(frame);
+      return;
+    }
+    this.commit.after((committed) =>
+      conn.send(
+        committed || writeId === undefined
+          ? frame
+          : JSON.stringify(replyFrame(writeId, err(ErrorCode.INTERNAL, "the write failed; try again"))),
+      ),
+    );
+  }
+
+  /** The client closed, or the socket failed: forget it. */
+  closed(conn: Connection): void {
+    this.onGone(conn);
+  }
+
+  /** Closes a connection from the server side and forgets it at once. */
+  private closeConnection(conn: Connection, code: number, reason: string): void {
+    conn.close(code, reason);
+    this.onGone(conn);
+  }
+
+  /** The open connections; after a wake they are listed from the platform once. */
+  private sockets(): SocketSet<Connection> {
+    if (!this.openSockets) {
+      this.openSockets = new SocketSet<Connection>((conn, frame) => conn.send(frame));
+      for (const conn of this.platform.connections()) {
+        if (!this.gone.has(conn)) this.openSockets.add(conn, conn.info.p);
+      }
+    }
+    return this.openSockets;
+  }
+
+  private onGone(conn: Connection): void {
+    if (this.gone.has(conn)) return;
+    this.gone.add(conn);
+    if (this.sockets().remove(conn)) {
+      this.pushes.forget(conn.info.p);
+      this.buckets.delete(conn.info.p);
+    }
+    this.pushes.schedule();
+  }
+
+  /** Open connections (for operators and tests). */
+  get online(): number {
+    return this.sockets().size;
+  }
+
+  // ---- Timers (the platform's alarm) ----
+
+  /** The platform's alarm fired: run every due timer. */
+  alarm(): Promise<void> {
+    return this.timers.fire(this.now());
+  }
+
+  /** Closes sockets silent past the heartbeat timeout; runs every `SWEEP_INTERVAL_MS` while anyone is online. */
+  private async sweep(now: number): Promise<void> {
+    const game = this.game;
+    if (!game || game.status(now) === "ended") return;
+    for (const conn of this.sockets().sockets()) {
+      const last = Math.max(conn.pingedAt(), conn.lastSeen, conn.info.t);
+      if (now - last > HEARTBEAT_TIMEOUT_MS) this.closeConnection(conn, CloseCode.GOING_AWAY, "no heartbeat");
+    }
+    if (this.sockets().size > 0) await this.timers.set(Timer.SWEEP, now + SWEEP_INTERVAL_MS);
+  }
+
+  /** Announces a status change to every socket, then sets the lifecycle timer for the next transition. */
+  private async syncLifecycle(): Promise<void> {
+    const game = this.game;
+    if (!game) return;
+    const store = this.platform.store;
+    const now = this.now();
+    const status = game.status(now);
+    if (store.announced() !== status) {
+      store.saveAnnounced(status);
+      const { startsAt, endsAt, endedAt } = game.schedule;
+      const frame = JSON.stringify({ type: "battle", status, startsAt, endsAt: endedAt ?? endsAt });
+      for (const t of this.sockets().targets) t.send(frame);
+      if (status !== "scheduled") {
+        // Questions are revealed at the start; the final standings go out at the end.
+        this.markChanged();
+        this.pushes.sliceNow();
+      }
+    }
+    const next = nextTransition(game.schedule, now);
+    if (next === null) this.timers.clear(Timer.LIFECYCLE);
+    else await this.timers.set(Timer.LIFECYCLE, next);
+    if (await this.syncIndex(now)) this.timers.clear(Timer.INDEX);
+    else await this.timers.set(Timer.INDEX, now + INDEX_RETRY_MS);
+    if (status === "ended") this.timers.clear(Timer.SWEEP);
+    else if (this.sockets().size > 0 && this.timers.dueAt(Timer.SWEEP) === null) {
+      await this.timers.set(Timer.SWEEP, now + SWEEP_INTERVAL_MS);
+    }
+  }
+
+  /** Writes the battle's row in the index when its schedule or status changed; false if that failed (retried). */
+  private async syncIndex(now: number): Promise<boolean> {
+    const game = this.game!;
+    const store = this.platform.store;
+    const view = game.battleView(now);
+    const state = `${view.status}|${view.startsAt}|${view.endsAt}`;
+    if (store.indexed() === state) return true;
+    try {
+      await this.platform.index(view, game.config.createdAt);
+      store.saveIndexed(state);
+      return true;
+    } catch (e) {
+      this.log("index write failed; retrying", e);
+      return false;
+    }
+  }
+
+  // ---- Requests ----
+
+  private handle(playerId: number, msg: ClientRequest): Outcome<ReplyData | RawJson> {
+    const game = this.game!;
+    const now = this.now();
+    const wait = this.bucket(playerId, now).take(now);
+    if (wait > 0) return err(ErrorCode.RATE_LIMITED, "too many messages; slow down", wait);
+    switch (msg.type) {
+      case "answer": {
+        const plan = game.planAnswer(playerId, msg.questionId, msg.answer, now);
+        if (!plan.ok) return plan;
+        const answer = plan.value;
+        this.commit.write(() => this.platform.store.answer(answer));
+        game.applyAnswer(plan.value);
+        if (plan.value.points !== 0) this.markChanged(playerId);
+        const {
+          playerId: _p,
+          answer: _a,
+          at: _t,
+          attempt: _n,
+          reachedAt: _r,
+          correctCount: _c,
+          ...result
+        } = plan.value;
+        return ok(result);
+      }
+      case "attack": {
+        const plan = game.planAttack(playerId, msg.target, now);
+        if (!plan.ok) return plan;
+        const attack = plan.value;
+        this.commit.write(() => this.platform.store.attack(attack));
+        game.applyAttack(plan.value);
+        const { target, blocked, pointsLost, arrows, targetScore, targetShields } = plan.value;
+        const attacker = game.players.get(playerId)!;
+        const event = JSON.stringify({
+          type: "attacked",
+          attacker: { id: attacker.id, username: attacker.username },
+          blocked,
+          pointsLost,
+          at: now,
+          score: targetScore,
+          shields: targetShields,
+        });
+        this.commit.after((committed) => {
+          if (committed) for (const t of this.sockets().ofPlayer(target)) t.send(event);
+        });
+        if (pointsLost !== 0) this.markChanged(target);
+        return ok({ target, blocked, pointsLost, arrows });
+      }
+      case "leaderboard":
+        return ok(
+          msg.offset === undefined
+            ? new RawJson(this.views!.view(playerId, msg.limit))
+            : game.page(msg.offset, msg.limit ?? 50),
+        );
+    }
+  }
+
+  private bucket(playerId: number, now: number): TokenBucket {
+    let b = this.buckets.get(playerId);
+    if (!b) {
+      b = new TokenBucket(PLAYER_RATE.capacity, PLAYER_RATE.ratePerSec, now);
+      this.buckets.set(playerId, b);
+    }
+    return b;
+  }
+
+  /** The board changed; `playerId`'s own score did, so their next frame comes first. */
+  private markChanged(playerId?: number): void {
+    this.pushes.markChanged(playerId);
+  }
+
+  private adminView(game: BattleGame): BattleAdminView {
+    this.commit.flush();
+    const now = this.now();
+    return {
+      ...game.battleView(now),
+      config: game.config,
+      schedule: { ...game.schedule },
+      stored: this.platform.store.counts(),
+      commits: { ...this.commit.stats },
+    };
+  }
+}
+
+function notFound<T>(): Outcome<T> {
+  return err(ErrorCode.NOT_FOUND, "no such battle");
+}

@@ -1,0 +1,19 @@
+/** @module Reply frames to a player's requests, shared by the socket and HTTP paths of the battle room. */
+import type { ClientRequest } from "../protocol";
+import type { Outcome } from "./outcome";
+
+/** Whether handling `msg` queued a write (an accepted answer or attack). */
+export function wrote(msg: ClientRequest, result: Outcome<unknown>): boolean {
+  return result.ok && (msg.type === "answer" || msg.type === "attack");
+}
+
+/** A reply body that is already JSON (leaderboard views, built from cached strings). */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
+export function replyFrame(id: string | number, result: Outcome<unknown>) {
+  return result.ok
+    ? { type: "reply", id, ok: true, data: result.value }
+    : { type: "reply", id, ok: false, error: result.error };
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { HEARTBEAT_TIMEOUT_MS, SWEEP_INTERVAL_MS, Timer } from "../../src/battle/battle-room";
+import { battleConfig } from "./fixtures";
+import { RoomWorld } from "./room-harness";
+
+async function liveBattle(world: RoomWorld) {
+  const room = await world.room();
+  const created = await room.create(battleConfig({ rules: { startingArrows: 2, startingShields: 0 } }));
+  expect(created.ok).toBe(true);
+  expect((await room.start()).ok).toBe(true);
+  const a = room.join("alice", "sa");
+  const b = room.join("bob", "sb");
+  if (!a.ok || !b.ok) throw new Error("join failed");
+  return { room, alice: a.value.participantId, bob: b.value.participantId };
+}
+
+describe("BattleRoom in Node (real SQLite, in-memory connections)", () => {
+  it("welcomes a socket, replies after the commit and tells the target it was attacked", async () => {
+    const world = new RoomWorld();
+    const { room, alice, bob } = await liveBattle(world);
+    const ca = await world.connect(room, alice, "sa");
+    const cb = await world.connect(room, bob, "sb");
+    expect(ca.of("welcome")[0]).toMatchObject({ you: { id: alice, arrows: 2 }, battle: { status: "live" } });
+
+    room.message(cb, JSON.stringify({ type: "answer", id: 1, questionId: "q1", answer: 1 }));
+    room.message(ca, JSON.stringify({ type: "attack", id: 2, target: bob }));
+    // Nothing goes out before the group commit has run.
+    expect(cb.of("reply")).toHaveLength(0);
+    world.runTimers();
+    expect(cb.of("reply")[0]).toMatchObject({ id: 1, ok: true, data: { correct: true } });
+    expect(ca.of("reply")[0]).toMatchObject({ id: 2, ok: true, data: { target: bob, arrows: 1 } });
+    expect(cb.of("attacked")[0]).toMatchObject({ attacker: { id: alice, username: "alice" } });
+    expect(room.info().ok && room.info()).toMatchObject({ value: { stored: { answers: 1, attacks: 1 } } });
+  });
+
+  it("rebuilds the battle from SQLite in a new room (a restart) and keeps serving the open sockets", async () => {
+    const world = new RoomWorld();
+    const first = await liveBattle(world);
+    const cb = await world.connect(first.room, first.bob, "sb");
+    first.room.message(cb, JSON.stringify({ type: "answer", id: 1, questionId: "q1", answer: 1 }));
+    world.runTimers();
+    const room = await world.room();
+    const results = room.results();
+    expect(results.ok && results.value.standings[0]).toMatchObject({ username: "bob", score: 10 });
+    room.message(cb, JSON.stringify({ type: "answer", id: 2, questionId: "q2", answer: "Paris" }));
+    world.runTimers();
+    expect(cb.of("reply").at(-1)).toMatchObject({ id: 2, ok: true, data: { correct: true } });
+  });
+
+  it("sweeps a silent socket while the end timer is armed, and keeps both timers on the one alarm", async () => {
+    const world = new RoomWorld();
+    const { room, alice, bob } = await liveBattle(world);
+    const ca = await world.connect(room, alice, "sa");
+    const cb = await world.connect(room, bob, "sb");
+    const endsAt = room.timers.dueAt(Timer.LIFECYCLE);
+    expect(endsAt).toBeGreaterThan(world.now + SWEEP_INTERVAL_MS);
+    expect(world.alarmAt).toBe(world.now + SWEEP_INTERVAL_MS);
+
+    world.advance(HEARTBEAT_TIMEOUT_MS + SWEEP_INTERVAL_MS);
+    room.message(ca, JSON.stringify({ type: "ping", id: 1 }));
+    await room.alarm();
+    expect(cb.closed?.code).toBe(4000);
+    expect(ca.closed).toBeNull();
+    expect(room.online).toBe(1);
+    expect(room.timers.dueAt(Timer.LIFECYCLE)).toBe(endsAt);
+    expect(world.alarmAt).toBe(world.now + SWEEP_INTERVAL_MS);
+
+    // A heartbeat answered by the platform alone also counts as a sign of life.
+    world.advance(HEARTBEAT_TIMEOUT_MS + SWEEP_INTERVAL_MS);
+    ca.pinged = world.now;
+    await room.alarm();
+    expect(ca.closed).toBeNull();
+  });
+
+  it("ends on the lifecycle timer, tells every socket, and stops sweeping", async () => {
+    const world = new RoomWorld();
+    const { room, alice } = await liveBattle(world);
+    const ca = await world.connect(room, alice, "sa");
+    world.now = room.timers.dueAt(Timer.LIFECYCLE)!;
+    await room.alarm();
+    expect(ca.of("battle").at(-1)).toMatchObject({ status: "ended" });
+    expect(ca.closed).toBeNull();
+    expect(room.timers.dueAt(Timer.SWEEP)).toBeNull();
+    expect(room.timers.dueAt(Timer.LIFECYCLE)).toBeNull();
+    expect(world.indexed).toEqual(["scheduled", "live", "ended"]);
+  });
+
+  it("retries the index on its own timer when the index write fails", async () => {
+    const world = new RoomWorld();
+    world.indexFails = true;
+    const room = await world.room();
+    await room.create(battleConfig());
+    const retry = room.timers.dueAt(Timer.INDEX);
+    expect(retry).toBe(world.now + 10_000);
+    world.indexFails = false;
+    world.now = retry!;
+    await room.alarm();
+    expect(world.indexed).toEqual(["scheduled"]);
+    expect(room.timers.dueAt(Timer.INDEX)).toBeNull();
+  });
+
+  it("closes the old socket with 4501 and forgets it at once when the same player logs in again", async () => {
+    const world = new RoomWorld();
+    const { room, bob } = await liveBattle(world);
+    const cb = await world.connect(room, bob, "sb");
+    expect(room.online).toBe(1);
+    expect(room.join("BOB", "sb2").ok).toBe(true);
+    expect(cb.closed?.code).toBe(4501);
+    expect(room.online).toBe(0);
+    expect(room.authorise(bob, "sb").ok).toBe(false);
+  });
+});

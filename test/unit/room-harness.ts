@@ -1,0 +1,169 @@
+/**
+ * @module A battle room in Node: the real `BattleRoom` and `BattleStore` over a real SQLite (sql.js, compiled to
+ * WebAssembly) behind the `SqlStorage` surface the store uses, in-memory connections, a manual clock and timers.
+ */
+import initSqlJs, { type Database } from "sql.js";
+import { BattleRoom, type RoomPlatform } from "../../src/battle/battle-room";
+import { BattleStore, type SqlDatabase } from "../../src/battle/battle-store";
+import type { Connection, ConnectionInfo } from "../../src/battle/connection";
+import type { ServerMessage } from "../../src/protocol";
+
+const SQL = await initSqlJs();
+
+/** The part of workerd's `SqlStorage` that `BattleStore` uses, over sql.js. */
+function sqlStorage(db: Database): SqlDatabase {
+  const exec = (query: string, ...bindings: unknown[]) => {
+    const stmt = db.prepare(query);
+    const rows: Record<string, unknown>[] = [];
+    try {
+      stmt.bind(bindings as never);
+      while (stmt.step()) rows.push(stmt.getAsObject());
+    } finally {
+      stmt.free();
+    }
+    return {
+      toArray: () => rows,
+      one: () => {
+        if (rows.length !== 1) throw new Error(`expected one row, got ${rows.length}`);
+        return rows[0];
+      },
+      [Symbol.iterator]: () => rows[Symbol.iterator](),
+    };
+  };
+  return { exec } as unknown as SqlDatabase;
+}
+
+function transaction<T>(db: Database, fn: () => T): T {
+  db.exec("SAVEPOINT tx");
+  try {
+    const r = fn();
+    db.exec("RELEASE tx");
+    return r;
+  } catch (e) {
+    db.exec("ROLLBACK TO tx");
+    db.exec("RELEASE tx");
+    throw e;
+  }
+}
+
+/** A socket in memory: records what the room sent and how it was closed. */
+export class MemoryConnection implements Connection {
+  lastSeen = 0;
+  pinged = 0;
+  readonly sent: string[] = [];
+  closed: { code: number; reason: string } | null = null;
+
+  constructor(readonly info: ConnectionInfo) {}
+
+  send(frame: string): void {
+    if (!this.closed) this.sent.push(frame);
+  }
+
+  close(code: number, reason: string): void {
+    this.closed ??= { code, reason };
+  }
+
+  pingedAt(): number {
+    return this.pinged;
+  }
+
+  /** Every frame received so far, parsed. */
+  get frames(): ServerMessage[] {
+    return this.sent.map((f) => JSON.parse(f) as ServerMessage);
+  }
+
+  /** Frames of one type. */
+  of<T extends ServerMessage["type"]>(type: T): Extract<ServerMessage, { type: T }>[] {
+    return this.frames.filter((f) => f.type === type) as Extract<ServerMessage, { type: T }>[];
+  }
+}
+
+interface PendingTimer {
+  fn: () => void;
+  at: number;
+  id: number;
+}
+
+/** One object's storage, shared by the rooms built on it (a restart builds a new room over the same database). */
+export class RoomWorld {
+  readonly db: Database = new SQL.Database();
+  now = 1_000_000;
+  /** When the platform alarm is armed (null: disarmed). */
+  alarmAt: number | null = null;
+  alarmSets = 0;
+  private timers: PendingTimer[] = [];
+  private timerIds = 0;
+  /** Connections the platform keeps open across a restart (hibernation keeps sockets). */
+  readonly open = new Set<MemoryConnection>();
+  indexFails = false;
+  readonly indexed: string[] = [];
+
+  platform(): RoomPlatform {
+    const db = this.db;
+    return {
+      id: "memory",
+      store: new BattleStore(sqlStorage(db), (fn) => transaction(db, fn)),
+      transaction: (run) => transaction(db, run),
+      setTimer: (fn, ms) => {
+        const t = { fn, at: this.now + ms, id: ++this.timerIds };
+        this.timers.push(t);
+        return t.id;
+      },
+      clearTimer: (id) => {
+        this.timers = this.timers.filter((t) => t.id !== id);
+      },
+      setAlarm: (at) => {
+        this.alarmAt = at;
+        this.alarmSets++;
+      },
+      connections: () => [...this.open].filter((c) => !c.closed),
+      index: async (view) => {
+        if (this.indexFails) throw new Error("index down");
+        this.indexed.push(view.status);
+      },
+      abort: (reason) => {
+        throw new Error(`aborted: ${reason}`);
+      },
+    };
+  }
+
+  async room(): Promise<BattleRoom> {
+    const room = new BattleRoom(this.platform());
+    room.clock = () => this.now;
+    await room.load();
+    return room;
+  }
+
+  /** Runs every timer due by now (group commits, push slices), including ones they schedule. */
+  runTimers(): void {
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= this.now).sort((a, b) => a.at - b.at || a.id - b.id);
+      if (due.length === 0) return;
+      const first = due[0]!;
+      this.timers = this.timers.filter((t) => t !== first);
+      first.fn();
+    }
+  }
+
+  /** Moves the clock forward, running the timers due on the way. */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      const next = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      this.now = Math.max(this.now, next.at);
+      this.runTimers();
+    }
+    this.now = end;
+  }
+
+  /** Accepts a socket for a participant the way the host does after `authorise`. */
+  async connect(room: BattleRoom, participantId: number, session: string): Promise<MemoryConnection> {
+    const auth = room.authorise(participantId, session);
+    if (!auth.ok) throw new Error(`refused: ${auth.error.code}`);
+    const conn = new MemoryConnection({ p: participantId, s: session, t: this.now });
+    this.open.add(conn);
+    await room.connect(conn);
+    return conn;
+  }
+}
