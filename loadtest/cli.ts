@@ -423,6 +423,7 @@ async function run(
   const ss = sampler.samples.filter((s) => s.sec > 0 && s.sec <= o.durationMs / 1000);
   const avg = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
   const pushDelay = summarize(mergeEncoded(finals.map((f) => f.pushDelay)));
+  const pushDelaySteady = summarize(mergeEncoded(finals.map((f) => f.pushDelaySteady)));
   const closes: Record<string, number> = {};
   for (const f of finals) for (const [k, v] of Object.entries(f.closes)) closes[k] = (closes[k] ?? 0) + v;
 
@@ -482,8 +483,10 @@ async function run(
     },
     pushDelay: {
       ...pushDelay,
+      changes: finals.reduce((a, f) => a + f.pushSamples.changes, 0),
       matched: finals.reduce((a, f) => a + f.pushSamples.matched, 0),
-      expired: finals.reduce((a, f) => a + f.pushSamples.expired, 0),
+      expired: finals.reduce((a, f) => a + f.pushSamples.unmatched, 0),
+      steady: pushDelaySteady,
       pushesPerSec: finals.reduce((a, f) => a + f.pushesReceived, 0) / wallSec,
     },
     generatorCpu: {

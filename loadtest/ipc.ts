@@ -1,5 +1,6 @@
 /** @module Messages between the load-test coordinator and its worker processes. */
 import type { ActionType } from "./mix";
+import type { PushDelayCounts } from "./push-delay";
 import type { PlayerRecord } from "./verify";
 
 export type StatName = ActionType | "join" | "connect" | "heartbeat";
@@ -69,7 +70,9 @@ export interface Final {
   readonly stats: Record<StatName, StatCounts>;
   readonly hists: Record<StatName, string>;
   readonly pushDelay: string;
-  readonly pushSamples: { matched: number; expired: number };
+  /** The same, only samples taken after this worker's join ramp. */
+  readonly pushDelaySteady: string;
+  readonly pushSamples: PushDelayCounts;
   /** Leaderboard pushes received by all players of this worker. */
   readonly pushesReceived: number;
   /** Frames from the server that were not valid JSON. */

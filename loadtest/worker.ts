@@ -18,6 +18,7 @@ import type { StatCounts, StatName, WorkerConfig, WorkerMessage } from "./ipc";
 import { STAT_NAMES } from "./ipc";
 import { mixThresholds, pickAction } from "./mix";
 import { deriveSeed, exponential, mulberry32 } from "./prng";
+import { PushDelayProbe } from "./push-delay";
 import type { PlayerRecord } from "./verify";
 
 /** Errors that mean the server did not do the work (as opposed to refusing it by a game rule). */
@@ -40,13 +41,8 @@ interface Player {
   score: number;
   open: boolean;
   timer: ReturnType<typeof setTimeout> | null;
-}
-
-interface Sample {
-  readonly pid: number;
-  readonly needle: string;
-  readonly oldScore: number;
-  readonly at: number;
+  /** The last leaderboard push this player got (a reference to the frame, not a copy). */
+  board: string | null;
 }
 
 function send(msg: WorkerMessage): void {
@@ -63,6 +59,13 @@ class Worker {
   private readonly hists = {} as Record<StatName, Histogram>;
   private readonly interval = newHistogram();
   private readonly pushDelay = newHistogram();
+  /** Push delay of the samples taken after this generator's join ramp. */
+  private readonly pushDelaySteady = newHistogram();
+  private readonly probe = new PushDelayProbe((ms, steady) => {
+    const v = Math.max(1, Math.round(ms * 1000));
+    this.pushDelay.recordValue(v);
+    if (steady) this.pushDelaySteady.recordValue(v);
+  });
   private intervalCompleted = 0;
   private intervalFailed = 0;
   private readonly players: Player[] = [];
@@ -70,11 +73,8 @@ class Worker {
   private readonly joinedPids: number[] = [];
   private readonly losses = new Map<number, number>();
   private readonly unknownTargets = new Set<number>();
-  private readonly samples: Sample[] = [];
-  private pushMatched = 0;
   private pushesReceived = 0;
   private invalidFrames = 0;
-  private pushExpired = 0;
   private sampleEvery: number;
   private answersSinceSample = 0;
   private open = 0;
@@ -109,6 +109,7 @@ class Worker {
         score: 0,
         open: false,
         timer: null,
+        board: null,
       });
     }
     // Answers this worker sends per second once everyone is in, to pace the push-delay samples.
@@ -271,9 +272,10 @@ class Worker {
       if (r.points !== 0) {
         const old = p.score;
         p.score = r.score;
-        if (++this.answersSinceSample >= this.sampleEvery && this.samples.length < 32) {
+        if (++this.answersSinceSample >= this.sampleEvery) {
           this.answersSinceSample = 0;
-          this.samples.push({ pid: p.pid, needle: `"id":${p.pid},`, oldScore: old, at: performance.now() });
+          const steady = this.nextJoin >= this.players.length;
+          this.probe.sample(p.pid, old, performance.now(), steady, this.boards());
         }
       }
     });
@@ -326,32 +328,15 @@ class Worker {
     return -1;
   }
 
-  /** Leaderboard push delay: the first push to another player that shows a sampled score change. */
+  /** Every local player's last leaderboard push, for the push-delay probe. */
+  private *boards(): Iterable<readonly [number, string]> {
+    for (const q of this.players) if (q.board !== null && q.pid >= 0) yield [q.pid, q.board];
+  }
+
   private onBoard(receiver: Player, frame: string): void {
     this.pushesReceived++;
-    if (this.samples.length === 0) return;
-    const now = performance.now();
-    for (let k = this.samples.length - 1; k >= 0; k--) {
-      const s = this.samples[k]!;
-      if (now - s.at > 10_000) {
-        this.samples.splice(k, 1);
-        this.pushExpired++;
-        continue;
-      }
-      if (s.pid === receiver.pid || !frame.includes(s.needle)) continue;
-      let view: LeaderboardView;
-      try {
-        view = JSON.parse(frame) as LeaderboardView;
-      } catch {
-        continue;
-      }
-      const e = view.top.find((x) => x.id === s.pid) ?? view.around.find((x) => x.id === s.pid);
-      if (e && e.score !== s.oldScore) {
-        this.pushDelay.recordValue(Math.max(1, Math.round((now - s.at) * 1000)));
-        this.pushMatched++;
-        this.samples.splice(k, 1);
-      }
-    }
+    receiver.board = frame;
+    this.probe.onFrame(receiver.pid, frame, performance.now());
   }
 
   private outcome(name: StatName, t0: number, o: RequestOutcome): void {
@@ -388,6 +373,7 @@ class Worker {
   }
 
   private tick(): void {
+    this.probe.expire(performance.now());
     const cpu = process.cpuUsage(this.lastCpu);
     this.lastCpu = process.cpuUsage();
     send({
@@ -424,6 +410,7 @@ class Worker {
   }
 
   private final(): void {
+    this.probe.expire(Number.POSITIVE_INFINITY);
     const players: PlayerRecord[] = [];
     let reconnects = 0;
     for (const p of this.players) {
@@ -446,7 +433,8 @@ class Worker {
       stats: this.stats,
       hists,
       pushDelay: encodeHistogram(this.pushDelay),
-      pushSamples: { matched: this.pushMatched, expired: this.pushExpired + this.samples.length },
+      pushDelaySteady: encodeHistogram(this.pushDelaySteady),
+      pushSamples: this.probe.counts,
       pushesReceived: this.pushesReceived,
       invalidFrames: this.invalidFrames,
       players,

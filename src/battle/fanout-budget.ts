@@ -1,8 +1,9 @@
 /**
- * @module How many push frames the next slice may send: the full share while the object keeps up, less when its
- * event loop falls behind. A push slice is a timer; how late it fires is how long everything else (requests,
- * heartbeats, joins) is waiting, so fan-out, the part nobody asked for, gives way first (AIMD: halve when late,
- * grow back a step at a time when on time).
+ * @module How many push frames the next slice may send, from measured time: fan-out may keep the object busy for
+ * at most a share of each slice, and a frame costs what the last slices measured (building it, `send`, and the
+ * runtime's write until the event loop was free again). Request latency stays the priority: a push slice is a
+ * timer, and how late it fires is how long everything else (requests, heartbeats, joins) is waiting, so fan-out,
+ * the part nobody asked for, gives way first (AIMD: halve when late, grow back a step at a time when on time).
  */
 
 export interface FanoutBudgetOptions {
@@ -14,25 +15,69 @@ export interface FanoutBudgetOptions {
   readonly minShare: number;
   /** Share regained per on-time slice. */
   readonly step: number;
+  /** Most of a slice's interval fan-out may keep the object busy; the rest is left for requests. */
+  readonly busyShare: number;
+  /** Cost of one frame (ms) assumed before any is measured: the old fixed 4,000 frames/s at `busyShare` 0.6. */
+  readonly initialFrameMs: number;
+  /** Bounds of the per-frame cost estimate (ms), so one odd measurement cannot stall or flood the fan-out. */
+  readonly minFrameMs: number;
+  readonly maxFrameMs: number;
+  /** Weight of a new measurement in the per-frame cost (exponential moving average). */
+  readonly alpha: number;
+  /** Slices with fewer frames are not measured: their time is mostly fixed cost and timer noise. */
+  readonly minMeasuredFrames: number;
 }
 
-export const FANOUT_BUDGET: FanoutBudgetOptions = { lateMs: 25, onTimeMs: 8, minShare: 1 / 16, step: 1 / 16 };
+export const FANOUT_BUDGET: FanoutBudgetOptions = {
+  lateMs: 25,
+  onTimeMs: 8,
+  minShare: 1 / 16,
+  step: 1 / 16,
+  busyShare: 0.6,
+  initialFrameMs: 0.15,
+  minFrameMs: 0.002,
+  maxFrameMs: 5,
+  alpha: 0.25,
+  minMeasuredFrames: 16,
+};
 
 export class FanoutBudget {
   private share = 1;
+  private frameMs: number;
 
-  constructor(private readonly opts: FanoutBudgetOptions = FANOUT_BUDGET) {}
+  constructor(private readonly opts: FanoutBudgetOptions = FANOUT_BUDGET) {
+    this.frameMs = opts.initialFrameMs;
+  }
 
-  /** The current share of the full budget, in [minShare, 1]. */
+  /** The current AIMD share of the time budget, in [minShare, 1]. */
   get current(): number {
     return this.share;
   }
 
-  /** Feeds how late the slice fired and returns how many of `full` frames it may send (at least 1). */
-  frames(full: number, lateMs: number): number {
+  /** The measured cost of one frame (ms), as used for the next slice. */
+  get perFrameMs(): number {
+    return this.frameMs;
+  }
+
+  /**
+   * Feeds how late the slice fired and returns how many frames it may send (at least 1, at most `wanted`): the
+   * frames that fit, at the measured cost, in `busyShare` of `sliceMs` less the time the slice waited behind
+   * other work (what requests left over), times the AIMD share.
+   */
+  frames(wanted: number, sliceMs: number, lateMs: number): number {
     const o = this.opts;
     if (lateMs > o.lateMs) this.share = Math.max(o.minShare, this.share / 2);
     else if (lateMs < o.onTimeMs) this.share = Math.min(1, this.share + o.step);
-    return Math.max(1, Math.floor(full * this.share));
+    const leftMs = Math.max(0, sliceMs * o.busyShare - Math.max(0, lateMs));
+    const fit = Math.floor((leftMs * this.share) / this.frameMs);
+    return Math.max(1, Math.min(wanted, fit));
+  }
+
+  /** A slice sent `frames` frames and the object was busy `busyMs` from its start until its event loop was free. */
+  measured(frames: number, busyMs: number): void {
+    const o = this.opts;
+    if (frames < o.minMeasuredFrames || !(busyMs >= 0)) return;
+    const sample = Math.min(o.maxFrameMs, Math.max(o.minFrameMs, busyMs / frames));
+    this.frameMs += o.alpha * (sample - this.frameMs);
   }
 }

@@ -1,27 +1,30 @@
 /**
  * @module When leaderboard and presence pushes go out: a slice every `PUSH_SLICE_MS` while anything is pending,
- * each with its share of the frame budget, shrunk by `FanoutBudget` when slices fire late. Platform-free: the
- * clock, the timers and the sockets come from the host (the battle Durable Object, or a test).
+ * each visiting its share of the players within a frame budget that `FanoutBudget` derives from measured time
+ * (and shrinks when slices fire late). Platform-free: the clock, the timers and the sockets come from the host
+ * (the battle Durable Object, or a test).
  */
 import { FanoutBudget } from "./fanout-budget";
 import type { LeaderboardJson } from "./leaderboard-json";
 import { LeaderboardPush, type PushTarget } from "./push";
 
-/** Conflation interval: a player gets a leaderboard (or presence) frame at most this often. */
-export const PUSH_INTERVAL_MS = 500;
 /**
- * Pushes go out in slices this far apart, each visiting the next 1/10 of the players in a rotation, so fan-out is
+ * Conflation interval: a player gets a leaderboard (or presence) frame at most this often, and a sweep of the
+ * rotation takes this long, so a changed view waits at most this plus one slice (`FRESHNESS_BOUND_MS`).
+ */
+export const PUSH_INTERVAL_MS = 450;
+/**
+ * Pushes go out in slices this far apart, each visiting the next 1/9 of the players in a rotation, so fan-out is
  * spread evenly over the interval instead of bursting: a burst of 2,000 frames every 500 ms held every request
  * and heartbeat behind it (and behind the clients' own reading of it): p90 ~70 ms at 2,000 players.
  */
 export const PUSH_SLICE_MS = 50;
 /**
- * Leaderboard frames per second at most, so fan-out cannot starve requests. With 2,000 or fewer players every
- * changed view goes out each 500 ms; with 10,000 at least every 2.5 s. Measured at 10,000 players and
- * 2,000 req/s: 8,000/s → 4,000/s cut workerd from 82% to 63% of a core and steady-state p99 from ~170 to 127 ms.
- * Under overload `FanoutBudget` lowers it further (down to 1/16) while the slice timers fire late.
+ * How stale a player's view may get (their view changed → they get a frame), while the measured budget covers the
+ * frames: the rotation reaches everyone once per interval, a player whose last frame was too recent is served by
+ * the first slice after their gap, and slices fire `PUSH_SLICE_MS` apart.
  */
-export const PUSH_FRAMES_PER_SEC = 4_000;
+export const FRESHNESS_BOUND_MS = PUSH_INTERVAL_MS + PUSH_SLICE_MS;
 /** Battles up to this many online players also push who is online, not only how many. */
 export const PRESENCE_LIST_MAX = 50;
 
@@ -51,6 +54,8 @@ export class PushScheduler {
   /** When the pending timer should fire, to measure how late it ran. */
   private due = 0;
   private boardChanged = true;
+  /** The last slice that sent enough frames to be measured: when it started and how many it sent. */
+  private probe: { readonly at: number; readonly frames: number } | null = null;
 
   constructor(private readonly host: PushHost) {}
 
@@ -92,23 +97,44 @@ export class PushScheduler {
     const late = Math.max(0, now - this.due);
     this.lastSlice = now;
     const sockets = this.host.sockets();
-    const full = Math.min(
-      Math.ceil(sockets.size / (PUSH_INTERVAL_MS / PUSH_SLICE_MS)),
-      (PUSH_FRAMES_PER_SEC * PUSH_SLICE_MS) / 1000,
-    );
+    // The rotation's pace: every player once per interval. Hot and deferred players come on top of it.
+    const pace = Math.ceil(sockets.size / (PUSH_INTERVAL_MS / PUSH_SLICE_MS));
     const changed = this.boardChanged;
     this.boardChanged = false;
+    let sent = 0;
     try {
-      this.push.tick(views, sockets.targets, changed, {
+      sent = this.push.tick(views, sockets.targets, changed, {
         listMax: PRESENCE_LIST_MAX,
         byPlayer: (id) => sockets.ofPlayer(id),
-        budget: this.fanout.frames(full, late),
+        budget: this.fanout.frames(pace + this.push.queued, PUSH_SLICE_MS, late),
         now,
         minGapMs: PUSH_INTERVAL_MS,
       });
     } catch (e) {
       this.host.log("push failed", e);
     }
+    this.measure(now, sent);
     if (this.push.pending || this.boardChanged) this.schedule();
+  }
+
+  /** The frame budget's per-frame cost estimate (ms) and current AIMD share, for stats. */
+  get budget(): { readonly perFrameMs: number; readonly share: number } {
+    return { perFrameMs: this.fanout.perFrameMs, share: this.fanout.current };
+  }
+
+  /**
+   * Measures what the slice's frames cost: a zero-delay timer fires once the event loop is free again, so the
+   * time from the slice's start to it covers building and sending the frames and the runtime's writes (plus any
+   * request that arrived meanwhile, which only makes the estimate cautious). The runtime's clock does not move
+   * within one event, so the time cannot be taken at the end of the slice itself.
+   */
+  private measure(at: number, frames: number): void {
+    if (frames < 1 || this.probe !== null) return;
+    this.probe = { at, frames };
+    this.host.setTimer(() => {
+      const p = this.probe;
+      this.probe = null;
+      if (p) this.fanout.measured(p.frames, this.host.now() - p.at);
+    }, 0);
   }
 }

@@ -76,6 +76,11 @@ export class LeaderboardPush {
     this.hot.add(playerId);
   }
 
+  /** Players waiting to be served ahead of the rotation (own score changed, or deferred by their gap). */
+  get queued(): number {
+    return this.hot.size + this.deferred.size;
+  }
+
   /** True while a sweep is unfinished (the caller should tick again). */
   get pending(): boolean {
     return this.remaining > 0 || this.hot.size > 0 || this.deferred.size > 0 || this.presenceWaiting;

@@ -1,28 +1,61 @@
 import { describe, expect, it } from "vitest";
-import { FanoutBudget } from "../../src/battle/fanout-budget";
+import { FANOUT_BUDGET, FanoutBudget } from "../../src/battle/fanout-budget";
+
+/** 1 ms per frame to start, so 50 ms slices at a 0.6 busy share fit 30 frames. */
+const opts = { ...FANOUT_BUDGET, initialFrameMs: 1 };
 
 describe("FanoutBudget", () => {
-  it("sends the full share while slices fire on time", () => {
-    const b = new FanoutBudget();
-    for (let i = 0; i < 5; i++) expect(b.frames(200, 1)).toBe(200);
+  it("sends what fits in the busy share of the slice at the assumed cost, never more than wanted", () => {
+    const b = new FanoutBudget(opts);
+    expect(b.frames(1_000, 50, 0)).toBe(30);
+    expect(b.frames(12, 50, 0)).toBe(12);
+    // Before anything is measured the default matches the old fixed cap: 4,000 frames/s.
+    const d = new FanoutBudget();
+    expect(d.frames(1e6, 50, 0) * (1000 / 50)).toBe(4_000);
   });
 
-  it("halves on every late slice down to the floor, holds in between, and grows back step by step", () => {
-    const b = new FanoutBudget({ lateMs: 25, onTimeMs: 8, minShare: 1 / 16, step: 1 / 16 });
-    expect([b.frames(160, 30), b.frames(160, 30), b.frames(160, 30)]).toEqual([80, 40, 20]);
-    expect(b.frames(160, 500)).toBe(10);
-    expect(b.frames(160, 500)).toBe(10); // floor: 1/16
-    expect(b.frames(160, 15)).toBe(10); // neither late nor on time: hold
-    expect(b.frames(160, 0)).toBe(20);
-    expect(b.frames(160, 0)).toBe(30);
-    for (let i = 0; i < 20; i++) b.frames(160, 0);
+  it("gives requests first call: the time a slice waited behind other work comes off its budget", () => {
+    const b = new FanoutBudget(opts);
+    expect(b.frames(1_000, 50, 0)).toBe(30);
+    expect(b.frames(1_000, 50, 6)).toBe(24); // 30 ms − 6 ms late, share unchanged (6 < onTimeMs grows, capped at 1)
+    expect(b.frames(1_000, 50, 20)).toBe(10); // neither late nor on time: share holds, 10 ms left
+  });
+
+  it("halves on every late slice down to the floor, and grows back step by step when on time", () => {
+    const b = new FanoutBudget({ ...opts, initialFrameMs: 0.01 }); // 3,000 frames fit a whole share
+    expect([b.frames(1e6, 50, 26), b.frames(1e6, 50, 26), b.frames(1e6, 50, 26)]).toEqual([200, 100, 50]); // 4 ms left of 30, then halved
+    for (let i = 0; i < 5; i++) b.frames(1e6, 50, 500);
+    expect(b.current).toBe(1 / 16);
+    expect(b.frames(1e6, 50, 0)).toBe(375); // 2/16 of 3,000
+    for (let i = 0; i < 20; i++) b.frames(1e6, 50, 0);
     expect(b.current).toBe(1);
-    expect(b.frames(160, 0)).toBe(160);
+    expect(b.frames(1e6, 50, 0)).toBe(3_000);
+  });
+
+  it("learns the per-frame cost from measured slices and sizes the budget to it", () => {
+    const b = new FanoutBudget(opts);
+    for (let i = 0; i < 40; i++) b.measured(200, 10); // 0.05 ms a frame
+    expect(b.perFrameMs).toBeCloseTo(0.05, 3);
+    expect(Math.abs(b.frames(1e6, 50, 0) - 600)).toBeLessThanOrEqual(1); // 30 ms / 0.05 ms
+    for (let i = 0; i < 40; i++) b.measured(100, 20); // the runtime got slower: 0.2 ms a frame
+    expect(Math.abs(b.frames(1e6, 50, 0) - 150)).toBeLessThanOrEqual(1);
+  });
+
+  it("ignores slices too small to measure and clamps odd measurements", () => {
+    const b = new FanoutBudget(opts);
+    b.measured(3, 100);
+    expect(b.perFrameMs).toBe(1);
+    for (let i = 0; i < 100; i++) b.measured(1_000, 0); // a clock that did not move: clamp, no division blow-up
+    expect(b.perFrameMs).toBeCloseTo(FANOUT_BUDGET.minFrameMs, 6);
+    b.measured(100, Number.NaN);
+    expect(b.perFrameMs).toBeCloseTo(FANOUT_BUDGET.minFrameMs, 6);
+    for (let i = 0; i < 100; i++) b.measured(20, 1e6);
+    expect(b.perFrameMs).toBeCloseTo(FANOUT_BUDGET.maxFrameMs, 6);
   });
 
   it("always allows one frame", () => {
-    const b = new FanoutBudget();
-    for (let i = 0; i < 10; i++) b.frames(3, 1000);
-    expect(b.frames(3, 1000)).toBe(1);
+    const b = new FanoutBudget(opts);
+    for (let i = 0; i < 10; i++) b.frames(3, 50, 1000);
+    expect(b.frames(3, 50, 1000)).toBe(1);
   });
 });

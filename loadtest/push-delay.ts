@@ -1,0 +1,115 @@
+/**
+ * @module Leaderboard push delay, per observer: when a sampled player's score change is acknowledged, every
+ * player of this generator whose last leaderboard frame showed that player (their view has now changed) is
+ * watched until a frame reaches them that no longer shows the old score. Each (change, observer) pair is one
+ * sample; pairs that get no such frame within `expireMs` are counted as unmatched, not dropped. This measures the
+ * freshness every player gets, not how soon the fastest of them saw it.
+ */
+
+export interface Observation {
+  readonly needle: string;
+  readonly pid: number;
+  readonly oldScore: number;
+  readonly at: number;
+  readonly steady: boolean;
+}
+
+export interface PushDelayCounts {
+  /** Score changes sampled. */
+  readonly changes: number;
+  /** (change, observer) pairs answered by a frame, and those that expired or were left when the run ended. */
+  readonly matched: number;
+  readonly unmatched: number;
+}
+
+/** The score `pid` has in a leaderboard frame, or undefined when the frame does not show them. */
+export function scoreIn(frame: string, pid: number): number | undefined {
+  let view: { top?: { id: number; score: number }[]; around?: { id: number; score: number }[] };
+  try {
+    view = JSON.parse(frame) as typeof view;
+  } catch {
+    return undefined;
+  }
+  const e = view.top?.find((x) => x.id === pid) ?? view.around?.find((x) => x.id === pid);
+  return e?.score;
+}
+
+export class PushDelayProbe {
+  private readonly watching = new Map<number, Observation[]>();
+  private pairs = 0;
+  private changes = 0;
+  private matched = 0;
+  private unmatched = 0;
+
+  /**
+   * @param record called with (delay ms, steady) for every matched pair
+   * @param maxObservers per change at most this many observers are watched (evenly spread over those who see
+   *   the player), so a change in the top N, which everyone sees, does not outweigh all the others
+   * @param maxPairs watched pairs at most at once; a change beyond it is not sampled
+   */
+  constructor(
+    private readonly record: (delayMs: number, steady: boolean) => void,
+    private readonly maxObservers = 64,
+    private readonly maxPairs = 20_000,
+    private readonly expireMs = 10_000,
+  ) {}
+
+  /** `pid`'s score moved from `oldScore` (acknowledged at `at`); `frames` are the observers' last frames. */
+  sample(
+    pid: number,
+    oldScore: number,
+    at: number,
+    steady: boolean,
+    frames: Iterable<readonly [number, string]>,
+  ): void {
+    if (this.pairs >= this.maxPairs) return;
+    const needle = `"id":${pid},`;
+    const seeing: number[] = [];
+    for (const [observer, frame] of frames)
+      if (observer !== pid && frame.includes(needle)) seeing.push(observer);
+    if (seeing.length === 0) return;
+    this.changes++;
+    const step = Math.max(1, seeing.length / this.maxObservers);
+    const o: Observation = { needle, pid, oldScore, at, steady };
+    for (let k = 0; k < seeing.length && this.pairs < this.maxPairs; k += step) {
+      const observer = seeing[Math.floor(k)]!;
+      const list = this.watching.get(observer);
+      if (list) list.push(o);
+      else this.watching.set(observer, [o]);
+      this.pairs++;
+    }
+  }
+
+  /** A leaderboard frame reached `observer` at `now`. */
+  onFrame(observer: number, frame: string, now: number): void {
+    const list = this.watching.get(observer);
+    if (!list) return;
+    for (let k = list.length - 1; k >= 0; k--) {
+      const o = list[k]!;
+      // Still the old score: a frame built before the change; keep waiting. Anything else is the new view.
+      if (frame.includes(o.needle) && scoreIn(frame, o.pid) === o.oldScore) continue;
+      this.record(now - o.at, o.steady);
+      this.matched++;
+      this.pairs--;
+      list.splice(k, 1);
+    }
+    if (list.length === 0) this.watching.delete(observer);
+  }
+
+  /** Pairs older than `expireMs` (or all of them with `now` = Infinity) become unmatched. */
+  expire(now: number): void {
+    for (const [observer, list] of this.watching) {
+      const keep = list.filter((o) => now - o.at <= this.expireMs);
+      const gone = list.length - keep.length;
+      if (gone === 0) continue;
+      this.unmatched += gone;
+      this.pairs -= gone;
+      if (keep.length === 0) this.watching.delete(observer);
+      else this.watching.set(observer, keep);
+    }
+  }
+
+  get counts(): PushDelayCounts {
+    return { changes: this.changes, matched: this.matched, unmatched: this.unmatched };
+  }
+}

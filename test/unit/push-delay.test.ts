@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { PushDelayProbe, scoreIn } from "../../loadtest/push-delay";
+
+const row = (id: number, score: number, rank = 1) =>
+  `{"rank":${rank},"id":${id},"username":"u${id}","score":${score}}`;
+const frame = (top: string[], around: string[]) =>
+  `{"type":"leaderboard","total":9,"online":9,"top":[${top.join(",")}],"me":{"rank":1,"score":0},"around":[${around.join(",")}]}`;
+
+describe("PushDelayProbe", () => {
+  it("watches every player whose view showed the changed player, until a frame without the old score", () => {
+    const got: number[] = [];
+    const probe = new PushDelayProbe((ms) => got.push(ms));
+    const boards = new Map<number, string>([
+      [1, frame([row(7, 10)], [])], // sees 7 in the top
+      [2, frame([], [row(7, 10), row(2, 5)])], // sees 7 around
+      [3, frame([], [row(3, 1)])], // does not see 7
+      [7, frame([row(7, 10)], [])], // 7 itself is not an observer
+    ]);
+    probe.sample(7, 10, 1_000, true, boards);
+    expect(probe.counts).toEqual({ changes: 1, matched: 0, unmatched: 0 });
+    probe.onFrame(1, frame([row(7, 10)], []), 1_050); // built before the change: still the old score
+    probe.onFrame(3, frame([], []), 1_060); // not watched
+    probe.onFrame(1, frame([row(7, 20)], []), 1_200);
+    probe.onFrame(2, frame([], [row(2, 5)]), 1_700); // 7 moved out of 2's view: that is the new view
+    expect(got).toEqual([200, 700]);
+    expect(probe.counts).toEqual({ changes: 1, matched: 2, unmatched: 0 });
+  });
+
+  it("counts pairs that never get a fresh frame as unmatched", () => {
+    const probe = new PushDelayProbe(() => {}, 64, 100, 10_000);
+    probe.sample(7, 10, 0, false, [[1, frame([row(7, 10)], [])]]);
+    probe.expire(5_000);
+    expect(probe.counts.unmatched).toBe(0);
+    probe.expire(10_001);
+    expect(probe.counts).toEqual({ changes: 1, matched: 0, unmatched: 1 });
+    probe.onFrame(1, frame([row(7, 20)], []), 10_002);
+    expect(probe.counts.matched).toBe(0);
+  });
+
+  it("spreads at most maxObservers watched players evenly over everyone who sees a change", () => {
+    const got: number[] = [];
+    const probe = new PushDelayProbe((ms) => got.push(ms), 10);
+    const boards: [number, string][] = [];
+    for (let i = 100; i < 200; i++) boards.push([i, frame([row(7, 10)], [])]);
+    probe.sample(7, 10, 0, true, boards);
+    for (let i = 100; i < 200; i++) probe.onFrame(i, frame([row(7, 11)], []), i);
+    expect(got).toEqual([100, 110, 120, 130, 140, 150, 160, 170, 180, 190]);
+  });
+
+  it("reads a player's score from the top or around, and nothing from a bad frame", () => {
+    expect(scoreIn(frame([row(1, 3)], [row(7, 9)]), 7)).toBe(9);
+    expect(scoreIn(frame([row(7, 4)], [row(7, 4)]), 7)).toBe(4);
+    expect(scoreIn("{nope", 7)).toBeUndefined();
+  });
+});
