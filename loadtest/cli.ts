@@ -16,7 +16,14 @@ import { type ActionType, parseDuration, planLoad, REFERENCE_MIX } from "./mix";
 import { deriveSeed, mulberry32 } from "./prng";
 import { type ActionReport, markdown, type RunReport, type TimelinePoint, writeReports } from "./report";
 import { findDirectEntry, ServerSampler } from "./server-stats";
-import { type CommitStats, createAndStart, endBattle, makeQuestions, type OperatorApi } from "./setup";
+import {
+  type CommitStats,
+  createAndStart,
+  endBattle,
+  makeQuestions,
+  type OperatorApi,
+  type ServerPushStats,
+} from "./setup";
 import { verifyScores } from "./verify";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -374,8 +381,9 @@ async function run(
   let verification: ReturnType<typeof verifyScores> | null = null;
   let endError: string | null = null;
   let commits: CommitStats | null = null;
+  let pushes: ServerPushStats | null = null;
   try {
-    commits = await endBattle(api, battleId);
+    ({ commits, pushes } = await endBattle(api, battleId));
     const final = await results(api.baseUrl, battleId);
     verification = verifyScores(
       finals.flatMap((f) => f.players),
@@ -500,6 +508,7 @@ async function run(
       },
     },
     commits,
+    pushes,
     server:
       serverPid != null
         ? {

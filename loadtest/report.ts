@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LatencySummary } from "./histogram";
+import type { ServerPushStats } from "./setup";
 import type { Mismatch } from "./verify";
 
 export interface ActionReport {
@@ -73,6 +74,8 @@ export interface RunReport {
   };
   /** The battle object's group commits (since it last woke). */
   readonly commits: { readonly batches: number; readonly writes: number; readonly largest: number } | null;
+  /** The battle object's push fan-out (since it last woke): frames, and what they were measured to cost in it. */
+  readonly pushes?: ServerPushStats | null;
   readonly server: {
     readonly avgWorkerdCpu: number;
     readonly peakWorkerdCpu: number;
@@ -132,6 +135,9 @@ export function markdown(r: RunReport): string {
     r.commits && r.commits.batches > 0
       ? `- group commit: ${r.commits.writes} writes in ${r.commits.batches} transactions (${(r.commits.writes / r.commits.batches).toFixed(2)} per commit, largest ${r.commits.largest})`
       : "- group commit: no counters",
+    r.pushes && r.pushes.slices > 0
+      ? `- fan-out (server side): ${r.pushes.frames} frames in ${r.pushes.slices} slices; measured in the object ${((1000 * r.pushes.measuredMs) / Math.max(1, r.pushes.measuredFrames)).toFixed(1)} µs per frame over ${r.pushes.measuredFrames} frames (slice start → event loop free, requests meanwhile included); budget at the end ${(1000 * r.pushes.perFrameMs).toFixed(1)} µs/frame, share ${r.pushes.share.toFixed(2)}`
+      : "- fan-out: no counters",
     v
       ? `- correctness: ${v.checked} scores checked, ${v.excluded} excluded (a reply never came), ${v.mismatches.length} mismatches, ${v.unknownOnServer} unknown participants on the server`
       : "- correctness: not checked",

@@ -66,13 +66,25 @@ export interface CommitStats {
   readonly largest: number;
 }
 
-/** Ends the battle; returns the object's group-commit counters (absent from servers that predate them). */
-export async function endBattle(api: OperatorApi, id: string): Promise<CommitStats | null> {
-  const r = await call<{ battle: { commits?: CommitStats } }>(
+export interface ServerPushStats {
+  readonly slices: number;
+  readonly frames: number;
+  readonly measuredFrames: number;
+  readonly measuredMs: number;
+  readonly perFrameMs: number;
+  readonly share: number;
+}
+
+/** Ends the battle; returns the object's group-commit and push counters (absent from servers that predate them). */
+export async function endBattle(
+  api: OperatorApi,
+  id: string,
+): Promise<{ commits: CommitStats | null; pushes: ServerPushStats | null }> {
+  const r = await call<{ battle: { commits?: CommitStats; pushes?: ServerPushStats } }>(
     api,
     "POST",
     `/api/admin/battles/${id}/end`,
     {},
   );
-  return r.battle.commits ?? null;
+  return { commits: r.battle.commits ?? null, pushes: r.battle.pushes ?? null };
 }

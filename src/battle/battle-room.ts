@@ -524,6 +524,7 @@ export class BattleRoom {
       schedule: { ...game.schedule },
       stored: this.platform.store.counts(),
       commits: { ...this.commit.stats },
+      pushes: this.pushes.stats,
     };
   }
 }

@@ -28,6 +28,18 @@ export const FRESHNESS_BOUND_MS = PUSH_INTERVAL_MS + PUSH_SLICE_MS;
 /** Battles up to this many online players also push who is online, not only how many. */
 export const PRESENCE_LIST_MAX = 50;
 
+/** Fan-out counters since the object woke, for the operator's view and the load tester. */
+export interface PushStats {
+  readonly slices: number;
+  readonly frames: number;
+  /** Frames of the slices that were timed, and the time from those slices' start until the loop was free. */
+  readonly measuredFrames: number;
+  readonly measuredMs: number;
+  /** The budget's current per-frame cost estimate (ms) and AIMD share. */
+  readonly perFrameMs: number;
+  readonly share: number;
+}
+
 export interface PushSockets {
   readonly size: number;
   readonly targets: readonly PushTarget[];
@@ -56,6 +68,7 @@ export class PushScheduler {
   private boardChanged = true;
   /** The last slice that sent enough frames to be measured: when it started and how many it sent. */
   private probe: { readonly at: number; readonly frames: number } | null = null;
+  private readonly counts = { slices: 0, frames: 0, measuredFrames: 0, measuredMs: 0 };
 
   constructor(private readonly host: PushHost) {}
 
@@ -113,13 +126,14 @@ export class PushScheduler {
     } catch (e) {
       this.host.log("push failed", e);
     }
+    this.counts.slices++;
+    this.counts.frames += sent;
     this.measure(now, sent);
     if (this.push.pending || this.boardChanged) this.schedule();
   }
 
-  /** The frame budget's per-frame cost estimate (ms) and current AIMD share, for stats. */
-  get budget(): { readonly perFrameMs: number; readonly share: number } {
-    return { perFrameMs: this.fanout.perFrameMs, share: this.fanout.current };
+  get stats(): PushStats {
+    return { ...this.counts, perFrameMs: this.fanout.perFrameMs, share: this.fanout.current };
   }
 
   /**
@@ -134,7 +148,11 @@ export class PushScheduler {
     this.host.setTimer(() => {
       const p = this.probe;
       this.probe = null;
-      if (p) this.fanout.measured(p.frames, this.host.now() - p.at);
+      if (!p) return;
+      const busy = this.host.now() - p.at;
+      this.fanout.measured(p.frames, busy);
+      this.counts.measuredFrames += p.frames;
+      this.counts.measuredMs += busy;
     }, 0);
   }
 }

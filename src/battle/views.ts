@@ -1,6 +1,7 @@
 /** @module Shapes the battle Durable Object returns to the Worker over RPC (results: see protocol/http-messages). */
 import type { BattleView } from "../protocol/server-messages";
 import type { BattleConfig } from "./config";
+import type { PushStats } from "./push-scheduler";
 import type { Schedule } from "./schedule";
 
 /** The operator's view: the player view plus the full configuration (answer keys included) and row counts. */
@@ -10,6 +11,8 @@ export interface BattleAdminView extends BattleView {
   readonly stored: { readonly participants: number; readonly answers: number; readonly attacks: number };
   /** Group commits since the object woke: batches, the writes they held, and the largest batch. */
   readonly commits: { readonly batches: number; readonly writes: number; readonly largest: number };
+  /** Push fan-out since the object woke: slices, frames, and what the frames were measured to cost. */
+  readonly pushes: PushStats;
 }
 
 export interface JoinResult {

@@ -150,7 +150,8 @@ describe("PushScheduler", () => {
     }
     expect(perSlice[0]).toBe(45);
     expect(perSlice.at(-2)).toBeLessThanOrEqual(20);
-    expect(scheduler.budget.perFrameMs).toBeGreaterThan(1.5);
+    expect(scheduler.stats.perFrameMs).toBeGreaterThan(1.5);
+    expect(scheduler.stats.measuredMs / scheduler.stats.measuredFrames).toBeCloseTo(2, 6);
   });
 
   it("serves a player whose own score changed in the next slice", () => {
