@@ -66,21 +66,16 @@ export interface CommitStats {
   readonly largest: number;
 }
 
-export interface ServerPushStats {
-  readonly slices: number;
-  readonly frames: number;
-  readonly measuredFrames: number;
-  readonly measuredMs: number;
-  readonly perFrameMs: number;
-  readonly share: number;
-}
+import type { PushStats } from "../src/battle/push-scheduler";
+
+export type { PushStats as ServerPushStats } from "../src/battle/push-scheduler";
 
 /** Ends the battle; returns the object's group-commit and push counters (absent from servers that predate them). */
 export async function endBattle(
   api: OperatorApi,
   id: string,
-): Promise<{ commits: CommitStats | null; pushes: ServerPushStats | null }> {
-  const r = await call<{ battle: { commits?: CommitStats; pushes?: ServerPushStats } }>(
+): Promise<{ commits: CommitStats | null; pushes: PushStats | null }> {
+  const r = await call<{ battle: { commits?: CommitStats; pushes?: PushStats } }>(
     api,
     "POST",
     `/api/admin/battles/${id}/end`,
