@@ -523,6 +523,7 @@ export class BattleRoom {
       config: game.config,
       schedule: { ...game.schedule },
       stored: this.platform.store.counts(),
+      online: this.sockets().size,
       commits: { ...this.commit.stats },
       pushes: this.pushes.stats,
     };

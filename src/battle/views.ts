@@ -9,6 +9,8 @@ export interface BattleAdminView extends BattleView {
   readonly config: BattleConfig;
   readonly schedule: Schedule;
   readonly stored: { readonly participants: number; readonly answers: number; readonly attacks: number };
+  /** Open sockets (a socket the server closed is no longer counted, whatever the runtime still holds). */
+  readonly online: number;
   /** Group commits since the object woke: batches, the writes they held, and the largest batch. */
   readonly commits: { readonly batches: number; readonly writes: number; readonly largest: number };
   /** Push fan-out since the object woke: slices, frames, and what the frames were measured to cost. */

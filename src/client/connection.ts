@@ -282,6 +282,16 @@ export class BattleConnection {
       case "error":
         this.handlers.error?.((m as unknown as { error: ErrorBody }).error);
         return;
+      case "closing": {
+        // The server asks us to close: a close the client starts frees the server's socket at once.
+        const { code, reason } = m as unknown as { code: number; reason: string };
+        try {
+          this.ws?.close(code, reason);
+        } catch {
+          // already closing
+        }
+        return;
+      }
       case "leaderboard":
         this.lastBoard = m as unknown as LeaderboardView;
         this.handlers.leaderboard?.(this.lastBoard);

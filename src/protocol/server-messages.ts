@@ -124,4 +124,9 @@ export type ServerMessage =
       readonly startsAt: number | null;
       readonly endsAt: number | null;
     }
-  | { readonly type: "pong" };
+  | { readonly type: "pong" }
+  /**
+   * The server is closing this socket with `code` (see close codes): the client should close it now with the same
+   * code and act on it (reconnect or not). A client that does not is closed by the server a second later.
+   */
+  | { readonly type: "closing"; readonly code: number; readonly reason: string };

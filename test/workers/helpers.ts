@@ -74,9 +74,17 @@ export class TestSocket {
   /** Frames not yet consumed by `next` (frames can arrive out of request order). */
   private unread: ServerMessage[] = [];
 
-  constructor(readonly ws: WebSocket) {
+  /**
+   * `cooperative`: close when the server sends `closing`, as the SDK does; otherwise behave as a raw client that
+   * ignores it (the server then closes after its grace period).
+   */
+  constructor(
+    readonly ws: WebSocket,
+    cooperative = true,
+  ) {
     ws.addEventListener("message", (e) => {
       const frame = JSON.parse(e.data as string) as ServerMessage;
+      if (cooperative && frame.type === "closing") ws.close(frame.code, frame.reason);
       this.frames.push(frame);
       this.unread.push(frame);
       this.wake();
@@ -141,13 +149,13 @@ export class TestSocket {
   }
 }
 
-export async function connect(joined: Joined): Promise<TestSocket> {
+export async function connect(joined: Joined, cooperative = true): Promise<TestSocket> {
   const url = joined.wsUrl.replace(/^ws/, "http");
   const res = await SELF.fetch(url, { headers: { Upgrade: "websocket", "CF-Connecting-IP": freshIp() } });
   if (res.status !== 101 || !res.webSocket)
     throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);
   const ws = res.webSocket;
-  const socket = new TestSocket(ws);
+  const socket = new TestSocket(ws, cooperative);
   ws.accept();
   await socket.next((m) => m.type === "welcome", "welcome");
   return socket;
