@@ -12,6 +12,8 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          // Property tests and simulations are CPU-bound: on a shared 2-core machine they exceed the 5 s default.
+          testTimeout: 60_000,
         },
       },
       "./vitest.workers.config.ts",
