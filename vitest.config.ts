@@ -1,6 +1,6 @@
 /**
  * @module Test projects: `unit` (pure logic in Node), `workers` (the real Worker and Durable Object in workerd)
- * and `e2e` (a real `wrangler dev` process, restarted mid-battle).
+ * `e2e` (a real `wrangler dev` process, restarted mid-battle) and `browser` (the pages in Chromium against `wrangler dev`).
  */
 import { defineConfig } from "vitest/config";
 
@@ -23,6 +23,15 @@ export default defineConfig({
           include: ["test/e2e/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
           hookTimeout: 120_000,
         },
       },

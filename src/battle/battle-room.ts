@@ -27,6 +27,7 @@ import { err, type Outcome, ok } from "./outcome";
 import { playerView } from "./player";
 import { PushScheduler } from "./push-scheduler";
 import { RawJson, replyFrame, wrote } from "./reply";
+import { RequestCounters } from "./request-counters";
 import { nextTransition, type Schedule } from "./schedule";
 import { SocketSet } from "./socket-set";
 import { PLAYER_RATE, TokenBucket } from "./token-bucket";
@@ -71,6 +72,8 @@ export class BattleRoom {
   private readonly gone = new WeakSet<Connection>();
   /** Answers and attacks are written in batches; their replies go out once their batch has committed. */
   private readonly commit: GroupCommit;
+  /** Requests and rejections since the object woke (the operator console's live view). */
+  private readonly counters = new RequestCounters();
   readonly timers: AlarmScheduler;
   /** Open connections, listed from the platform once per wake and kept in memory after that. */
   private openSockets: SocketSet<Connection> | null = null;
@@ -210,6 +213,7 @@ export class BattleRoom {
     const auth = this.authorise(participantId, session);
     if (!auth.ok) return auth;
     const result = this.handle(participantId, msg);
+    this.counters.count(result);
     const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
     if (!committed && wrote(msg, result)) return err(ErrorCode.INTERNAL, "the write failed; try again");
     if (result.ok && result.value instanceof RawJson) return ok(JSON.parse(result.value.json) as ReplyData);
@@ -308,6 +312,7 @@ export class BattleRoom {
         return;
       }
       const result = this.handle(att.p, msg);
+      this.counters.count(result);
       this.reply(
         conn,
         result.ok && result.value instanceof RawJson
@@ -526,6 +531,7 @@ export class BattleRoom {
       online: this.sockets().size,
       commits: { ...this.commit.stats },
       pushes: this.pushes.stats,
+      live: { online: this.sockets().size, ...this.counters.view() },
     };
   }
 }

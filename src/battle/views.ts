@@ -2,6 +2,7 @@
 import type { BattleView } from "../protocol/server-messages";
 import type { BattleConfig } from "./config";
 import type { PushStats } from "./push-scheduler";
+import type { RequestCountsView } from "./request-counters";
 import type { Schedule } from "./schedule";
 
 /** The operator's view: the player view plus the full configuration (answer keys included) and row counts. */
@@ -15,6 +16,8 @@ export interface BattleAdminView extends BattleView {
   readonly commits: { readonly batches: number; readonly writes: number; readonly largest: number };
   /** Push fan-out since the object woke: slices, frames, and what the frames were measured to cost. */
   readonly pushes: PushStats;
+  /** Sockets open now, and player requests / rejections since the object woke. */
+  readonly live: { readonly online: number } & RequestCountsView;
 }
 
 export interface JoinResult {

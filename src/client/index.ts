@@ -3,3 +3,4 @@ export * from "./arena-client";
 export * from "./backoff";
 export * from "./connection";
 export * from "./http";
+export * from "./operator";

@@ -2,16 +2,22 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { BattleInput } from "../battle/config";
+import { ErrorCode } from "../protocol/error-codes";
 import { requireOperator } from "./auth";
 import { battleStub, newBattleId } from "./battle-stub";
 import type { AppEnv } from "./env";
-import { readJson, unwrap } from "./errors";
+import { ApiError, readJson, unwrap } from "./errors";
 
 const StartBody = z.strictObject({
   /** Epoch ms; default now. */
   at: z.number().int().positive().optional(),
   /** Epoch ms; default `at + durationMs`. */
   endsAt: z.number().int().positive().optional(),
+});
+
+const StandingsQuery = z.object({
+  /** Only the top `limit` rows (the console's live view); all of them when absent. */
+  limit: z.coerce.number().int().min(1).max(100_000).optional(),
 });
 
 const ListQuery = z.object({
@@ -51,5 +57,11 @@ export const operatorRoutes = new Hono<AppEnv>()
     return c.json({ battle });
   })
   .get("/battles/:id/standings", async (c) => {
-    return c.json(unwrap(await battleStub(c.env, c.req.param("id")).results()));
+    const q = StandingsQuery.safeParse(c.req.query());
+    if (!q.success) throw new ApiError(400, ErrorCode.BAD_MESSAGE, "limit is a positive integer");
+    const results = unwrap(await battleStub(c.env, c.req.param("id")).results());
+    const limit = q.data.limit;
+    return c.json(
+      limit === undefined ? results : { ...results, standings: results.standings.slice(0, limit) },
+    );
   });

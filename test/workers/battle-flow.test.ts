@@ -184,6 +184,7 @@ describe("a whole battle over WebSockets", () => {
     const id = await createBattle();
     await startBattle(id);
     const w = await connect(await join(id, "spammer"));
+    await join(id, "bystander");
     for (let i = 0; i < 40; i++) w.send({ type: "leaderboard", id: i });
     const replies = [];
     for (let i = 0; i < 40; i++) replies.push(await w.next((m) => m.type === "reply" && m.id === i));
@@ -192,6 +193,21 @@ describe("a whole battle over WebSockets", () => {
     expect(limited[0]).toMatchObject({ error: { code: "rate_limited" } });
     expect((limited[0] as any).error.retryAfterMs).toBeGreaterThan(0);
     expect(w.closed).toBeNull();
+    // The operator's live view counts them (the console shows these figures).
+    const info = await api("GET", `/api/admin/battles/${id}`, undefined, OPERATOR);
+    expect(info.json.battle.live).toEqual({
+      online: 1,
+      requests: 40,
+      rejected: limited.length,
+      rateLimited: limited.length,
+    });
+    const all = await api("GET", `/api/admin/battles/${id}/standings`, undefined, OPERATOR);
+    expect(all.json.standings).toHaveLength(2);
+    const top = await api("GET", `/api/admin/battles/${id}/standings?limit=1`, undefined, OPERATOR);
+    expect(top.json.standings).toEqual([all.json.standings[0]]);
+    expect((await api("GET", `/api/admin/battles/${id}/standings?limit=0`, undefined, OPERATOR)).status).toBe(
+      400,
+    );
     w.ws.close(1000);
   });
 });

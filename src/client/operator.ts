@@ -1,0 +1,77 @@
+/** @module OperatorClient: the operator API over `fetch` (create, start, end, inspect battles, standings). */
+import type { BattleAdminView } from "../battle/views";
+import type { BattleResults } from "../protocol/http-messages";
+import { type FetchLike, requestJson } from "./http";
+
+export type { BattleAdminView } from "../battle/views";
+
+/** One row of the operator's battle list (from D1). */
+export interface BattleListItem {
+  readonly id: string;
+  readonly title: string;
+  readonly status: string;
+  readonly startsAt: number | null;
+  readonly endsAt: number | null;
+  readonly durationMs: number;
+  readonly maxPlayers: number;
+  readonly createdAt: number;
+}
+
+export class OperatorClient {
+  private readonly base: string;
+  private readonly fetchImpl: FetchLike;
+
+  constructor(
+    baseUrl: string,
+    private readonly token: string,
+    fetchImpl?: FetchLike,
+  ) {
+    this.base = baseUrl.endsWith("/") ? baseUrl.slice(0, -1) : baseUrl;
+    this.fetchImpl = fetchImpl ?? ((u, i) => fetch(u, i));
+  }
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    return requestJson<T>(this.fetchImpl, `${this.base}/api/admin${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  /** `input` is the create body of the README (title, questions, durationMs…); the server validates it. */
+  async create(input: unknown): Promise<BattleAdminView> {
+    return (await this.call<{ battle: BattleAdminView }>("POST", "/battles", input)).battle;
+  }
+
+  async list(limit = 20, offset = 0): Promise<BattleListItem[]> {
+    return (await this.call<{ battles: BattleListItem[] }>("GET", `/battles?limit=${limit}&offset=${offset}`))
+      .battles;
+  }
+
+  async info(id: string): Promise<BattleAdminView> {
+    return (await this.call<{ battle: BattleAdminView }>("GET", `/battles/${encodeURIComponent(id)}`)).battle;
+  }
+
+  /** Starts now, or schedules when `at` (epoch ms) is in the future. */
+  async start(id: string, at?: number, endsAt?: number): Promise<BattleAdminView> {
+    const body: { at?: number; endsAt?: number } = {};
+    if (at !== undefined) body.at = at;
+    if (endsAt !== undefined) body.endsAt = endsAt;
+    return (
+      await this.call<{ battle: BattleAdminView }>("POST", `/battles/${encodeURIComponent(id)}/start`, body)
+    ).battle;
+  }
+
+  async end(id: string): Promise<BattleAdminView> {
+    return (await this.call<{ battle: BattleAdminView }>("POST", `/battles/${encodeURIComponent(id)}/end`))
+      .battle;
+  }
+
+  /** Standings at any time (`final` once ended); `limit` keeps only the top rows. */
+  standings(id: string, limit?: number): Promise<BattleResults> {
+    const q = limit === undefined ? "" : `?limit=${limit}`;
+    return this.call<BattleResults>("GET", `/battles/${encodeURIComponent(id)}/standings${q}`);
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * @module The player page and the operator console in a real Chromium (Debian's, via playwright-core) against a
+ * real `wrangler dev`: an operator creates, starts and ends a battle; two players join, answer and attack; a
+ * cut connection shows "reconnecting" and recovers; hostile text stays text. Screenshots go to test-artifacts/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: plain ESM script without types
+import { startArena } from "../../scripts/arena-server.mjs";
+// @ts-expect-error: plain ESM script without types
+import { buildPages } from "../../scripts/build-pages.mjs";
+import { type CuttableProxy, startProxy } from "./tcp-proxy";
+
+const CHROMIUM = process.env.ARENA_CHROMIUM ?? "/usr/bin/chromium";
+/** Inside the pages helper's port range; the proxy sits on the next port. */
+const PORT = 8861;
+const PROXY_PORT = 8863;
+const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts");
+const HOSTILE = "<img src=x onerror=alert(1)>";
+const WAIT = { timeout: 20_000 };
+
+const persistTo = mkdtempSync(join(tmpdir(), "arena-browser-"));
+let arena: { url: string; stop: (signal?: string) => Promise<void> };
+let proxy: CuttableProxy;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+/** Every dialog (an `alert` from injected markup would be one) fails the run. */
+const dialogs: string[] = [];
+
+async function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  const ctx = await browser.newContext({ viewport, acceptDownloads: true });
+  contexts.push(ctx);
+  const page = await ctx.newPage();
+  page.on("dialog", (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on("pageerror", (e) => dialogs.push(`pageerror: ${e.message}`));
+  return page;
+}
+
+/** Waits until `selector`'s text (a form field's value) contains `text`: DOM state, no sleeps. */
+async function waitText(page: Page, selector: string, text: string): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([sel, t]) => {
+        const e = document.querySelector(sel as string);
+        const s =
+          e instanceof HTMLTextAreaElement || e instanceof HTMLInputElement ? e.value : e?.textContent;
+        return s?.includes(t as string) === true;
+      },
+      [selector, text],
+      WAIT,
+    );
+  } catch (e) {
+    const seen = await page
+      .locator(selector)
+      .first()
+      .textContent()
+      .catch(() => null);
+    await shot(page, "failure").catch(() => {});
+    throw new Error(`${selector} never contained ${JSON.stringify(text)}; it shows ${JSON.stringify(seen)}`, {
+      cause: e,
+    });
+  }
+}
+
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} missing: apt-get install -y chromium (see .ci/run)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await buildPages();
+  arena = await startArena({ port: PORT, persistTo, quiet: true, log: () => {} });
+  proxy = await startProxy(PROXY_PORT, PORT);
+  // playwright-core gives every launch a fresh temporary --user-data-dir of its own.
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu"],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close().catch(() => {});
+  await proxy?.close();
+  await arena?.stop();
+  rmSync(persistTo, { recursive: true, force: true });
+}, 60_000);
+
+describe("player page and operator console", () => {
+  it("runs a whole battle through the pages", async () => {
+    const base = arena.url;
+    const battleId = "browser-e2e";
+
+    // ---- The operator: token once, a form with errors, then a battle from a JSON file plus the form. ----
+    const op = await newPage({ width: 1280, height: 900 });
+    await op.goto(`${base}/console`);
+    await op.getByLabel("Token (kept in this tab only)").fill("wrong-token");
+    await op.getByRole("button", { name: "Continue" }).click();
+    await waitText(op, "#token-error", "not accepted");
+    await op.getByLabel("Token (kept in this tab only)").fill("dev-operator-token");
+    await op.getByRole("button", { name: "Continue" }).click();
+    await op.locator("#workspace").waitFor({ state: "visible", ...WAIT });
+    expect(await op.evaluate(() => sessionStorage.getItem("arena.operatorToken"))).toBe("dev-operator-token");
+
+    // Client-side errors sit next to their fields.
+    await op.getByLabel("Title").fill("");
+    await op.getByRole("button", { name: "Create battle" }).click();
+    await waitText(op, "#err-title", "required");
+    await waitText(op, "#err-questions", "at least one question");
+    expect(await op.getByLabel("Title").getAttribute("aria-invalid")).toBe("true");
+
+    // A server-side error (a choice answer out of range) lands next to the questions.
+    await op.getByLabel("Title").fill(`Quiz ${HOSTILE}`);
+    await op.getByLabel("Code (optional)").fill(battleId);
+    await op
+      .getByLabel("Questions (JSON)")
+      .fill(JSON.stringify([{ id: "q1", text: "2 + 2?", choices: ["3", "4"], answer: 5 }]));
+    await op.getByRole("button", { name: "Create battle" }).click();
+    await waitText(op, "#err-questions", "question 1 (answer)");
+
+    const file = [
+      { id: "q1", text: "2 + 2?", choices: ["3", "4", "5"], answer: 1 },
+      { id: "q2", text: `Which tag is this? ${HOSTILE}`, answer: "img" },
+    ];
+    await op.locator("#c-file").setInputFiles({
+      name: "questions.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(file)),
+    });
+    await waitText(op, "#c-questions", "Which tag");
+    await op.getByLabel("Question", { exact: true }).fill("Capital of France?");
+    await op.getByLabel("Answer (the right choice's text or number, or the typed answer)").fill("Paris");
+    await op.getByRole("button", { name: "Add question" }).click();
+    await waitText(op, "#c-questions", "Capital of France?");
+    await op.getByRole("button", { name: "Create battle" }).click();
+    await op.locator("#battle-panel").waitFor({ state: "visible", ...WAIT });
+    await waitText(op, "#b-status", "scheduled");
+    await op.getByRole("button", { name: "Start now" }).click();
+    await waitText(op, "#b-status", "live");
+
+    // ---- Two players in two contexts; the second on a phone-sized screen. ----
+    const alice = await newPage({ width: 1280, height: 800 });
+    await alice.goto(`http://127.0.0.1:${PROXY_PORT}/b/${battleId}`); // through the cuttable proxy
+    await waitText(alice, "#join-hint", "Quiz");
+    await alice.getByLabel("Username").fill("alice");
+    await alice.getByRole("button", { name: "Join" }).click();
+    await waitText(alice, "#conn", "connected");
+
+    const bob = await newPage({ width: 390, height: 844 });
+    await bob.goto(`${base}/`);
+    await bob.getByLabel("Battle code").fill(battleId);
+    await bob.getByLabel("Username").fill(HOSTILE);
+    await bob.getByRole("button", { name: "Join" }).click();
+    await waitText(bob, "#join-error", `Could not join as “${HOSTILE}”`);
+    await bob.getByLabel("Username").fill("bob");
+    await bob.getByRole("button", { name: "Join" }).click();
+    await waitText(bob, "#conn", "connected");
+    expect(new URL(bob.url()).pathname).toBe(`/b/${battleId}`);
+
+    // Hostile operator text is shown as text, never parsed.
+    await waitText(bob, "#title", HOSTILE);
+    await waitText(bob, "#questions", HOSTILE);
+    for (const p of [op, alice, bob]) expect(await p.locator("img").count()).toBe(0);
+
+    // ---- Answer: result and points. Keyboard for alice, pointer for bob. ----
+    const aliceQ1 = alice.locator('[data-question="q1"]');
+    await aliceQ1.getByRole("button", { name: "4", exact: true }).focus();
+    await alice.keyboard.press("Enter");
+    await waitText(alice, '[data-question="q1"] .result', "Correct! +10 points");
+    await waitText(alice, "#my-score", "10");
+    await waitText(alice, "#my-arrows", "4");
+    const aliceQ2 = alice.locator('[data-question="q2"]');
+    await aliceQ2.getByLabel("Your answer").fill("nope");
+    await aliceQ2.getByLabel("Your answer").press("Enter");
+    await waitText(alice, '[data-question="q2"] .result', "Wrong.");
+
+    await bob.locator('[data-question="q1"]').getByRole("button", { name: "4", exact: true }).click();
+    await waitText(bob, '[data-question="q1"] .result', "Correct!");
+    await bob.locator('[data-question="q3"]').getByLabel("Your answer").fill("paris");
+    await bob.locator('[data-question="q3"]').getByRole("button", { name: "Answer" }).click();
+    await waitText(bob, "#my-score", "20");
+
+    // Both leaderboards show both players, each with their own row highlighted.
+    await waitText(alice, "#board-rows tr[data-player] .name", "bob");
+    await alice.locator('#board-rows tr.me[aria-current="true"]', { hasText: "alice" }).waitFor(WAIT);
+    await bob.locator("#board-rows tr.me", { hasText: "bob" }).waitFor(WAIT);
+    await waitText(bob, "#board-rows", "alice");
+
+    // ---- Attack from the leaderboard: the first is blocked by alice's shield, the second hits. ----
+    await bob.getByRole("button", { name: "Attack alice" }).click();
+    await waitText(bob, "#toasts", "alice's shield blocked your arrow");
+    await waitText(alice, "#toasts", "bob attacked you — your shield blocked it.");
+    await waitText(alice, "#my-shields", "0");
+    await bob.getByRole("button", { name: "Attack alice" }).click();
+    await waitText(alice, "#toasts", "bob attacked you: −1 point.");
+    await waitText(alice, "#my-score", "9");
+    await waitText(bob, "#board-rows tr[data-player]:not(.me) .score", "9");
+    await waitText(alice, "#board-rows tr.me .score", "9");
+    await shot(alice, "player-attacked");
+
+    // ---- A cut connection: alice sees "reconnecting", misses an attack, and recovers with it applied. ----
+    proxy.cut();
+    await waitText(alice, "#conn", "reconnecting");
+    await shot(alice, "player-reconnecting");
+    await bob.getByRole("button", { name: "Attack alice" }).click();
+    await waitText(bob, "#toasts", "You hit alice");
+    proxy.restore();
+    await waitText(alice, "#conn", "resumed");
+    await waitText(alice, "#my-score", "8");
+
+    // ---- The console watches it live, then ends it; players see their final rank. ----
+    await waitText(op, "#s-players", "2");
+    await waitText(op, "#s-online", "2");
+    await waitText(op, "#s-attacks", "3");
+    await waitText(op, "#op-board", "alice");
+    await shot(op, "console-live");
+    await op.getByRole("button", { name: "End now" }).click();
+    await waitText(op, "#b-status", "ended");
+    await waitText(alice, "#final-rank", "Your final rank: 2 of 2 · score 8");
+    await waitText(bob, "#final-rank", "Your final rank: 1 of 2 · score 20");
+    await shot(alice, "player-final");
+    await shot(bob, "player-mobile-390x844", false);
+    expect(await bob.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+
+    // ---- Final results as CSV and JSON. ----
+    await op.locator("#downloads").waitFor({ state: "visible", ...WAIT });
+    const [csv] = await Promise.all([
+      op.waitForEvent("download", WAIT),
+      op.getByRole("button", { name: "Download CSV" }).click(),
+    ]);
+    const csvPath = join(ARTIFACTS, csv.suggestedFilename());
+    await csv.saveAs(csvPath);
+    const csvText = readFileSync(csvPath, "utf8");
+    expect(csvText.split("\r\n").slice(0, 3)).toEqual([
+      "rank,id,username,score,correct,arrows,shields",
+      expect.stringMatching(/^1,\d+,bob,20,2,/),
+      expect.stringMatching(/^2,\d+,alice,8,1,/),
+    ]);
+    const [json] = await Promise.all([
+      op.waitForEvent("download", WAIT),
+      op.getByRole("button", { name: "Download JSON" }).click(),
+    ]);
+    const jsonPath = join(ARTIFACTS, json.suggestedFilename());
+    await json.saveAs(jsonPath);
+    const results = JSON.parse(readFileSync(jsonPath, "utf8"));
+    expect(results.final).toBe(true);
+    expect(results.standings.map((s: { username: string }) => s.username)).toEqual(["bob", "alice"]);
+    await shot(op, "console-ended");
+
+    expect(dialogs).toEqual([]);
+  }, 180_000);
+});
