@@ -42,17 +42,17 @@ async function newPage(viewport: { width: number; height: number }): Promise<Pag
   return page;
 }
 
-/** Waits until `selector`'s text (a form field's value) contains `text`: DOM state, no sleeps. */
-async function waitText(page: Page, selector: string, text: string): Promise<void> {
+/** Waits until `selector`'s text (a form field's value) contains `text` (or is it, `exact`): DOM state, no sleeps. */
+async function waitText(page: Page, selector: string, text: string, exact = false): Promise<void> {
   try {
     await page.waitForFunction(
-      ([sel, t]) => {
+      ([sel, t, whole]) => {
         const e = document.querySelector(sel as string);
         const s =
           e instanceof HTMLTextAreaElement || e instanceof HTMLInputElement ? e.value : e?.textContent;
-        return s?.includes(t as string) === true;
+        return whole ? s === t : s?.includes(t as string) === true;
       },
-      [selector, text],
+      [selector, text, exact] as const,
       WAIT,
     );
   } catch (e) {
@@ -62,10 +62,15 @@ async function waitText(page: Page, selector: string, text: string): Promise<voi
       .textContent()
       .catch(() => null);
     await shot(page, "failure").catch(() => {});
-    throw new Error(`${selector} never contained ${JSON.stringify(text)}; it shows ${JSON.stringify(seen)}`, {
+    throw new Error(`${selector} never showed ${JSON.stringify(text)}; it shows ${JSON.stringify(seen)}`, {
       cause: e,
     });
   }
+}
+
+/** Waits for the connection badge's state (its text is for people: "not connected" contains "connected"). */
+async function waitState(page: Page, state: string): Promise<void> {
+  await page.locator(`#conn[data-state="${state}"]`).waitFor(WAIT);
 }
 
 async function shot(page: Page, name: string, fullPage = true): Promise<void> {
@@ -153,7 +158,7 @@ describe("player page and operator console", () => {
     await waitText(alice, "#join-hint", "Quiz");
     await alice.getByLabel("Username").fill("alice");
     await alice.getByRole("button", { name: "Join" }).click();
-    await waitText(alice, "#conn", "connected");
+    await waitState(alice, "connected");
 
     const bob = await newPage({ width: 390, height: 844 });
     await bob.goto(`${base}/`);
@@ -163,7 +168,7 @@ describe("player page and operator console", () => {
     await waitText(bob, "#join-error", `Could not join as “${HOSTILE}”`);
     await bob.getByLabel("Username").fill("bob");
     await bob.getByRole("button", { name: "Join" }).click();
-    await waitText(bob, "#conn", "connected");
+    await waitState(bob, "connected");
     expect(new URL(bob.url()).pathname).toBe(`/b/${battleId}`);
 
     // Hostile operator text is shown as text, never parsed.
@@ -176,8 +181,8 @@ describe("player page and operator console", () => {
     await aliceQ1.getByRole("button", { name: "4", exact: true }).focus();
     await alice.keyboard.press("Enter");
     await waitText(alice, '[data-question="q1"] .result', "Correct! +10 points");
-    await waitText(alice, "#my-score", "10");
-    await waitText(alice, "#my-arrows", "4");
+    await waitText(alice, "#my-score", "10", true);
+    await waitText(alice, "#my-arrows", "4", true);
     const aliceQ2 = alice.locator('[data-question="q2"]');
     await aliceQ2.getByLabel("Your answer").fill("nope");
     await aliceQ2.getByLabel("Your answer").press("Enter");
@@ -187,7 +192,7 @@ describe("player page and operator console", () => {
     await waitText(bob, '[data-question="q1"] .result', "Correct!");
     await bob.locator('[data-question="q3"]').getByLabel("Your answer").fill("paris");
     await bob.locator('[data-question="q3"]').getByRole("button", { name: "Answer" }).click();
-    await waitText(bob, "#my-score", "20");
+    await waitText(bob, "#my-score", "20", true);
 
     // Both leaderboards show both players, each with their own row highlighted.
     await waitText(alice, "#board-rows tr[data-player] .name", "bob");
@@ -199,28 +204,28 @@ describe("player page and operator console", () => {
     await bob.getByRole("button", { name: "Attack alice" }).click();
     await waitText(bob, "#toasts", "alice's shield blocked your arrow");
     await waitText(alice, "#toasts", "bob attacked you — your shield blocked it.");
-    await waitText(alice, "#my-shields", "0");
+    await waitText(alice, "#my-shields", "0", true);
     await bob.getByRole("button", { name: "Attack alice" }).click();
     await waitText(alice, "#toasts", "bob attacked you: −1 point.");
-    await waitText(alice, "#my-score", "9");
-    await waitText(bob, "#board-rows tr[data-player]:not(.me) .score", "9");
-    await waitText(alice, "#board-rows tr.me .score", "9");
+    await waitText(alice, "#my-score", "9", true);
+    await waitText(bob, "#board-rows tr[data-player]:not(.me) .score", "9", true);
+    await waitText(alice, "#board-rows tr.me .score", "9", true);
     await shot(alice, "player-attacked");
 
     // ---- A cut connection: alice sees "reconnecting", misses an attack, and recovers with it applied. ----
     proxy.cut();
-    await waitText(alice, "#conn", "reconnecting");
+    await waitState(alice, "reconnecting");
     await shot(alice, "player-reconnecting");
     await bob.getByRole("button", { name: "Attack alice" }).click();
     await waitText(bob, "#toasts", "You hit alice");
     proxy.restore();
-    await waitText(alice, "#conn", "resumed");
-    await waitText(alice, "#my-score", "8");
+    await waitState(alice, "resumed");
+    await waitText(alice, "#my-score", "8", true);
 
     // ---- The console watches it live, then ends it; players see their final rank. ----
-    await waitText(op, "#s-players", "2");
-    await waitText(op, "#s-online", "2");
-    await waitText(op, "#s-attacks", "3");
+    await waitText(op, "#s-players", "2", true);
+    await waitText(op, "#s-online", "2", true);
+    await waitText(op, "#s-attacks", "3", true);
     await waitText(op, "#op-board", "alice");
     await shot(op, "console-live");
     await op.getByRole("button", { name: "End now" }).click();
