@@ -531,7 +531,7 @@ export class BattleRoom {
       online: this.sockets().size,
       commits: { ...this.commit.stats },
       pushes: this.pushes.stats,
-      live: { online: this.sockets().size, ...this.counters.view() },
+      requests: this.counters.view(),
     };
   }
 }

@@ -4,7 +4,7 @@ import type { Outcome } from "./outcome";
 
 export interface RequestCountsView {
   /** Answer, attack and leaderboard requests handled (socket and HTTP). */
-  readonly requests: number;
+  readonly handled: number;
   /** Requests answered with an error (wrong state, no arrows, rate limited…). */
   readonly rejected: number;
   /** Of the rejected, those refused by the per-player rate limit. */
@@ -12,18 +12,18 @@ export interface RequestCountsView {
 }
 
 export class RequestCounters {
-  private requests = 0;
+  private handled = 0;
   private rejected = 0;
   private rateLimited = 0;
 
   count(result: Outcome<unknown>): void {
-    this.requests++;
+    this.handled++;
     if (result.ok) return;
     this.rejected++;
     if (result.error.code === ErrorCode.RATE_LIMITED) this.rateLimited++;
   }
 
   view(): RequestCountsView {
-    return { requests: this.requests, rejected: this.rejected, rateLimited: this.rateLimited };
+    return { handled: this.handled, rejected: this.rejected, rateLimited: this.rateLimited };
   }
 }

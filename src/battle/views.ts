@@ -16,8 +16,8 @@ export interface BattleAdminView extends BattleView {
   readonly commits: { readonly batches: number; readonly writes: number; readonly largest: number };
   /** Push fan-out since the object woke: slices, frames, and what the frames were measured to cost. */
   readonly pushes: PushStats;
-  /** Sockets open now, and player requests / rejections since the object woke. */
-  readonly live: { readonly online: number } & RequestCountsView;
+  /** Player requests and rejections since the object woke. */
+  readonly requests: RequestCountsView;
 }
 
 export interface JoinResult {

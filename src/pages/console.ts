@@ -138,11 +138,11 @@ function renderInfo(b: BattleAdminView): void {
         : "ended",
   );
   setText(byId("s-players"), String(b.players));
-  setText(byId("s-online"), String(b.live.online));
+  setText(byId("s-online"), String(b.online));
   setText(byId("s-answers"), String(b.stored.answers));
   setText(byId("s-attacks"), String(b.stored.attacks));
-  setText(byId("s-rejected"), String(b.live.rejected));
-  setText(byId("s-rate-limited"), String(b.live.rateLimited));
+  setText(byId("s-rejected"), String(b.requests.rejected));
+  setText(byId("s-rate-limited"), String(b.requests.rateLimited));
   const at = performance.now();
   if (last !== null && at > last.at) {
     const secs = (at - last.at) / 1000;

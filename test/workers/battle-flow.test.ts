@@ -195,9 +195,9 @@ describe("a whole battle over WebSockets", () => {
     expect(w.closed).toBeNull();
     // The operator's live view counts them (the console shows these figures).
     const info = await api("GET", `/api/admin/battles/${id}`, undefined, OPERATOR);
-    expect(info.json.battle.live).toEqual({
-      online: 1,
-      requests: 40,
+    expect(info.json.battle.online).toBe(1);
+    expect(info.json.battle.requests).toEqual({
+      handled: 40,
       rejected: limited.length,
       rateLimited: limited.length,
     });
