@@ -1,4 +1,7 @@
-/** @module Workers-runtime integration tests: real Worker, Durable Objects, D1 and Queues in workerd. */
+/**
+ * @module Workers-runtime integration tests: real Worker, Durable Objects, D1, Queues and Postgres (through local
+ * Hyperdrive, a database of its own per run: test/setup/postgres.ts) in workerd.
+ */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineProject } from "vitest/config";
 
@@ -6,22 +9,35 @@ const migrations = await readD1Migrations("./migrations/d1");
 
 export default defineProject({
   plugins: [
-    cloudflareTest({
+    cloudflareTest(({ inject }) => ({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         bindings: {
           OPERATOR_TOKEN: "test-operator-token",
           TOKEN_SECRET: "test-token-secret",
           TEST_MIGRATIONS: migrations,
+          // Failed persistence messages are redelivered at once (the backoff itself is unit-tested).
+          PERSIST_RETRY_BASE_SECONDS: "0",
         },
-        queueConsumers: { "arena-events": { maxBatchTimeout: 0.05 } },
+        hyperdrives: { HYPERDRIVE: inject("pgUrl") },
+        // These replace wrangler.toml's consumer settings, so every option is given again.
+        queueConsumers: {
+          "arena-events": {
+            maxBatchSize: 100,
+            maxBatchTimeout: 0.05,
+            maxRetries: 3,
+            deadLetterQueue: "arena-events-dlq",
+          },
+          "arena-events-dlq": { maxBatchSize: 10, maxBatchTimeout: 0.05, maxRetries: 10 },
+        },
       },
-    }),
+    })),
   ],
   test: {
     name: "workers",
     include: ["test/workers/**/*.test.ts"],
     setupFiles: ["./test/workers/setup.ts"],
+    globalSetup: ["./test/setup/postgres.ts"],
     testTimeout: 30_000,
   },
 });

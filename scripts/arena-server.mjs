@@ -1,6 +1,6 @@
 /**
  * @module Starts Arena locally: D1 migrations, a Postgres for Hyperdrive (the machine's on :5432 if it runs,
- * otherwise an embedded PGlite), then `wrangler dev`. Used by `npm start` and by the load tester.
+ * otherwise an embedded PGlite) with its migrations (migrations/pg), then `wrangler dev`. Used by `npm start` and by the load tester.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
@@ -77,6 +77,8 @@ export async function startArena(opts = {}) {
   ensureDevVars();
   applyD1Migrations(opts.persistTo);
   const pg = await localPostgres(log);
+  const { migratePostgres } = await import("./pg-migrate.mjs");
+  await migratePostgres(pg.url);
   const args = [
     "wrangler",
     "dev",

@@ -7,8 +7,8 @@ export { BattleDO };
 
 export default {
   fetch: app.fetch,
-  async queue(batch) {
-    if (batch.queue.endsWith("-dlq")) await consumeDeadLetters(batch);
-    else await consumeEvents(batch);
+  async queue(batch, env) {
+    if (batch.queue.endsWith("-dlq")) await consumeDeadLetters(batch, env);
+    else await consumeEvents(batch, env);
   },
 } satisfies ExportedHandler<Env>;

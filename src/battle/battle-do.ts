@@ -4,7 +4,8 @@
  * hibernatable WebSockets as the room's `Connection`s.
  */
 import { DurableObject } from "cloudflare:workers";
-import { indexBattle } from "../persistence/battle-index";
+import type { Confirmed } from "../persistence/outbox";
+import type { OutboxStatus } from "../persistence/outbox-host";
 import {
   type BattleView,
   type ClientRequest,
@@ -88,7 +89,9 @@ export class BattleDO extends DurableObject<Env> {
       clearTimer: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
       setAlarm: (at) => (at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at)),
       connections: () => this.openConnections(),
-      index: (view, createdAt) => indexBattle(env.DB, view, createdAt),
+      sendEvents: async (batch) => {
+        await env.EVENTS.sendBatch(batch.map((body) => ({ body })));
+      },
       abort: (reason) => ctx.abort(reason),
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
@@ -136,6 +139,15 @@ export class BattleDO extends DurableObject<Env> {
 
   async results(): Promise<Outcome<BattleResults>> {
     return this.room.results();
+  }
+
+  /** The queue consumer reports what D1 and Postgres hold, so the outbox can drop those rows. */
+  async confirmPersisted(marks: Partial<Confirmed>): Promise<void> {
+    this.room.confirmPersisted(marks);
+  }
+
+  async persistence(): Promise<Outcome<OutboxStatus>> {
+    return this.room.persistence();
   }
 
   // ---- WebSockets ----

@@ -4,6 +4,18 @@
  * Durable Object (`battle-do.ts`) only adapts the runtime's hooks to these methods, and Node tests drive the same
  * room with in-memory connections.
  */
+
+import {
+  answerEvent,
+  attackEvent,
+  type BattleChange,
+  type BattleEvent,
+  finalEvents,
+  joinEvent,
+} from "../persistence/events";
+import type { EventMessage } from "../persistence/message";
+import type { Confirmed } from "../persistence/outbox";
+import { OutboxHost, type OutboxStatus } from "../persistence/outbox-host";
 import {
   type BattleView,
   type ClientRequest,
@@ -28,7 +40,7 @@ import { playerView } from "./player";
 import { PushScheduler } from "./push-scheduler";
 import { RawJson, replyFrame, wrote } from "./reply";
 import { RequestCounters } from "./request-counters";
-import { nextTransition, type Schedule } from "./schedule";
+import { nextTransition, type Schedule, statusAt } from "./schedule";
 import { SocketSet } from "./socket-set";
 import { PLAYER_RATE, TokenBucket } from "./token-bucket";
 import type { BattleAdminView, JoinResult } from "./views";
@@ -37,11 +49,8 @@ import type { BattleAdminView, JoinResult } from "./views";
 export const HEARTBEAT_TIMEOUT_MS = 90_000;
 /** How often a battle with sockets checks for silent ones (a named timer; heartbeats never wake the object). */
 export const SWEEP_INTERVAL_MS = 60_000;
-/** Retry delay for the D1 index row after a failed write. */
-export const INDEX_RETRY_MS = 10_000;
-
-/** Names of the room's timers on the object's single alarm. */
-export const Timer = { LIFECYCLE: "lifecycle", SWEEP: "sweep", INDEX: "index" } as const;
+/** Names of the room's timers on the object's single alarm (`persist`: the outbox flusher's backstop). */
+export const Timer = { LIFECYCLE: "lifecycle", SWEEP: "sweep", PERSIST: "persist" } as const;
 
 /** What the room needs from the platform that hosts it. */
 export interface RoomPlatform {
@@ -56,8 +65,8 @@ export interface RoomPlatform {
   setAlarm(at: number | null): void | Promise<void>;
   /** The open connections, listed once after a wake (the platform keeps sockets through hibernation). */
   connections(): Iterable<Connection>;
-  /** Writes the battle's row in the index of battles. */
-  index(view: BattleView, createdAt: number): Promise<void>;
+  /** Sends persistence messages to the event queue (one `sendBatch`). */
+  sendEvents(batch: EventMessage[]): Promise<void>;
   /** Storage cannot be trusted any more: reset the object. */
   abort(reason: string): void;
 }
@@ -77,6 +86,8 @@ export class BattleRoom {
   readonly timers: AlarmScheduler;
   /** Open connections, listed from the platform once per wake and kept in memory after that. */
   private openSockets: SocketSet<Connection> | null = null;
+  /** The persistence outbox's flusher (events to D1 and Postgres through the queue). */
+  private readonly persist: OutboxHost;
 
   /** The server clock; tests replace it to move past the end without sleeping. */
   clock: () => number = Date.now;
@@ -100,6 +111,7 @@ export class BattleRoom {
         // Memory ran ahead of storage for this batch; SQLite is the truth, so rebuild from it.
         this.log("a write batch rolled back; reloading the battle from SQLite", e);
         try {
+          this.persist.rolledBack();
           this.setGame(store.load());
           this.markChanged();
         } catch (reload) {
@@ -107,6 +119,7 @@ export class BattleRoom {
           platform.abort("storage failure");
         }
       },
+      committed: () => this.persist.kick(),
     });
     this.timers = new AlarmScheduler(store, {
       setAlarm: (at) => platform.setAlarm(at),
@@ -114,13 +127,32 @@ export class BattleRoom {
     });
     this.timers.register(Timer.LIFECYCLE, () => this.syncLifecycle());
     this.timers.register(Timer.SWEEP, (now) => this.sweep(now));
-    this.timers.register(Timer.INDEX, () => this.syncLifecycle());
+    this.persist = new OutboxHost(store.outbox, {
+      now: () => this.now(),
+      setTimer: (fn, ms) => platform.setTimer(fn, ms),
+      clearTimer: (t) => platform.clearTimer(t),
+      battle: () => this.game?.config.id ?? "",
+      send: (batch) => platform.sendEvents(batch),
+      armAlarm: (at) => {
+        const due = this.timers.dueAt(Timer.PERSIST);
+        if (at === null) {
+          if (due === null) return;
+          // Everything is confirmed: no wake-up for the pipeline (an idle battle hibernates).
+          this.timers.clear(Timer.PERSIST);
+          void this.timers.ensureArmed();
+        } else if (due === null || at < due) void this.timers.set(Timer.PERSIST, at);
+      },
+      log: (msg, e) => this.log(msg, e),
+    });
+    this.timers.register(Timer.PERSIST, () => this.persist.flushDue());
   }
 
   /** Loads the battle from storage (on every wake) and re-arms its timers. */
   async load(): Promise<void> {
     this.setGame(this.platform.store.load());
     await this.syncLifecycle();
+    // Events written before the restart and not confirmed yet are sent again.
+    this.persist.kick();
     await this.timers.ensureArmed();
   }
 
@@ -146,7 +178,9 @@ export class BattleRoom {
       schedule.startsAt = Math.max(config.startsAt, this.now());
       schedule.endsAt = schedule.startsAt + config.durationMs;
     }
-    this.platform.store.create(config, schedule);
+    const now = this.now();
+    this.platform.store.create(config, schedule, battleEvent("created", config, schedule, now), now);
+    this.persist.kick();
     this.setGame(this.platform.store.load());
     await this.syncLifecycle();
     return ok(this.adminView(this.game!));
@@ -175,7 +209,9 @@ export class BattleRoom {
     if (end <= startsAt) return err(ErrorCode.INVALID_SCHEDULE, "endsAt must be after the start");
     game.schedule.startsAt = startsAt;
     game.schedule.endsAt = end;
-    this.platform.store.saveSchedule(game.schedule);
+    const why = game.status(now) === "live" ? "started" : "scheduled";
+    this.platform.store.saveSchedule(game.schedule, battleEvent(why, game.config, game.schedule, now), now);
+    this.persist.kick();
     await this.syncLifecycle();
     return ok(this.adminView(game));
   }
@@ -186,7 +222,14 @@ export class BattleRoom {
     const now = this.now();
     if (game.status(now) !== "ended") {
       game.schedule.endedAt = now;
-      this.platform.store.saveSchedule(game.schedule);
+      // Pending writes first, so every answer precedes the end in seq order.
+      this.commit.flush();
+      this.platform.store.saveSchedule(
+        game.schedule,
+        battleEvent("ended", game.config, game.schedule, now, game),
+        now,
+      );
+      this.persist.kick();
       await this.syncLifecycle();
     }
     return ok(this.adminView(game));
@@ -197,8 +240,9 @@ export class BattleRoom {
     if (!game) return notFound();
     const plan = game.planJoin(username, session, this.now());
     if (!plan.ok) return plan;
-    this.platform.store.join(plan.value);
+    this.platform.store.join(plan.value, joinEvent(plan.value));
     const player = game.applyJoin(plan.value);
+    this.persist.kick();
     if (plan.value.replaces !== null) {
       for (const conn of this.sockets().socketsOf(player.id)) {
         this.closeConnection(conn, CloseCode.SESSION_REPLACED, "session replaced by a newer login");
@@ -238,6 +282,16 @@ export class BattleRoom {
       };
     });
     return ok({ battle: game.battleView(now), final: game.status(now) === "ended", standings });
+  }
+
+  /** The sinks' watermarks, reported by the queue consumer after it applied a batch. */
+  confirmPersisted(marks: Partial<Confirmed>): void {
+    this.persist.confirm(marks);
+  }
+
+  /** The pipeline's state as this object sees it (for operators). */
+  persistence(): Outcome<OutboxStatus> {
+    return this.game ? ok(this.persist.status()) : notFound();
   }
 
   // ---- Connections ----
@@ -410,7 +464,13 @@ export class BattleRoom {
     const now = this.now();
     const status = game.status(now);
     if (store.announced() !== status) {
-      store.saveAnnounced(status);
+      // Pending writes first, so the final standings follow every answer in seq order.
+      this.commit.flush();
+      const why: BattleChange = status === "live" ? "started" : status;
+      const events = [battleEvent(why, game.config, game.schedule, now, game)];
+      if (status === "ended") events.push(...finalEvents(finalRows(game)));
+      store.saveAnnounced(status, events, now);
+      this.persist.kick();
       const { startsAt, endsAt, endedAt } = game.schedule;
       const frame = JSON.stringify({ type: "battle", status, startsAt, endsAt: endedAt ?? endsAt });
       for (const t of this.sockets().targets) t.send(frame);
@@ -423,28 +483,9 @@ export class BattleRoom {
     const next = nextTransition(game.schedule, now);
     if (next === null) this.timers.clear(Timer.LIFECYCLE);
     else await this.timers.set(Timer.LIFECYCLE, next);
-    if (await this.syncIndex(now)) this.timers.clear(Timer.INDEX);
-    else await this.timers.set(Timer.INDEX, now + INDEX_RETRY_MS);
     if (status === "ended") this.timers.clear(Timer.SWEEP);
     else if (this.sockets().size > 0 && this.timers.dueAt(Timer.SWEEP) === null) {
       await this.timers.set(Timer.SWEEP, now + SWEEP_INTERVAL_MS);
-    }
-  }
-
-  /** Writes the battle's row in the index when its schedule or status changed; false if that failed (retried). */
-  private async syncIndex(now: number): Promise<boolean> {
-    const game = this.game!;
-    const store = this.platform.store;
-    const view = game.battleView(now);
-    const state = `${view.status}|${view.startsAt}|${view.endsAt}`;
-    if (store.indexed() === state) return true;
-    try {
-      await this.platform.index(view, game.config.createdAt);
-      store.saveIndexed(state);
-      return true;
-    } catch (e) {
-      this.log("index write failed; retrying", e);
-      return false;
     }
   }
 
@@ -460,7 +501,8 @@ export class BattleRoom {
         const plan = game.planAnswer(playerId, msg.questionId, msg.answer, now);
         if (!plan.ok) return plan;
         const answer = plan.value;
-        this.commit.write(() => this.platform.store.answer(answer));
+        const answerEv = answerEvent(answer);
+        this.commit.write(() => this.platform.store.answer(answer, answerEv));
         game.applyAnswer(plan.value);
         if (plan.value.points !== 0) this.markChanged(playerId);
         const {
@@ -478,10 +520,11 @@ export class BattleRoom {
         const plan = game.planAttack(playerId, msg.target, now);
         if (!plan.ok) return plan;
         const attack = plan.value;
-        this.commit.write(() => this.platform.store.attack(attack));
         game.applyAttack(plan.value);
         const { target, blocked, pointsLost, arrows, targetScore, targetShields } = plan.value;
         const attacker = game.players.get(playerId)!;
+        const attackEv = attackEvent(attack, attacker, game.players.get(target)!);
+        this.commit.write(() => this.platform.store.attack(attack, attackEv));
         const event = JSON.stringify({
           type: "attacked",
           attacker: { id: attacker.id, username: attacker.username },
@@ -538,4 +581,34 @@ export class BattleRoom {
 
 function notFound<T>(): Outcome<T> {
   return err(ErrorCode.NOT_FOUND, "no such battle");
+}
+
+/** A lifecycle event for the outbox: the battle's indexed fields after the change (its full view at the end). */
+function battleEvent(
+  why: BattleChange,
+  config: BattleConfig,
+  schedule: Schedule,
+  now: number,
+  game?: BattleGame,
+): BattleEvent {
+  const b = {
+    id: config.id,
+    title: config.title,
+    status: statusAt(schedule, now),
+    startsAt: schedule.startsAt,
+    endsAt: schedule.endedAt ?? schedule.endsAt,
+    durationMs: config.durationMs,
+    maxPlayers: config.maxPlayers,
+    createdAt: config.createdAt,
+  };
+  return why === "ended" && game
+    ? { k: "battle", why, at: now, b, v: game.battleView(now) }
+    : { k: "battle", why, at: now, b };
+}
+
+function finalRows(game: BattleGame) {
+  return game.board.toRows().map((s, i) => {
+    const p = game.players.get(s.id)!;
+    return [i + 1, p.id, p.username, p.score, p.correct, p.arrows, p.shields] as const;
+  });
 }

@@ -1,7 +1,10 @@
 /**
  * @module The battle's SQLite (the Durable Object's storage): schema, loading on wake, and one write per action.
- * The in-memory game is rebuilt from these tables; they are the source of truth for a live battle.
+ * The in-memory game is rebuilt from these tables; they are the source of truth for a live battle. Every change
+ * also appends its persistence event to the outbox in the same transaction.
  */
+import type { BattleEvent } from "../persistence/events";
+import { Outbox } from "../persistence/outbox";
 import type { TimerStore } from "./alarm-scheduler";
 import type { BattleConfig } from "./config";
 import { type AnswerPlan, type AttackPlan, BattleGame, type JoinPlan } from "./game";
@@ -39,14 +42,18 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS timers (name TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID`,
 ];
 
-type MetaKey = "config" | "schedule" | "announced" | "indexed";
+type MetaKey = "config" | "schedule" | "announced";
 
 export class BattleStore implements TimerStore {
+  /** Persistence events waiting for the sinks (written in the same transactions as the rows below). */
+  readonly outbox: Outbox;
+
   constructor(
     private readonly sql: SqlDatabase,
     private readonly transaction: <T>(fn: () => T) => T,
   ) {
     for (const stmt of SCHEMA) sql.exec(stmt);
+    this.outbox = new Outbox(sql);
   }
 
   private getMeta<T>(key: MetaKey): T | null {
@@ -114,32 +121,31 @@ export class BattleStore implements TimerStore {
     return game;
   }
 
-  create(config: BattleConfig, schedule: Schedule): void {
+  create(config: BattleConfig, schedule: Schedule, event: BattleEvent, at: number): void {
     this.transaction(() => {
       this.setMeta("config", config);
       this.setMeta("schedule", schedule);
+      this.outbox.append(event, at);
     });
   }
 
-  saveSchedule(schedule: Schedule): void {
-    this.setMeta("schedule", schedule);
+  saveSchedule(schedule: Schedule, event: BattleEvent, at: number): void {
+    this.transaction(() => {
+      this.setMeta("schedule", schedule);
+      this.outbox.append(event, at);
+    });
   }
 
   announced(): string | null {
     return this.getMeta<string>("announced");
   }
 
-  saveAnnounced(status: string): void {
-    this.setMeta("announced", status);
-  }
-
-  /** The last battle state written to D1's index, to retry until it is there. */
-  indexed(): string | null {
-    return this.getMeta<string>("indexed");
-  }
-
-  saveIndexed(state: string): void {
-    this.setMeta("indexed", state);
+  /** Records the announced status with its events (the status change; the final standings at the end). */
+  saveAnnounced(status: string, events: readonly BattleEvent[], at: number): void {
+    this.transaction(() => {
+      this.setMeta("announced", status);
+      for (const e of events) this.outbox.append(e, at);
+    });
   }
 
   loadTimers(): Map<string, number> {
@@ -160,7 +166,12 @@ export class BattleStore implements TimerStore {
       );
   }
 
-  join(plan: JoinPlan): void {
+  join(plan: JoinPlan, event: BattleEvent): void {
+    this.transaction(() => this.joinRows(plan, event));
+  }
+
+  private joinRows(plan: JoinPlan, event: BattleEvent): void {
+    this.outbox.append(event, plan.at);
     if (plan.isNew) {
       this.sql.exec(
         `INSERT INTO participants (id, username, session, score, reached_at, arrows, shields, correct, joined_at)
@@ -179,7 +190,8 @@ export class BattleStore implements TimerStore {
   }
 
   /** One answer's rows; the caller runs it inside a transaction (a group commit batch). */
-  answer(plan: AnswerPlan): void {
+  answer(plan: AnswerPlan, event: BattleEvent): void {
+    this.outbox.append(event, plan.at);
     this.sql.exec(
       `INSERT INTO answers (participant_id, question_id, attempt, answer, correct, points, at)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -203,7 +215,8 @@ export class BattleStore implements TimerStore {
   }
 
   /** One attack's rows; the caller runs it inside a transaction (a group commit batch). */
-  attack(plan: AttackPlan): void {
+  attack(plan: AttackPlan, event: BattleEvent): void {
+    this.outbox.append(event, plan.at);
     this.sql.exec(
       "INSERT INTO attacks (attacker_id, target_id, blocked, points_lost, at) VALUES (?, ?, ?, ?, ?)",
       plan.attackerId,

@@ -15,6 +15,8 @@ export interface GroupCommitHooks {
   readonly schedule: (flush: () => void) => void;
   /** The batch rolled back: whatever was applied in memory for it must be rebuilt from storage. */
   readonly rolledBack: (error: unknown) => void;
+  /** A batch committed (e.g. the persistence outbox has new rows to send). */
+  readonly committed?: () => void;
 }
 
 export class GroupCommit {
@@ -65,6 +67,7 @@ export class GroupCommit {
       committed = false;
       this.hooks.rolledBack(e);
     }
+    if (committed && writes.length > 0) this.hooks.committed?.();
     for (const settle of waiting) settle(committed);
   }
 }

@@ -5,6 +5,7 @@ import { PROTOCOL_VERSION } from "../protocol/version";
 import type { AppEnv } from "./env";
 import { ApiError, errorResponse } from "./errors";
 import { operatorRoutes } from "./operator-routes";
+import { persistenceRoutes } from "./persistence-routes";
 import { playerRoutes } from "./player-routes";
 import { rateLimit } from "./rate-limit";
 
@@ -12,6 +13,7 @@ export const app = new Hono<AppEnv>()
   .get("/health", (c) => c.json({ ok: true, protocol: PROTOCOL_VERSION }))
   .use("/api/admin/*", rateLimit("API_LIMITER", 10))
   .route("/api/admin", operatorRoutes)
+  .route("/api/admin", persistenceRoutes)
   .route("/api/battles", playerRoutes)
   .notFound(() => {
     throw new ApiError(404, ErrorCode.NOT_FOUND, "no such route");

@@ -1,6 +1,7 @@
 /** @module Player API: battle info, join, the WebSocket upgrade, HTTP fallbacks and final results. */
 import { Hono } from "hono";
 import { z } from "zod";
+import { finalResultsFromD1 } from "../persistence/sink-reads";
 import { AnswerBody, AttackBody, type ClientRequest } from "../protocol/client-messages";
 import { ErrorCode } from "../protocol/error-codes";
 import { requirePlayer } from "./auth";
@@ -66,6 +67,9 @@ export const playerRoutes = new Hono<AppEnv>()
     return c.json({ result: await act(c.env, c.get("session"), msg) });
   })
   .get("/:id/results", rateLimit("API_LIMITER", 10), async (c) => {
+    // An ended battle's results are in D1 once the pipeline delivered them; the object answers until then.
+    const stored = await finalResultsFromD1(c.env.DB, c.req.param("id"));
+    if (stored) return c.json(stored);
     const results = unwrap(await battleStub(c.env, c.req.param("id")).results());
     if (!results.final)
       throw new ApiError(409, ErrorCode.BATTLE_NOT_ENDED, "results are published when the battle ends");

@@ -1,20 +1,92 @@
 /**
- * @module Queue consumers. The battle event outbox that feeds D1 and Postgres arrives with the persistence
- * issue; until then no producer sends, and anything unknown is retried into the dead-letter queue so it is visible.
+ * @module Queue consumers of the persistence pipeline. Events: each batch is validated message by message
+ * (malformed ones are poison: retried, then dead-lettered), then written as one D1 batch and one Postgres
+ * transaction; on success every message is acked and each battle's object learns the sinks' watermarks (so it
+ * can drop its outbox rows). A failed batch is retried message by message, so one bad message cannot hold back
+ * the others; retries back off with `msg.attempts`. Dead letters are stored in D1 for operators to list and replay.
  */
-export async function consumeEvents(batch: MessageBatch<unknown>): Promise<void> {
+import { battleStub } from "../http/battle-stub";
+import { planApply } from "./apply-plan";
+import { applyToD1, type Watermarks, watermarkKey } from "./d1-sink";
+import { storeDeadLetters } from "./dead-letters";
+import { type ParsedMessage, parseMessage } from "./message";
+import { applyToPostgres, pgClient } from "./pg-sink";
+import { retryDelaySeconds } from "./retry";
+
+interface Parsed {
+  readonly msg: Message<unknown>;
+  readonly parsed: ParsedMessage;
+}
+
+export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const base = Number(env.PERSIST_RETRY_BASE_SECONDS ?? "2");
+  const retry = (msg: Message<unknown>) => msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts, base) });
+  const good: Parsed[] = [];
   for (const msg of batch.messages) {
-    console.error(
-      `queue ${batch.queue}: unknown event, retrying towards the DLQ`,
-      JSON.stringify(msg.body).slice(0, 500),
-    );
-    msg.retry();
+    const parsed = parseMessage(msg.body);
+    if (typeof parsed === "string") {
+      console.error(`queue ${batch.queue}: poison message ${msg.id} (attempt ${msg.attempts}): ${parsed}`);
+      retry(msg);
+    } else good.push({ msg, parsed });
+  }
+  if (good.length === 0) return;
+  try {
+    await apply(env, good);
+    return;
+  } catch (e) {
+    if (good.length === 1) {
+      console.error(`queue ${batch.queue}: message ${good[0]!.msg.id} failed; retrying`, e);
+      retry(good[0]!.msg);
+      return;
+    }
+    console.error(`queue ${batch.queue}: batch of ${good.length} failed; applying one by one`, e);
+  }
+  for (let i = 0; i < good.length; i++) {
+    const one = good[i]!;
+    try {
+      await apply(env, [one]);
+    } catch (e) {
+      console.error(`queue ${batch.queue}: message ${one.msg.id} failed; retrying`, e);
+      retry(one.msg);
+      // The first one failing alone as well points at the sink (e.g. Postgres down), not at the messages.
+      if (i === 0) {
+        for (const rest of good.slice(1)) retry(rest.msg);
+        return;
+      }
+    }
   }
 }
 
-export async function consumeDeadLetters(batch: MessageBatch<unknown>): Promise<void> {
-  for (const msg of batch.messages) {
-    console.error(`DLQ ${batch.queue}: dead letter ${msg.id}`, JSON.stringify(msg.body).slice(0, 2000));
-    msg.ack();
+async function apply(env: Env, items: readonly Parsed[]): Promise<void> {
+  const plan = planApply(items.map((i) => i.parsed));
+  const d1 = await applyToD1(env.DB, plan, Date.now());
+  const pg = await applyToPostgres(pgClient(env.HYPERDRIVE.connectionString), plan);
+  for (const i of items) i.msg.ack();
+  await confirm(env, plan.keys, d1, pg);
+}
+
+/** Tells each battle's object what both sinks hold; a lost call only delays the cleanup (the object resends). */
+async function confirm(
+  env: Env,
+  keys: readonly { battle: string; shard: number }[],
+  d1: Watermarks,
+  pg: Watermarks,
+): Promise<void> {
+  const calls = keys.map(({ battle, shard }) => {
+    const key = watermarkKey(battle, shard);
+    return battleStub(env, battle).confirmPersisted({ d1: d1.get(key) ?? 0, pg: pg.get(key) ?? 0 });
+  });
+  for (const r of await Promise.allSettled(calls)) {
+    if (r.status === "rejected") console.error("confirming to a battle object failed", r.reason);
+  }
+}
+
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  try {
+    await storeDeadLetters(env.DB, batch.queue, batch.messages, Date.now());
+    for (const msg of batch.messages) msg.ack();
+  } catch (e) {
+    console.error(`DLQ ${batch.queue}: storing dead letters failed; retrying`, e);
+    for (const msg of batch.messages) msg.retry({ delaySeconds: 10 });
   }
 }

@@ -23,6 +23,7 @@ export const ErrorCode = {
   INVALID_SCHEDULE: "invalid_schedule",
   OVERLOADED: "overloaded",
   INTERNAL: "internal",
+  ALREADY_REPLAYED: "already_replayed",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -58,4 +59,5 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_schedule: 400,
   overloaded: 503,
   internal: 500,
+  already_replayed: 409,
 };

@@ -6,6 +6,8 @@ import initSqlJs, { type Database } from "sql.js";
 import { BattleRoom, type RoomPlatform } from "../../src/battle/battle-room";
 import { BattleStore, type SqlDatabase } from "../../src/battle/battle-store";
 import type { Connection, ConnectionInfo } from "../../src/battle/connection";
+import type { BattleEvent } from "../../src/persistence/events";
+import { type EventMessage, parseMessage } from "../../src/persistence/message";
 import type { ServerMessage } from "../../src/protocol";
 
 const SQL = await initSqlJs();
@@ -95,8 +97,9 @@ export class RoomWorld {
   private timerIds = 0;
   /** Connections the platform keeps open across a restart (hibernation keeps sockets). */
   readonly open = new Set<MemoryConnection>();
-  indexFails = false;
-  readonly indexed: string[] = [];
+  /** The event queue: `sendEvents` throws while set. */
+  queueFails = false;
+  readonly sent: EventMessage[] = [];
 
   platform(): RoomPlatform {
     const db = this.db;
@@ -117,14 +120,32 @@ export class RoomWorld {
         this.alarmSets++;
       },
       connections: () => [...this.open].filter((c) => !c.closed),
-      index: async (view) => {
-        if (this.indexFails) throw new Error("index down");
-        this.indexed.push(view.status);
+      sendEvents: async (batch) => {
+        if (this.queueFails) throw new Error("queue down");
+        this.sent.push(...batch);
       },
       abort: (reason) => {
         throw new Error(`aborted: ${reason}`);
       },
     };
+  }
+
+  /** The events sent to the queue so far, in send order. */
+  sentEvents(): { seq: number; ev: BattleEvent }[] {
+    return this.sent.flatMap((m) => {
+      const parsed = parseMessage(m);
+      if (typeof parsed === "string") throw new Error(parsed);
+      return parsed.events;
+    });
+  }
+
+  /** Battle statuses the sent lifecycle events carried, repeats folded. */
+  sentStatuses(): string[] {
+    const out: string[] = [];
+    for (const { ev } of this.sentEvents()) {
+      if (ev.k === "battle" && out.at(-1) !== ev.b.status) out.push(ev.b.status);
+    }
+    return out;
   }
 
   async room(): Promise<BattleRoom> {

@@ -2,7 +2,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BattleDO } from "../../src/battle/battle-do";
-import { api, connect, createBattle, join, OPERATOR, startBattle } from "./helpers";
+import { api, connect, createBattle, join, listedStatus, startBattle } from "./helpers";
 
 function stubOf(id: string) {
   return env.BATTLE.get(env.BATTLE.idFromName(id));
@@ -130,8 +130,7 @@ describe("a whole battle over WebSockets", () => {
       ["bob", 9],
       ["carol", 0],
     ]);
-    const listed = await api("GET", "/api/admin/battles?limit=100", undefined, OPERATOR);
-    expect(listed.json.battles.find((x: { id: string }) => x.id === id)?.status).toBe("ended");
+    await listedStatus(id, "ended");
     for (const s of [wa, wb2, wc]) s.ws.close(1000);
   });
 

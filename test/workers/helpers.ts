@@ -1,5 +1,6 @@
 /** @module Test helpers that drive the real Worker (SELF) and read WebSocket frames as awaitable events. */
 import { SELF } from "cloudflare:test";
+import { vi } from "vitest";
 import type { ServerMessage } from "../../src/protocol";
 
 export const OPERATOR = { Authorization: "Bearer test-operator-token" };
@@ -159,4 +160,17 @@ export async function connect(joined: Joined, cooperative = true): Promise<TestS
   ws.accept();
   await socket.next((m) => m.type === "welcome", "welcome");
   return socket;
+}
+
+/** The operator list reads D1's index, which the persistence pipeline fills a moment after each change. */
+export async function listedStatus(battleId: string, status: string): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const list = await api("GET", "/api/admin/battles?limit=100", undefined, OPERATOR);
+      const found = list.json.battles.find((b: { id: string }) => b.id === battleId);
+      if (found?.status !== status)
+        throw new Error(`${battleId} is listed as ${found?.status}, not ${status}`);
+    },
+    { timeout: 10_000, interval: 50 },
+  );
 }

@@ -1,6 +1,6 @@
 /** @module The HTTP API through the real Worker: operator auth and validation, players' HTTP fallbacks, limits. */
 import { describe, expect, it } from "vitest";
-import { api, connect, createBattle, join, OPERATOR, QUESTIONS, startBattle } from "./helpers";
+import { api, connect, createBattle, join, listedStatus, OPERATOR, QUESTIONS, startBattle } from "./helpers";
 
 describe("operator API", () => {
   it("needs the operator token", async () => {
@@ -64,8 +64,7 @@ describe("operator API", () => {
     expect(admin.json.battle.config.questions[1].answer).toEqual(["Paris"]);
     const ended = await api("POST", `/api/admin/battles/${id}/end`, {}, OPERATOR);
     expect(ended.json.battle.status).toBe("ended");
-    const list = await api("GET", "/api/admin/battles?limit=100", undefined, OPERATOR);
-    expect(list.json.battles.find((b: { id: string }) => b.id === id)).toMatchObject({ status: "ended" });
+    await listedStatus(id, "ended");
     expect((await api("POST", `/api/battles/${id}/join`, { username: "late" })).json.error.code).toBe(
       "battle_ended",
     );

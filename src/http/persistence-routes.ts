@@ -1,0 +1,79 @@
+/**
+ * @module Operator API of the persistence pipeline: a battle's pipeline state (outbox depth, oldest unconfirmed
+ * age, confirmed seq per sink, dead letters), its reconciliation against D1 and Postgres, and the dead letters
+ * (list, replay once).
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { countOpenDeadLetters, listDeadLetters, replayDeadLetter } from "../persistence/dead-letters";
+import { SHARD } from "../persistence/outbox";
+import { pgClient } from "../persistence/pg-sink";
+import { reconcile } from "../persistence/reconcile";
+import { d1Results, d1Watermark, pgBattleRows, pgWatermark } from "../persistence/sink-reads";
+import { ErrorCode } from "../protocol/error-codes";
+import { requireOperator } from "./auth";
+import { battleStub } from "./battle-stub";
+import type { AppEnv } from "./env";
+import { ApiError, unwrap } from "./errors";
+
+const DeadLetterQuery = z.object({
+  /** `all=1` lists replayed letters too. */
+  all: z.enum(["0", "1"]).default("0"),
+  battle: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+
+export const persistenceRoutes = new Hono<AppEnv>()
+  .use(requireOperator)
+  .get("/battles/:id/persistence", async (c) => {
+    const id = c.req.param("id");
+    const object = unwrap(await battleStub(c.env, id).persistence());
+    const [deadLetters, d1] = await Promise.all([
+      countOpenDeadLetters(c.env.DB, id),
+      d1Watermark(c.env.DB, id, SHARD),
+    ]);
+    let pg: number | { error: string };
+    try {
+      pg = await pgWatermark(pgClient(c.env.HYPERDRIVE.connectionString), id, SHARD);
+    } catch (e) {
+      pg = { error: e instanceof Error ? e.message : String(e) };
+    }
+    return c.json({ battle: id, object, sinks: { d1, pg }, deadLetters });
+  })
+  .get("/battles/:id/reconcile", async (c) => {
+    const id = c.req.param("id");
+    const stub = battleStub(c.env, id);
+    const results = unwrap(await stub.results());
+    const info = unwrap(await stub.info());
+    const persistence = unwrap(await stub.persistence());
+    const [pg, d1] = await Promise.all([
+      pgBattleRows(pgClient(c.env.HYPERDRIVE.connectionString), id),
+      d1Results(c.env.DB, id),
+    ]);
+    const report = reconcile({
+      final: results.final,
+      standings: results.standings,
+      stored: info.stored,
+      pg,
+      d1Results: d1,
+    });
+    return c.json({ battle: id, ...report, lastSeq: persistence.lastSeq, confirmed: persistence.confirmed });
+  })
+  .get("/dead-letters", async (c) => {
+    const q = DeadLetterQuery.parse(c.req.query());
+    const letters = await listDeadLetters(c.env.DB, {
+      open: q.all === "0",
+      battleId: q.battle,
+      limit: q.limit,
+      offset: q.offset,
+    });
+    return c.json({ deadLetters: letters, limit: q.limit, offset: q.offset });
+  })
+  .post("/dead-letters/:id/replay", async (c) => {
+    const out = await replayDeadLetter(c.env.DB, c.env.EVENTS, c.req.param("id"), Date.now());
+    if (out === null) throw new ApiError(404, ErrorCode.NOT_FOUND, "no such dead letter");
+    if (out === "replayed")
+      throw new ApiError(409, ErrorCode.ALREADY_REPLAYED, "this dead letter was replayed already");
+    return c.json({ replayed: out });
+  });

@@ -1,0 +1,94 @@
+/**
+ * @module Writes a consumer batch to D1 (what the edge reads: the battle index and the final results) as one
+ * `batch()` (one transaction) of multi-row statements: each table's rows travel as one JSON parameter expanded
+ * with `json_each`, so a batch is a handful of statements whatever its size (D1 allows 100 parameters each).
+ */
+import type { ApplyPlan } from "./apply-plan";
+
+export type Watermarks = Map<string, number>;
+
+export function watermarkKey(battle: string, shard: number): string {
+  return `${battle}\u0000${shard}`;
+}
+
+/** The contiguous watermark moves over applied ranges that touch it (messages arrive in any order). */
+const ADVANCE = `WITH RECURSIVE w(seq) AS (
+    SELECT seq FROM watermarks WHERE battle_id = ?1 AND shard = ?2
+    UNION
+    SELECT r.to_seq FROM applied_ranges r JOIN w ON r.from_seq <= w.seq + 1 AND r.to_seq > w.seq
+    WHERE r.battle_id = ?1 AND r.shard = ?2)
+  UPDATE watermarks SET seq = (SELECT MAX(seq) FROM w), updated_at = ?3 WHERE battle_id = ?1 AND shard = ?2`;
+
+export async function applyToD1(db: D1Database, plan: ApplyPlan, now: number): Promise<Watermarks> {
+  const stmts: D1PreparedStatement[] = [];
+  if (plan.battles.length > 0) {
+    stmts.push(
+      db
+        .prepare(
+          `INSERT INTO battles (id, title, status, starts_at, ends_at, duration_ms, max_players, created_at, seq, view)
+           SELECT v->>'id', v->>'title', v->>'status', v->>'startsAt', v->>'endsAt', v->>'durationMs',
+                  v->>'maxPlayers', v->>'createdAt', v->>'seq', v->>'view'
+           FROM (SELECT value AS v FROM json_each(?1)) WHERE true
+           ON CONFLICT(id) DO UPDATE SET title = excluded.title, status = excluded.status,
+             starts_at = excluded.starts_at, ends_at = excluded.ends_at, duration_ms = excluded.duration_ms,
+             max_players = excluded.max_players, created_at = excluded.created_at, seq = excluded.seq,
+             view = coalesce(excluded.view, battles.view)
+           WHERE excluded.seq > battles.seq`,
+        )
+        .bind(JSON.stringify(plan.battles)),
+    );
+  }
+  if (plan.results.length > 0) {
+    stmts.push(
+      db
+        .prepare(
+          `INSERT INTO results (battle_id, rank, participant_id, username, score, correct, arrows, shields, total)
+           SELECT v->>'$[0]', v->>'$[1]', v->>'$[2]', v->>'$[3]', v->>'$[4]', v->>'$[5]', v->>'$[6]', v->>'$[7]',
+                  v->>'$[8]'
+           FROM (SELECT value AS v FROM json_each(?1)) WHERE true
+           ON CONFLICT(battle_id, participant_id) DO UPDATE SET rank = excluded.rank, username = excluded.username,
+             score = excluded.score, correct = excluded.correct, arrows = excluded.arrows,
+             shields = excluded.shields, total = excluded.total`,
+        )
+        .bind(JSON.stringify(plan.results.map((r) => [r.battle, ...r.row, r.total]))),
+    );
+  }
+  stmts.push(
+    db
+      .prepare(
+        `INSERT INTO applied_ranges (battle_id, shard, from_seq, to_seq)
+         SELECT v->>'$[0]', v->>'$[1]', v->>'$[2]', v->>'$[3]' FROM (SELECT value AS v FROM json_each(?1)) WHERE true
+         ON CONFLICT DO NOTHING`,
+      )
+      .bind(JSON.stringify(plan.ranges.map((r) => [r.battle, r.shard, r.from, r.to]))),
+  );
+  for (const { battle, shard } of plan.keys) {
+    stmts.push(
+      db
+        .prepare(
+          "INSERT INTO watermarks (battle_id, shard, seq, updated_at) VALUES (?1, ?2, 0, ?3) ON CONFLICT DO NOTHING",
+        )
+        .bind(battle, shard, now),
+      db.prepare(ADVANCE).bind(battle, shard, now),
+      db
+        .prepare(
+          `DELETE FROM applied_ranges WHERE battle_id = ?1 AND shard = ?2
+           AND to_seq <= (SELECT seq FROM watermarks WHERE battle_id = ?1 AND shard = ?2)`,
+        )
+        .bind(battle, shard),
+    );
+  }
+  stmts.push(
+    db
+      .prepare(
+        `SELECT w.battle_id AS battle, w.shard AS shard, w.seq AS seq FROM watermarks w
+         JOIN (SELECT value->>'$[0]' AS b, value->>'$[1]' AS s FROM json_each(?1)) k
+           ON w.battle_id = k.b AND w.shard = k.s`,
+      )
+      .bind(JSON.stringify(plan.keys.map((k) => [k.battle, k.shard]))),
+  );
+  const out = await db.batch<{ battle: string; shard: number; seq: number }>(stmts);
+  const marks: Watermarks = new Map();
+  for (const r of out[out.length - 1]?.results ?? []) marks.set(watermarkKey(r.battle, r.shard), r.seq);
+  return marks;
+}

@@ -1,0 +1,141 @@
+/**
+ * @module The battle's persistence events: what the object writes to its outbox in the same transaction as each
+ * state change, and what the queue consumer applies to D1 and Postgres. Compact JSON with short keys (one row per
+ * write on the request path). Player state is carried as an absolute snapshot (`[score, arrows, shields, correct,
+ * reachedAt]`), so a sink keeps the snapshot with the highest seq and redelivery or reordering cannot double-count.
+ */
+import type { AnswerPlan, AttackPlan, JoinPlan } from "../battle/game";
+import type { Player } from "../battle/player";
+import type { BattleStatus, BattleView } from "../protocol/server-messages";
+
+/** `[score, arrows, shields, correct, reachedAt]` after the event. */
+export type PlayerState = readonly [number, number, number, number, number];
+
+/** `[rank, participantId, username, score, correct, arrows, shields]`. */
+export type FinalRow = readonly [number, number, string, number, number, number, number];
+
+export type BattleEvent =
+  /** Created, scheduled, started or ended: the public view at that moment. */
+  | {
+      readonly k: "battle";
+      readonly why: BattleChange;
+      readonly at: number;
+      readonly b: BattleIndexView;
+      /** The full public view, on `ended` (what /results serves from D1 from then on). */
+      readonly v?: BattleView;
+    }
+  | {
+      readonly k: "join";
+      readonly p: number;
+      readonly u: string;
+      readonly s: string;
+      readonly at: number;
+      readonly st: PlayerState;
+    }
+  /** The same username joined again: a new session replaces the old one. */
+  | { readonly k: "session"; readonly p: number; readonly s: string; readonly at: number }
+  | {
+      readonly k: "answer";
+      readonly p: number;
+      readonly q: string;
+      readonly n: number;
+      readonly a: string;
+      readonly c: 0 | 1;
+      readonly pts: number;
+      readonly bo: number;
+      readonly at: number;
+      readonly st: PlayerState;
+    }
+  | {
+      readonly k: "attack";
+      readonly p: number;
+      readonly x: number;
+      readonly bl: 0 | 1;
+      readonly lost: number;
+      readonly at: number;
+      /** Attacker's state after. */
+      readonly st: PlayerState;
+      /** Target's state after. */
+      readonly xs: PlayerState;
+    }
+  /** One chunk of the final standings (written when the battle ends); `total` rows across all chunks. */
+  | { readonly k: "final"; readonly total: number; readonly rows: readonly FinalRow[] };
+
+export type BattleChange = "created" | "scheduled" | "started" | "ended";
+
+/** The battle fields the sinks index (the public view without questions, whose text stays in the object). */
+export interface BattleIndexView {
+  readonly id: string;
+  readonly title: string;
+  readonly status: BattleStatus;
+  readonly startsAt: number | null;
+  readonly endsAt: number | null;
+  readonly durationMs: number;
+  readonly maxPlayers: number;
+  readonly createdAt: number;
+}
+
+/** Final standings go out in chunks of this many rows, so one event stays far below a queue message (128 KB). */
+export const FINAL_CHUNK = 500;
+
+export function playerState(p: {
+  score: number;
+  arrows: number;
+  shields: number;
+  correct: number;
+  reachedAt: number;
+}): PlayerState {
+  return [p.score, p.arrows, p.shields, p.correct, p.reachedAt];
+}
+
+/** Splits the final standings into `final` events of at most FINAL_CHUNK rows (one event when nobody played). */
+export function finalEvents(rows: readonly FinalRow[]): BattleEvent[] {
+  const out: BattleEvent[] = [];
+  for (let i = 0; i < rows.length || i === 0; i += FINAL_CHUNK) {
+    out.push({ k: "final", total: rows.length, rows: rows.slice(i, i + FINAL_CHUNK) });
+  }
+  return out;
+}
+
+/** The answer's event; `plan` is the game's plan (the player's state after it). */
+export function answerEvent(plan: AnswerPlan): BattleEvent {
+  return {
+    k: "answer",
+    p: plan.playerId,
+    q: plan.questionId,
+    n: plan.attempt,
+    a: String(plan.answer),
+    c: plan.correct ? 1 : 0,
+    pts: plan.points,
+    bo: plan.bonus,
+    at: plan.at,
+    st: [plan.score, plan.arrows, plan.shields, plan.correctCount, plan.reachedAt],
+  };
+}
+
+/** The attack's event; `attacker` and `target` are the players after the attack was applied. */
+export function attackEvent(plan: AttackPlan, attacker: Player, target: Player): BattleEvent {
+  return {
+    k: "attack",
+    p: plan.attackerId,
+    x: plan.target,
+    bl: plan.blocked ? 1 : 0,
+    lost: plan.pointsLost,
+    at: plan.at,
+    st: playerState(attacker),
+    xs: playerState(target),
+  };
+}
+
+export function joinEvent(plan: JoinPlan): BattleEvent {
+  return plan.isNew
+    ? {
+        k: "join",
+        p: plan.id,
+        u: plan.username,
+        s: plan.session,
+        at: plan.at,
+        st: [0, plan.arrows, plan.shields, 0, plan.at],
+      }
+    : { k: "session", p: plan.id, s: plan.session, at: plan.at };
+}

@@ -1,0 +1,103 @@
+/**
+ * @module The outbox in the battle object's SQLite: every persistence event gets the next seq of this (battle,
+ * shard) and is inserted in the same transaction as the state change it describes (one INSERT per write). Rows
+ * stay until both sinks (D1, Postgres) have confirmed a contiguous watermark at or past them.
+ */
+import type { SqlDatabase } from "../battle/battle-store";
+import type { BattleEvent } from "./events";
+import type { OutboxRow } from "./message";
+
+/** This object's shard of its battle; a sharded battle (a later issue) gives each object its own. */
+export const SHARD = 0;
+
+export const SINKS = ["d1", "pg"] as const;
+export type Sink = (typeof SINKS)[number];
+export type Confirmed = Record<Sink, number>;
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS outbox_confirmed (sink TEXT PRIMARY KEY, seq INTEGER NOT NULL)`,
+];
+
+export class Outbox {
+  private next = 1;
+  private marks: Confirmed = { d1: 0, pg: 0 };
+
+  constructor(private readonly sql: SqlDatabase) {
+    for (const stmt of SCHEMA) sql.exec(stmt);
+    this.reload();
+  }
+
+  /** Re-reads the counters from SQLite (on wake, and after a rolled-back batch took seqs it never wrote). */
+  reload(): void {
+    for (const r of this.sql.exec<{ sink: Sink; seq: number }>("SELECT sink, seq FROM outbox_confirmed")) {
+      if (r.sink in this.marks) this.marks[r.sink] = r.seq;
+    }
+    const max = this.sql.exec<{ m: number | null }>("SELECT MAX(seq) AS m FROM outbox").one().m ?? 0;
+    this.next = Math.max(max, ...Object.values(this.marks)) + 1;
+  }
+
+  /** Inserts one event; the caller runs it inside the transaction of the change it describes. */
+  append(event: BattleEvent, at: number): number {
+    const seq = this.next;
+    this.sql.exec("INSERT INTO outbox (seq, at, body) VALUES (?, ?, ?)", seq, at, JSON.stringify(event));
+    this.next = seq + 1;
+    return seq;
+  }
+
+  /** The last seq written (0 if none). */
+  get lastSeq(): number {
+    return this.next - 1;
+  }
+
+  get confirmed(): Confirmed {
+    return { ...this.marks };
+  }
+
+  /** Seq confirmed by every sink: rows at or below it are gone. */
+  get settled(): number {
+    return Math.min(...SINKS.map((s) => this.marks[s]));
+  }
+
+  /** Records what the sinks confirmed (never moving back) and deletes rows every sink has; true if anything moved. */
+  confirm(marks: Partial<Confirmed>): boolean {
+    let moved = false;
+    for (const sink of SINKS) {
+      const seq = Math.min(marks[sink] ?? 0, this.lastSeq);
+      if (seq > this.marks[sink]) {
+        this.marks[sink] = seq;
+        moved = true;
+        this.sql.exec(
+          "INSERT INTO outbox_confirmed (sink, seq) VALUES (?, ?) ON CONFLICT(sink) DO UPDATE SET seq = excluded.seq",
+          sink,
+          seq,
+        );
+      }
+    }
+    if (moved) this.sql.exec("DELETE FROM outbox WHERE seq <= ?", this.settled);
+    return moved;
+  }
+
+  /** Rows after `afterSeq` in seq order, stopping once `maxBytes` of bodies are read (at least one row). */
+  read(afterSeq: number, maxBytes: number): OutboxRow[] {
+    const rows: OutboxRow[] = [];
+    let bytes = 0;
+    for (const r of this.sql.exec<{ seq: number; body: string }>(
+      "SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq",
+      afterSeq,
+    )) {
+      rows.push({ seq: r.seq, body: r.body });
+      bytes += r.body.length;
+      if (bytes >= maxBytes) break;
+    }
+    return rows;
+  }
+
+  /** Rows held and the append time of the oldest, for operators. */
+  depth(): { rows: number; oldestAt: number | null } {
+    const r = this.sql
+      .exec<{ n: number; t: number | null }>("SELECT COUNT(*) AS n, MIN(at) AS t FROM outbox")
+      .one();
+    return { rows: r.n, oldestAt: r.t };
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * @module Writes a consumer batch to Postgres (through Hyperdrive) in one transaction: the watermark rows of the
+ * batch's (battle, shard) pairs are locked first in a fixed order (concurrent consumers of one battle serialise),
+ * then each table gets one multi-row statement (`jsonb_to_recordset` of one parameter), then the watermarks move.
+ * Idempotent: events are keyed by (battle, shard, seq), totals are the highest-seq snapshot.
+ */
+import postgres from "postgres";
+import type { ApplyPlan } from "./apply-plan";
+import { type Watermarks, watermarkKey } from "./d1-sink";
+
+/** One client per invocation (a module-level client fails across requests in workerd); never `sql.end()`. */
+export function pgClient(connectionString: string): postgres.Sql {
+  return postgres(connectionString, {
+    max: 5,
+    fetch_types: false,
+    connect_timeout: 5,
+    onnotice: () => {},
+  });
+}
+
+const ADVANCE = `WITH RECURSIVE w(seq) AS (
+    SELECT seq FROM watermarks WHERE battle_id = $1 AND shard = $2
+    UNION
+    SELECT r.to_seq FROM applied_ranges r JOIN w ON r.from_seq <= w.seq + 1 AND r.to_seq > w.seq
+    WHERE r.battle_id = $1 AND r.shard = $2)
+  UPDATE watermarks SET seq = (SELECT max(seq) FROM w), updated_at = now()
+  WHERE battle_id = $1 AND shard = $2 RETURNING seq`;
+
+export async function applyToPostgres(sql: postgres.Sql, plan: ApplyPlan): Promise<Watermarks> {
+  const marks: Watermarks = new Map();
+  const json = (rows: unknown[]) => JSON.stringify(rows);
+  await sql.begin(async (tx) => {
+    await tx.unsafe(
+      `INSERT INTO watermarks (battle_id, shard, seq)
+       SELECT b, s, 0 FROM jsonb_to_recordset($1::text::jsonb) AS k(b text, s smallint)
+       ON CONFLICT DO NOTHING`,
+      [json(plan.keys.map((k) => ({ b: k.battle, s: k.shard })))],
+    );
+    await tx.unsafe(
+      `SELECT 1 FROM watermarks w JOIN jsonb_to_recordset($1::text::jsonb) AS k(b text, s smallint)
+         ON w.battle_id = k.b AND w.shard = k.s
+       ORDER BY w.battle_id, w.shard FOR UPDATE OF w`,
+      [json(plan.keys.map((k) => ({ b: k.battle, s: k.shard })))],
+    );
+    if (plan.battles.length > 0) {
+      await tx.unsafe(
+        `INSERT INTO battles (id, title, status, starts_at, ends_at, duration_ms, max_players, created_at, seq)
+         SELECT id, title, status, "startsAt", "endsAt", "durationMs", "maxPlayers", "createdAt", seq
+         FROM jsonb_to_recordset($1::text::jsonb) AS x(id text, title text, status text, "startsAt" bigint,
+           "endsAt" bigint, "durationMs" integer, "maxPlayers" integer, "createdAt" bigint, seq bigint)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status,
+           starts_at = excluded.starts_at, ends_at = excluded.ends_at, duration_ms = excluded.duration_ms,
+           max_players = excluded.max_players, created_at = excluded.created_at, seq = excluded.seq
+         WHERE excluded.seq > battles.seq`,
+        [json(plan.battles)],
+      );
+    }
+    if (plan.participants.length > 0) {
+      await tx.unsafe(
+        `INSERT INTO participants AS p (battle_id, participant_id, username, session, score, arrows, shields,
+           correct, reached_at, joined_at, last_activity, state_seq, session_seq)
+         SELECT b, id, u, s, st[1], st[2], st[3], st[4], st[5], j, la, ss, sess
+         FROM jsonb_to_recordset($1::text::jsonb) AS x(b text, id integer, u text, s text, st bigint[], j bigint,
+           la bigint, ss bigint, sess bigint)
+         ON CONFLICT (battle_id, participant_id) DO UPDATE SET
+           username = coalesce(p.username, excluded.username),
+           joined_at = coalesce(p.joined_at, excluded.joined_at),
+           session = CASE WHEN excluded.session_seq > p.session_seq THEN excluded.session ELSE p.session END,
+           session_seq = greatest(p.session_seq, excluded.session_seq),
+           score = CASE WHEN excluded.state_seq > p.state_seq THEN excluded.score ELSE p.score END,
+           arrows = CASE WHEN excluded.state_seq > p.state_seq THEN excluded.arrows ELSE p.arrows END,
+           shields = CASE WHEN excluded.state_seq > p.state_seq THEN excluded.shields ELSE p.shields END,
+           correct = CASE WHEN excluded.state_seq > p.state_seq THEN excluded.correct ELSE p.correct END,
+           reached_at = CASE WHEN excluded.state_seq > p.state_seq THEN excluded.reached_at ELSE p.reached_at END,
+           state_seq = greatest(p.state_seq, excluded.state_seq),
+           last_activity = greatest(p.last_activity, excluded.last_activity)`,
+        [
+          json(
+            plan.participants.map((r) => ({
+              b: r.battle,
+              id: r.id,
+              u: r.username,
+              s: r.session,
+              st: r.state,
+              j: r.joinedAt,
+              la: r.lastActivity,
+              ss: r.stateSeq,
+              sess: r.sessionSeq,
+            })),
+          ),
+        ],
+      );
+    }
+    if (plan.answers.length > 0) {
+      await tx.unsafe(
+        `INSERT INTO answers (battle_id, shard, seq, participant_id, question_id, attempt, answer, correct, points,
+           bonus, at)
+         SELECT battle, shard, seq, p, q, n, a, c, pts, bo, at
+         FROM jsonb_to_recordset($1::text::jsonb) AS x(battle text, shard smallint, seq bigint, p integer, q text,
+           n integer, a text, c boolean, pts integer, bo integer, at bigint)
+         ON CONFLICT DO NOTHING`,
+        [json(plan.answers)],
+      );
+    }
+    if (plan.attacks.length > 0) {
+      await tx.unsafe(
+        `INSERT INTO attacks (battle_id, shard, seq, attacker_id, target_id, blocked, points_lost, at)
+         SELECT battle, shard, seq, p, x, bl, lost, at
+         FROM jsonb_to_recordset($1::text::jsonb) AS x(battle text, shard smallint, seq bigint, p integer, x integer,
+           bl boolean, lost integer, at bigint)
+         ON CONFLICT DO NOTHING`,
+        [json(plan.attacks)],
+      );
+    }
+    if (plan.results.length > 0) {
+      await tx.unsafe(
+        `INSERT INTO final_results (battle_id, rank, participant_id, username, score, correct, arrows, shields)
+         SELECT r->>0, (r->>1)::int, (r->>2)::int, r->>3, (r->>4)::int, (r->>5)::int, (r->>6)::int, (r->>7)::int
+         FROM jsonb_array_elements($1::text::jsonb) AS r
+         ON CONFLICT (battle_id, participant_id) DO UPDATE SET rank = excluded.rank, username = excluded.username,
+           score = excluded.score, correct = excluded.correct, arrows = excluded.arrows, shields = excluded.shields`,
+        [json(plan.results.map((r) => [r.battle, ...r.row]))],
+      );
+    }
+    await tx.unsafe(
+      `INSERT INTO applied_ranges (battle_id, shard, from_seq, to_seq)
+       SELECT battle, shard, "from", "to" FROM jsonb_to_recordset($1::text::jsonb)
+         AS x(battle text, shard smallint, "from" bigint, "to" bigint)
+       ON CONFLICT DO NOTHING`,
+      [json(plan.ranges)],
+    );
+    for (const { battle, shard } of plan.keys) {
+      const [row] = await tx.unsafe<{ seq: string }[]>(ADVANCE, [battle, shard]);
+      await tx.unsafe(
+        `DELETE FROM applied_ranges WHERE battle_id = $1 AND shard = $2
+         AND to_seq <= (SELECT seq FROM watermarks WHERE battle_id = $1 AND shard = $2)`,
+        [battle, shard],
+      );
+      marks.set(watermarkKey(battle, shard), Number(row?.seq ?? 0));
+    }
+  });
+  return marks;
+}

@@ -1,0 +1,87 @@
+/**
+ * @module Reads back from the sinks: final results from D1 (what /results serves once a battle has ended, without
+ * waking its object), the watermarks per sink, and a battle's rows in Postgres (for reconciliation).
+ */
+import type postgres from "postgres";
+import type { BattleResults, FinalStanding } from "../protocol/http-messages";
+import type { BattleView } from "../protocol/server-messages";
+
+/** The final results from D1, or null unless the battle has ended there and every standings row has arrived. */
+export async function finalResultsFromD1(db: D1Database, battleId: string): Promise<BattleResults | null> {
+  const [battle, rows] = await db.batch([
+    db.prepare("SELECT status, view FROM battles WHERE id = ?1").bind(battleId),
+    db
+      .prepare(
+        `SELECT rank, participant_id AS id, username, score, correct, arrows, shields, total
+         FROM results WHERE battle_id = ?1 ORDER BY rank`,
+      )
+      .bind(battleId),
+  ]);
+  const b = battle?.results[0] as { status: string; view: string | null } | undefined;
+  const standings = (rows?.results ?? []) as (FinalStanding & { total: number })[];
+  if (b?.status !== "ended" || b.view === null || standings.length === 0) return null;
+  if (standings.length !== standings[0]!.total) return null;
+  return {
+    battle: JSON.parse(b.view) as BattleView,
+    final: true,
+    standings: standings.map(({ total: _t, ...s }) => s),
+  };
+}
+
+export async function d1Watermark(db: D1Database, battleId: string, shard: number): Promise<number> {
+  const row = await db
+    .prepare("SELECT seq FROM watermarks WHERE battle_id = ?1 AND shard = ?2")
+    .bind(battleId, shard)
+    .first<{ seq: number }>();
+  return row?.seq ?? 0;
+}
+
+export async function pgWatermark(sql: postgres.Sql, battleId: string, shard: number): Promise<number> {
+  const [row] = await sql.unsafe<{ seq: string }[]>(
+    "SELECT seq FROM watermarks WHERE battle_id = $1 AND shard = $2",
+    [battleId, shard],
+  );
+  return Number(row?.seq ?? 0);
+}
+
+export interface PgBattleRows {
+  readonly participants: Omit<FinalStanding, "rank">[];
+  readonly results: FinalStanding[];
+  readonly answers: number;
+  readonly attacks: number;
+}
+
+export async function pgBattleRows(sql: postgres.Sql, battleId: string): Promise<PgBattleRows> {
+  const participants = await sql.unsafe<Omit<FinalStanding, "rank">[]>(
+    `SELECT participant_id AS id, username, score, correct, arrows, shields
+     FROM participants WHERE battle_id = $1 ORDER BY participant_id`,
+    [battleId],
+  );
+  const results = await sql.unsafe<FinalStanding[]>(
+    `SELECT rank, participant_id AS id, username, score, correct, arrows, shields
+     FROM final_results WHERE battle_id = $1 ORDER BY rank`,
+    [battleId],
+  );
+  const [counts] = await sql.unsafe<{ answers: string; attacks: string }[]>(
+    `SELECT (SELECT count(*) FROM answers WHERE battle_id = $1) AS answers,
+            (SELECT count(*) FROM attacks WHERE battle_id = $1) AS attacks`,
+    [battleId],
+  );
+  return {
+    participants: [...participants],
+    results: [...results],
+    answers: Number(counts?.answers ?? 0),
+    attacks: Number(counts?.attacks ?? 0),
+  };
+}
+
+export async function d1Results(db: D1Database, battleId: string): Promise<FinalStanding[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT rank, participant_id AS id, username, score, correct, arrows, shields
+       FROM results WHERE battle_id = ?1 ORDER BY rank`,
+    )
+    .bind(battleId)
+    .all<FinalStanding>();
+  return results;
+}

@@ -1,0 +1,36 @@
+/** @module Helpers for the persistence tests: wait until a battle's pipeline is drained, read Postgres rows. */
+import { env } from "cloudflare:test";
+import { vi } from "vitest";
+import { pgClient } from "../../src/persistence/pg-sink";
+import { api, OPERATOR } from "./helpers";
+
+export function pg() {
+  return pgClient(env.HYPERDRIVE.connectionString);
+}
+
+export async function persistence(id: string): Promise<any> {
+  const res = await api("GET", `/api/admin/battles/${id}/persistence`, undefined, OPERATOR);
+  if (res.status !== 200) throw new Error(`persistence failed: ${JSON.stringify(res.json)}`);
+  return res.json;
+}
+
+/** Waits until both sinks confirmed every event the object wrote and its outbox is empty. */
+export async function drained(id: string, timeout = 15_000): Promise<any> {
+  return vi.waitFor(
+    async () => {
+      const s = await persistence(id);
+      const { lastSeq, confirmed, depth } = s.object;
+      if (lastSeq === 0 || confirmed.d1 !== lastSeq || confirmed.pg !== lastSeq || depth !== 0) {
+        throw new Error(`not drained: ${JSON.stringify(s)}`);
+      }
+      return s;
+    },
+    { timeout, interval: 50 },
+  );
+}
+
+export async function reconcileReport(id: string): Promise<any> {
+  const res = await api("GET", `/api/admin/battles/${id}/reconcile`, undefined, OPERATOR);
+  if (res.status !== 200) throw new Error(`reconcile failed: ${JSON.stringify(res.json)}`);
+  return res.json;
+}

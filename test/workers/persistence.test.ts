@@ -1,0 +1,133 @@
+/**
+ * @module The persistence pipeline end to end in workerd: battle object outbox → local Queue → consumer → D1 and
+ * Postgres (local Hyperdrive), with reconciliation against the object's standings.
+ */
+import { env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { packMessages } from "../../src/persistence/message";
+import { api, connect, createBattle, join, OPERATOR, startBattle } from "./helpers";
+import { drained, pg, reconcileReport } from "./persistence-helpers";
+
+describe("persistence pipeline", () => {
+  it("a played battle lands in D1 and Postgres and reconciles clean", async () => {
+    const id = await createBattle({ rules: { startingShields: 0 } });
+    await startBattle(id);
+    const a = await join(id, "alice");
+    const b = await join(id, "bob");
+    await join(id, "carol");
+    await join(id, "alice"); // a new session for alice
+    const wa = await connect(await join(id, "alice"));
+    expect((await wa.request({ type: "answer", id: 1, questionId: "q1", answer: 1 })).ok).toBe(true);
+    expect((await wa.request({ type: "answer", id: 2, questionId: "q2", answer: "nope" })).ok).toBe(true);
+    const wb = await connect(b);
+    expect((await wb.request({ type: "answer", id: 1, questionId: "q1", answer: 1 })).ok).toBe(true);
+    expect((await wb.request({ type: "attack", id: 2, target: a.participantId })).data.pointsLost).toBe(1);
+
+    // While live, participants' running totals reach Postgres.
+    await drained(id);
+    const sql = pg();
+    const live = await sql.unsafe(
+      "SELECT participant_id, username, score, arrows, correct FROM participants WHERE battle_id = $1 ORDER BY 1",
+      [id],
+    );
+    expect(live.map((r) => [r.username, r.score, r.correct])).toEqual([
+      ["alice", 9, 1],
+      ["bob", 10, 1],
+      ["carol", 0, 0],
+    ]);
+    expect((await reconcileReport(id)).clean).toBe(true);
+
+    expect((await api("POST", `/api/admin/battles/${id}/end`, undefined, OPERATOR)).status).toBe(200);
+    await drained(id);
+    const report = await reconcileReport(id);
+    expect(report).toMatchObject({ clean: true, participants: 3, differences: [] });
+
+    const answers = await sql.unsafe(
+      "SELECT participant_id, question_id, correct, points FROM answers WHERE battle_id = $1 ORDER BY seq",
+      [id],
+    );
+    expect(answers.map((r) => [r.participant_id, r.question_id, r.correct])).toEqual([
+      [a.participantId, "q1", true],
+      [a.participantId, "q2", false],
+      [b.participantId, "q1", true],
+    ]);
+    const [battle] = await sql.unsafe("SELECT status, seq FROM battles WHERE id = $1", [id]);
+    expect(battle?.status).toBe("ended");
+    const finals = await sql.unsafe(
+      "SELECT rank, username, score FROM final_results WHERE battle_id = $1 ORDER BY rank",
+      [id],
+    );
+    expect(finals.map((r) => [r.rank, r.username, r.score])).toEqual([
+      [1, "bob", 10],
+      [2, "alice", 9],
+      [3, "carol", 0],
+    ]);
+
+    // D1: the index row moved to ended, the final results are there, and /results serves them.
+    const row = await env.DB.prepare("SELECT status FROM battles WHERE id = ?")
+      .bind(id)
+      .first<{ status: string }>();
+    expect(row?.status).toBe("ended");
+    const results = await api("GET", `/api/battles/${id}/results`);
+    expect(results.status).toBe(200);
+    expect(results.json.standings.map((s: { username: string }) => s.username)).toEqual([
+      "bob",
+      "alice",
+      "carol",
+    ]);
+    expect(results.json.battle).toMatchObject({ id, status: "ended" });
+  });
+
+  it("dead-letters a message that keeps failing, lists it, and a replay after the fix lands it once", async () => {
+    const battle = `dlq-${Date.now()}`;
+    const constraint = `dlq_test_${battle.replace(/\W/g, "_")}`;
+    const sql = pg();
+    await sql.unsafe(`ALTER TABLE answers ADD CONSTRAINT ${constraint} CHECK (battle_id <> '${battle}')`);
+    const answer = {
+      k: "answer",
+      p: 1,
+      q: "q1",
+      n: 1,
+      a: "1",
+      c: 1,
+      pts: 10,
+      bo: 0,
+      at: 5,
+      st: [10, 4, 0, 1, 5],
+    };
+    const [body] = packMessages(battle, 0, [{ seq: 1, body: JSON.stringify(answer) }]);
+    await env.EVENTS.send(body);
+    await env.EVENTS.send({ v: 1, b: battle, s: 0, f: 2, t: 2, e: "not json" });
+
+    const listed = await vi.waitFor(
+      async () => {
+        const res = await api("GET", `/api/admin/dead-letters?battle=${battle}`, undefined, OPERATOR);
+        if (res.json.deadLetters.length < 2) throw new Error(`not yet: ${JSON.stringify(res.json)}`);
+        return res.json.deadLetters as { id: string; fromSeq: number; attempts: number; body: unknown }[];
+      },
+      // Four failed deliveries, then the dead-letter queue's batch: slow on a loaded machine.
+      { timeout: 40_000, interval: 100 },
+    );
+    const letter = listed.find((l) => l.fromSeq === 1)!;
+    expect(letter.body).toEqual(body);
+    expect((await sql.unsafe("SELECT 1 FROM answers WHERE battle_id = $1", [battle])).length).toBe(0);
+
+    await sql.unsafe(`ALTER TABLE answers DROP CONSTRAINT ${constraint}`);
+    const replay = await api("POST", `/api/admin/dead-letters/${letter.id}/replay`, undefined, OPERATOR);
+    expect(replay.status).toBe(200);
+    const again = await api("POST", `/api/admin/dead-letters/${letter.id}/replay`, undefined, OPERATOR);
+    expect([again.status, again.json.error.code]).toEqual([409, "already_replayed"]);
+    expect((await api("POST", "/api/admin/dead-letters/nope/replay", undefined, OPERATOR)).status).toBe(404);
+    await vi.waitFor(
+      async () => {
+        const rows = await sql.unsafe("SELECT seq FROM answers WHERE battle_id = $1", [battle]);
+        if (rows.length !== 1) throw new Error(`${rows.length} rows`);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const open = await api("GET", `/api/admin/dead-letters?battle=${battle}`, undefined, OPERATOR);
+    expect(open.json.deadLetters.map((l: { fromSeq: number }) => l.fromSeq)).toEqual([2]);
+    const all = await api("GET", `/api/admin/dead-letters?battle=${battle}&all=1`, undefined, OPERATOR);
+    expect(all.json.deadLetters).toHaveLength(2);
+  }, 60_000);
+});
