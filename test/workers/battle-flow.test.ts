@@ -2,7 +2,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { BattleDO } from "../../src/battle/battle-do";
-import { api, connect, createBattle, join, listedStatus, startBattle } from "./helpers";
+import { api, connect, createBattle, join, listedStatus, OPERATOR, startBattle } from "./helpers";
 
 function stubOf(id: string) {
   return env.BATTLE.get(env.BATTLE.idFromName(id));
