@@ -61,6 +61,7 @@ function options() {
       "min-success": { type: "string" },
       "push-samples": { type: "string" },
       "server-pid": { type: "string" },
+      "inspector-port": { type: "string" },
       "report-dir": { type: "string" },
       live: { type: "boolean" },
       "via-proxy": { type: "boolean" },
@@ -72,6 +73,7 @@ function options() {
     console.log(`npm run loadtest -- [--profile smoke] [--players N] [--duration 5m] [--rps R] [--join-rate N/min]
   [--target URL --operator-token T] [--port 8790] [--workers N] [--seed S] [--heartbeat 30s] [--timeout 10s]
   [--right-ratio 0.7] [--mix answer=10,leaderboard=30,attack=5] [--min-success 99] [--server-pid PID]
+  [--inspector-port P]  (the runtime's inspector, for \`npm run profile -- --inspector P\`; default wrangler's 9229)
   [--persist-to DIR]  (server state; default a fresh dir on tmpfs /dev/shm if there is one, see BENCHMARKS.md)
   [--live]  (run wrangler dev on the working tree instead of a snapshot copy; edits then reload it mid-run)
   [--via-proxy]  (players go through wrangler's dev proxy; by default a local run talks to the runtime directly)`);
@@ -108,6 +110,7 @@ function options() {
     minSuccess: Number(get("min-success", "0")),
     pushSamples: Number(get("push-samples", "20")),
     serverPid: values["server-pid"] ? Number(values["server-pid"]) : null,
+    inspectorPort: values["inspector-port"] ? Number(values["inspector-port"]) : undefined,
     reportDir: get("report-dir", join(HERE, "reports")),
     live: values.live === true,
     viaProxy: values["via-proxy"] === true,
@@ -239,6 +242,7 @@ async function main(): Promise<number> {
     server = await startArena({
       port: o.port,
       persistTo,
+      inspectorPort: o.inspectorPort,
       vars: { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1" },
       quiet: true,
       log,

@@ -3,8 +3,11 @@
  * player of this generator whose last leaderboard frame showed that player (their view has now changed) is
  * watched until a frame reaches them that no longer shows the old score. Each (change, observer) pair is one
  * sample; pairs that get no such frame within `expireMs` are counted as unmatched, not dropped. This measures the
- * freshness every player gets, not how soon the fastest of them saw it.
+ * freshness every player gets, not how soon the fastest of them saw it. Compact frames (protocol 3) leave `top`
+ * out when it did not change, so an observer that saw the player only in its top is answered only by a frame that
+ * shows the player or carries a top.
  */
+import { carriesTop } from "../src/client/board-frames";
 
 export interface Observation {
   readonly needle: string;
@@ -13,6 +16,15 @@ export interface Observation {
   readonly at: number;
   readonly steady: boolean;
 }
+
+interface Pair {
+  readonly o: Observation;
+  /** The observer saw the player in its `around` (so a frame without the player shows they moved away). */
+  readonly inAround: boolean;
+}
+
+/** What one observer last got: its latest leaderboard frame, and the latest one with `top` if that is older. */
+export type ObserverFrames = readonly [observer: number, latest: string, latestWithTop: string | null];
 
 export interface PushDelayCounts {
   /** Score changes sampled. */
@@ -35,7 +47,7 @@ export function scoreIn(frame: string, pid: number): number | undefined {
 }
 
 export class PushDelayProbe {
-  private readonly watching = new Map<number, Observation[]>();
+  private readonly watching = new Map<number, Pair[]>();
   private pairs = 0;
   private changes = 0;
   private matched = 0;
@@ -54,28 +66,28 @@ export class PushDelayProbe {
     private readonly expireMs = 10_000,
   ) {}
 
-  /** `pid`'s score moved from `oldScore` (acknowledged at `at`); `frames` are the observers' last frames. */
-  sample(
-    pid: number,
-    oldScore: number,
-    at: number,
-    steady: boolean,
-    frames: Iterable<readonly [number, string]>,
-  ): void {
+  /** `pid`'s score moved from `oldScore` (acknowledged at `at`); `frames` are what the observers last got. */
+  sample(pid: number, oldScore: number, at: number, steady: boolean, frames: Iterable<ObserverFrames>): void {
     if (this.pairs >= this.maxPairs) return;
     const needle = `"id":${pid},`;
-    const seeing: number[] = [];
-    for (const [observer, frame] of frames)
-      if (observer !== pid && frame.includes(needle)) seeing.push(observer);
+    const seeing: { observer: number; inAround: boolean }[] = [];
+    for (const [observer, latest, withTop] of frames) {
+      if (observer === pid) continue;
+      const around = latest.indexOf('"around":[');
+      const inAround = around >= 0 && latest.indexOf(needle, around) >= 0;
+      if (inAround || latest.includes(needle) || withTop?.includes(needle))
+        seeing.push({ observer, inAround });
+    }
     if (seeing.length === 0) return;
     this.changes++;
     const step = Math.max(1, seeing.length / this.maxObservers);
     const o: Observation = { needle, pid, oldScore, at, steady };
     for (let k = 0; k < seeing.length && this.pairs < this.maxPairs; k += step) {
-      const observer = seeing[Math.floor(k)]!;
+      const { observer, inAround } = seeing[Math.floor(k)]!;
       const list = this.watching.get(observer);
-      if (list) list.push(o);
-      else this.watching.set(observer, [o]);
+      const pair = { o, inAround };
+      if (list) list.push(pair);
+      else this.watching.set(observer, [pair]);
       this.pairs++;
     }
   }
@@ -84,10 +96,17 @@ export class PushDelayProbe {
   onFrame(observer: number, frame: string, now: number): void {
     const list = this.watching.get(observer);
     if (!list) return;
+    let top: boolean | undefined;
     for (let k = list.length - 1; k >= 0; k--) {
-      const o = list[k]!;
-      // Still the old score: a frame built before the change; keep waiting. Anything else is the new view.
-      if (frame.includes(o.needle) && scoreIn(frame, o.pid) === o.oldScore) continue;
+      const { o, inAround } = list[k]!;
+      if (frame.includes(o.needle)) {
+        // Still the old score: a frame built before the change; keep waiting.
+        if (scoreIn(frame, o.pid) === o.oldScore) continue;
+      } else if (!inAround) {
+        // Seen only in the top: a compact frame without a top says nothing about it.
+        top ??= carriesTop(frame);
+        if (!top) continue;
+      }
       this.record(now - o.at, o.steady);
       this.matched++;
       this.pairs--;
@@ -99,7 +118,7 @@ export class PushDelayProbe {
   /** Pairs older than `expireMs` (or all of them with `now` = Infinity) become unmatched. */
   expire(now: number): void {
     for (const [observer, list] of this.watching) {
-      const keep = list.filter((o) => now - o.at <= this.expireMs);
+      const keep = list.filter((p) => now - p.o.at <= this.expireMs);
       const gone = list.length - keep.length;
       if (gone === 0) continue;
       this.unmatched += gone;

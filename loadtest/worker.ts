@@ -8,6 +8,7 @@ import WebSocket from "ws";
 import {
   ArenaHttpError,
   BattleConnection,
+  carriesTop,
   join,
   type RequestOutcome,
   type WebSocketLike,
@@ -18,7 +19,7 @@ import type { StatCounts, StatName, WorkerConfig, WorkerMessage } from "./ipc";
 import { STAT_NAMES } from "./ipc";
 import { mixThresholds, pickAction } from "./mix";
 import { deriveSeed, exponential, mulberry32 } from "./prng";
-import { PushDelayProbe } from "./push-delay";
+import { type ObserverFrames, PushDelayProbe } from "./push-delay";
 import type { PlayerRecord } from "./verify";
 
 /** Errors that mean the server did not do the work (as opposed to refusing it by a game rule). */
@@ -41,8 +42,10 @@ interface Player {
   score: number;
   open: boolean;
   timer: ReturnType<typeof setTimeout> | null;
-  /** The last leaderboard push this player got (a reference to the frame, not a copy). */
+  /** The last leaderboard push this player got (a reference to the frame, not a copy)… */
   board: string | null;
+  /** …and the last one that carried `top`, when that is an older one (compact frames). */
+  topBoard: string | null;
 }
 
 function send(msg: WorkerMessage): void {
@@ -110,6 +113,7 @@ class Worker {
         open: false,
         timer: null,
         board: null,
+        topBoard: null,
       });
     }
     // Answers this worker sends per second once everyone is in, to pace the push-delay samples.
@@ -329,12 +333,14 @@ class Worker {
   }
 
   /** Every local player's last leaderboard push, for the push-delay probe. */
-  private *boards(): Iterable<readonly [number, string]> {
-    for (const q of this.players) if (q.board !== null && q.pid >= 0) yield [q.pid, q.board];
+  private *boards(): Iterable<ObserverFrames> {
+    for (const q of this.players) if (q.board !== null && q.pid >= 0) yield [q.pid, q.board, q.topBoard];
   }
 
   private onBoard(receiver: Player, frame: string): void {
     this.pushesReceived++;
+    if (carriesTop(frame)) receiver.topBoard = null;
+    else if (receiver.board !== null && receiver.topBoard === null) receiver.topBoard = receiver.board;
     receiver.board = frame;
     this.probe.onFrame(receiver.pid, frame, performance.now());
   }

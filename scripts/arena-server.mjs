@@ -69,7 +69,7 @@ export function applyD1Migrations(persistTo) {
 
 /**
  * Runs `wrangler dev` and resolves once it answers /health.
- * @param {{port?: number, persistTo?: string, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
+ * @param {{port?: number, persistTo?: string, inspectorPort?: number, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
  */
 export async function startArena(opts = {}) {
   const port = opts.port ?? 8787;
@@ -89,6 +89,7 @@ export async function startArena(opts = {}) {
     "--show-interactive-dev-session=false",
   ];
   if (opts.persistTo) args.push("--persist-to", opts.persistTo);
+  if (opts.inspectorPort) args.push("--inspector-port", String(opts.inspectorPort));
   for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, {
     cwd: ROOT,

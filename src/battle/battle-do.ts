@@ -169,6 +169,7 @@ export class BattleDO extends DurableObject<Env> {
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [`p:${participantId}`]);
     const info: ConnectionInfo = { p: participantId, s: session, t: this.room.clock() };
+    if (new URL(request.url).searchParams.get("push") === "2") Object.assign(info, { v: 2 });
     server.serializeAttachment(info);
     const conn = new SocketConnection(server, info, this.host);
     this.connections.set(server, conn);

@@ -312,7 +312,7 @@ export class BattleRoom {
     const game = this.game!;
     const participantId = conn.info.p;
     const sockets = this.sockets();
-    sockets.add(conn, participantId);
+    sockets.add(conn, participantId, conn.info.v === 2);
     const now = this.now();
     conn.lastSeen = now;
     const leaderboard = game.leaderboardView(participantId);
@@ -417,7 +417,7 @@ export class BattleRoom {
     if (!this.openSockets) {
       this.openSockets = new SocketSet<Connection>((conn, frame) => conn.send(frame));
       for (const conn of this.platform.connections()) {
-        if (!this.gone.has(conn)) this.openSockets.add(conn, conn.info.p);
+        if (!this.gone.has(conn)) this.openSockets.add(conn, conn.info.p, conn.info.v === 2);
       }
     }
     return this.openSockets;

@@ -11,6 +11,8 @@ export interface ConnectionInfo {
   readonly s: string;
   /** Connected at (server ms). */
   readonly t: number;
+  /** Leaderboard frame version the client asked for with `?push=2` (compact frames); absent: full frames. */
+  readonly v?: number;
 }
 
 export interface Connection {

@@ -4,6 +4,10 @@
  * runtime's write until the event loop was free again). Request latency stays the priority: a push slice is a
  * timer, and how late it fires is how long everything else (requests, heartbeats, joins) is waiting, so fan-out,
  * the part nobody asked for, gives way first (AIMD: halve when late, grow back a step at a time when on time).
+ *
+ * The cost is the lowest of the last few measurements: anything else the object (or the machine) did meanwhile
+ * only adds to a measurement, so the lowest is the closest to what frames cost; load is the lateness's business.
+ * Measurements are pooled until they span `poolMs`, because the runtime's clock counts whole milliseconds.
  */
 
 export interface FanoutBudgetOptions {
@@ -22,8 +26,11 @@ export interface FanoutBudgetOptions {
   /** Bounds of the per-frame cost estimate (ms), so one odd measurement cannot stall or flood the fan-out. */
   readonly minFrameMs: number;
   readonly maxFrameMs: number;
-  /** Weight of a new measurement in the per-frame cost (exponential moving average). */
-  readonly alpha: number;
+  /** How many pooled measurements the cost is the lowest of. */
+  readonly window: number;
+  /** A measurement is pooled with the next ones until they span this long (ms) or `poolFrames` frames. */
+  readonly poolMs: number;
+  readonly poolFrames: number;
   /** Slices with fewer frames are not measured: their time is mostly fixed cost and timer noise. */
   readonly minMeasuredFrames: number;
 }
@@ -37,13 +44,19 @@ export const FANOUT_BUDGET: FanoutBudgetOptions = {
   initialFrameMs: 0.15,
   minFrameMs: 0.002,
   maxFrameMs: 5,
-  alpha: 0.25,
+  window: 8,
+  poolMs: 10,
+  poolFrames: 5_000,
   minMeasuredFrames: 16,
 };
 
 export class FanoutBudget {
   private share = 1;
   private frameMs: number;
+  /** The last `window` pooled costs per frame (ms), oldest first. */
+  private readonly costs: number[] = [];
+  private poolFrames = 0;
+  private poolMs = 0;
 
   constructor(private readonly opts: FanoutBudgetOptions = FANOUT_BUDGET) {
     this.frameMs = opts.initialFrameMs;
@@ -77,7 +90,13 @@ export class FanoutBudget {
   measured(frames: number, busyMs: number): void {
     const o = this.opts;
     if (frames < o.minMeasuredFrames || !(busyMs >= 0)) return;
-    const sample = Math.min(o.maxFrameMs, Math.max(o.minFrameMs, busyMs / frames));
-    this.frameMs += o.alpha * (sample - this.frameMs);
+    this.poolFrames += frames;
+    this.poolMs += busyMs;
+    if (this.poolMs < o.poolMs && this.poolFrames < o.poolFrames) return;
+    this.costs.push(Math.min(o.maxFrameMs, Math.max(o.minFrameMs, this.poolMs / this.poolFrames)));
+    if (this.costs.length > o.window) this.costs.shift();
+    this.poolFrames = 0;
+    this.poolMs = 0;
+    this.frameMs = Math.min(...this.costs);
   }
 }

@@ -11,6 +11,11 @@ import type { LeaderboardJson } from "./leaderboard-json";
 
 export interface PushTarget {
   readonly playerId: number;
+  /**
+   * The client asked for compact frames (protocol 3, `?push=2`: push frame format 2): `top` is left out of a leaderboard frame when it
+   * is the same as in the last frame this player got, so most frames carry only the personal part.
+   */
+  readonly compact?: boolean;
   send(frame: string): void;
 }
 
@@ -40,6 +45,12 @@ interface SentView {
  */
 function onlineMoved(before: number, now: number): boolean {
   return Math.abs(now - before) >= Math.max(1, Math.floor(now / 100));
+}
+
+/** The start of this tick's leaderboard frames: without and with the top N. */
+interface Prefix {
+  readonly head: string;
+  readonly withTop: string;
 }
 
 const SENT = 0;
@@ -109,7 +120,8 @@ export class LeaderboardPush {
       this.remaining = targets.length;
       this.sweepOnline = this.online;
     }
-    const prefix = `{"type":"leaderboard","total":${json.game.board.size},"online":${this.online},"top":${this.top},`;
+    const head = `{"type":"leaderboard","total":${json.game.board.size},"online":${this.online},`;
+    const prefix: Prefix = { head, withTop: `${head}"top":${this.top},` };
     let visits = 0;
     const maxVisits = 2 * budget;
     const spent = () => sent >= budget || visits >= maxVisits;
@@ -160,7 +172,7 @@ export class LeaderboardPush {
   private serve(
     json: LeaderboardJson,
     t: PushTarget,
-    prefix: string,
+    prefix: Prefix,
     now: number,
     minGap: number,
     early: boolean,
@@ -179,6 +191,7 @@ export class LeaderboardPush {
       return SAME;
     }
     if (tooSoon) return TOO_SOON;
+    const start = t.compact && last?.topVersion === this.topVersion ? prefix.head : prefix.withTop;
     if (last) {
       last.personal = personal;
       last.topVersion = this.topVersion;
@@ -187,7 +200,7 @@ export class LeaderboardPush {
     } else {
       this.sent.set(t.playerId, { personal, topVersion: this.topVersion, online: this.online, at: now });
     }
-    t.send(`${prefix}${personal}}`);
+    t.send(`${start}${personal}}`);
     return SENT;
   }
 

@@ -26,10 +26,17 @@ export class SocketSet<S extends object> {
     return this.list;
   }
 
-  add(socket: S, playerId: number): void {
+  /** `compact`: the client takes compact leaderboard frames (see `PushTarget`). */
+  add(socket: S, playerId: number, compact = false): void {
     if (this.bySocket.has(socket)) return;
     const send = this.sendTo;
-    const entry: Entry<S> = { socket, playerId, index: this.list.length, send: (f) => send(socket, f) };
+    const entry: Entry<S> = {
+      socket,
+      playerId,
+      compact,
+      index: this.list.length,
+      send: (f) => send(socket, f),
+    };
     this.list.push(entry);
     this.bySocket.set(socket, entry);
     const mine = this.byPlayer.get(playerId);

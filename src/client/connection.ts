@@ -14,6 +14,7 @@ import type {
   ServerMessage,
 } from "../protocol/server-messages";
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, shouldReconnect } from "./backoff";
+import { carriesTop, compactPushUrl, withTop } from "./board-frames";
 
 /** The part of the WebSocket API the connection uses; DOM `WebSocket` and Node `ws` both provide it. */
 export interface WebSocketLike {
@@ -121,6 +122,8 @@ export class BattleConnection {
   private closedByUser = false;
   private welcomeWaiters: Array<{ resolve: (w: WelcomeMessage) => void; reject: (e: Error) => void }> = [];
   private lastBoardRaw: string | null = null;
+  /** The latest unparsed push that carried `top` (compact frames leave it out when it did not change). */
+  private lastTopRaw: string | null = null;
   private lastBoard: LeaderboardView | null = null;
   /** Reconnects that reached a welcome again. */
   reconnects = 0;
@@ -184,9 +187,18 @@ export class BattleConnection {
     if (raw !== null) {
       this.lastBoardRaw = null;
       const m = this.parse(raw) as LeaderboardView | null;
-      if (m !== null) this.lastBoard = m;
+      if (m !== null) this.lastBoard = this.merge(m);
     }
     return this.lastBoard;
+  }
+
+  /** Fills in `top` from the latest frame that had it. */
+  private merge(m: LeaderboardView): LeaderboardView {
+    const topRaw = this.lastTopRaw;
+    this.lastTopRaw = null;
+    if (m.top !== undefined) return m;
+    const earlier = topRaw !== null ? (this.parse(topRaw) as LeaderboardView | null)?.top : undefined;
+    return withTop(m, earlier ?? this.lastBoard?.top);
   }
 
   private parse(frame: string): unknown {
@@ -211,7 +223,7 @@ export class BattleConnection {
   }
 
   private open(): void {
-    const ws = this.opts.socketFactory(this.wsUrl);
+    const ws = this.opts.socketFactory(compactPushUrl(this.wsUrl));
     this.ws = ws;
     ws.onmessage = (ev) => {
       if (this.ws === ws) this.onFrame(ev.data);
@@ -242,6 +254,7 @@ export class BattleConnection {
     }
     if (c === 108 /* l: leaderboard */) {
       this.lastBoardRaw = frame;
+      if (carriesTop(frame)) this.lastTopRaw = frame;
       this.handlers.leaderboardRaw?.(frame);
       if (this.handlers.leaderboard) this.handlers.leaderboard(this.latestLeaderboard()!);
       return;
@@ -263,6 +276,7 @@ export class BattleConnection {
         this.attempt = 0;
         this.lastBoard = w.leaderboard;
         this.lastBoardRaw = null;
+        this.lastTopRaw = null;
         this.startHeartbeat();
         this.handlers.welcome?.(w);
         const waiters = this.welcomeWaiters;
@@ -293,7 +307,7 @@ export class BattleConnection {
         return;
       }
       case "leaderboard":
-        this.lastBoard = m as unknown as LeaderboardView;
+        this.lastBoard = this.merge(m as unknown as LeaderboardView);
         this.handlers.leaderboard?.(this.lastBoard);
         return;
       default:

@@ -2,9 +2,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   BattleConnection,
   backoffDelay,
+  carriesTop,
+  compactPushUrl,
   encodeRequest,
   shouldReconnect,
   type WebSocketLike,
+  withTop,
 } from "../../src/client";
 
 describe("backoffDelay", () => {
@@ -148,5 +151,75 @@ describe("BattleConnection", () => {
       questionId: 'q"1',
       answer: ' a"b ',
     });
+  });
+});
+
+describe("compact leaderboard pushes (protocol 3)", () => {
+  const row = (id: number, score: number, rank: number) => ({ rank, id, username: `u${id}`, score });
+
+  it("asks for them on connect and fills a frame's missing top from the latest frame that had one", async () => {
+    const urls: string[] = [];
+    const sockets: FakeSocket[] = [];
+    const conn = new BattleConnection("ws://x/api/battles/b/ws?token=t", {
+      socketFactory: (url) => {
+        urls.push(url);
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+      heartbeatMs: 0,
+    });
+    const welcomed = conn.connect();
+    const s = sockets[0]!;
+    s.readyState = 1;
+    s.serverSends(welcome);
+    await welcomed;
+    expect(new URL(urls[0]!).searchParams.get("token")).toBe("t");
+    expect(new URL(urls[0]!).searchParams.get("push")).toBe("2");
+    const seen: unknown[] = [];
+    conn.handlers = { leaderboard: (m) => seen.push(m) };
+    const top = [row(7, 50, 1), row(1, 10, 2)];
+    s.serverSends({ type: "leaderboard", total: 2, online: 2, top, me: { rank: 2, score: 10 }, around: top });
+    s.serverSends({ type: "leaderboard", total: 2, online: 2, me: { rank: 2, score: 10 }, around: top });
+    expect(seen[1]).toEqual({
+      type: "leaderboard",
+      total: 2,
+      online: 2,
+      top,
+      me: { rank: 2, score: 10 },
+      around: top,
+    });
+    // Raw frames parsed only on demand: a full frame then two compact ones, read once at the end.
+    conn.handlers = {};
+    const top2 = [row(1, 60, 1), row(7, 50, 2)];
+    s.serverSends({
+      type: "leaderboard",
+      total: 2,
+      online: 2,
+      top: top2,
+      me: { rank: 1, score: 60 },
+      around: top2,
+    });
+    s.serverSends({ type: "leaderboard", total: 2, online: 3, me: { rank: 1, score: 60 }, around: top2 });
+    s.serverSends({ type: "leaderboard", total: 2, online: 4, me: { rank: 1, score: 60 }, around: top2 });
+    expect(conn.latestLeaderboard()).toMatchObject({ online: 4, top: top2 });
+    s.serverSends({ type: "leaderboard", total: 2, online: 5, me: { rank: 1, score: 60 }, around: top2 });
+    expect(conn.latestLeaderboard()).toMatchObject({ online: 5, top: top2 });
+  });
+
+  it("leaves full frames (servers without compact frames) as they are", () => {
+    expect(withTop({ total: 1, me: null, around: [] }, undefined)).toEqual({
+      total: 1,
+      me: null,
+      around: [],
+      top: [],
+    });
+    const view = { total: 1, top: [row(1, 1, 1)], me: null, around: [] };
+    expect(withTop(view, [])).toBe(view);
+    expect(carriesTop(JSON.stringify(view))).toBe(true);
+    expect(
+      carriesTop('{"type":"leaderboard","total":1,"me":null,"around":[{"username":"\\"top\\":["}]}'),
+    ).toBe(false);
+    expect(compactPushUrl("ws://h/ws?token=a%2Bb&push=2")).toBe("ws://h/ws?token=a%2Bb&push=2");
   });
 });

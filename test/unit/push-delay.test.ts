@@ -10,12 +10,12 @@ describe("PushDelayProbe", () => {
   it("watches every player whose view showed the changed player, until a frame without the old score", () => {
     const got: number[] = [];
     const probe = new PushDelayProbe((ms) => got.push(ms));
-    const boards = new Map<number, string>([
-      [1, frame([row(7, 10)], [])], // sees 7 in the top
-      [2, frame([], [row(7, 10), row(2, 5)])], // sees 7 around
-      [3, frame([], [row(3, 1)])], // does not see 7
-      [7, frame([row(7, 10)], [])], // 7 itself is not an observer
-    ]);
+    const boards: [number, string, null][] = [
+      [1, frame([row(7, 10)], []), null], // sees 7 in the top
+      [2, frame([], [row(7, 10), row(2, 5)]), null], // sees 7 around
+      [3, frame([], [row(3, 1)]), null], // does not see 7
+      [7, frame([row(7, 10)], []), null], // 7 itself is not an observer
+    ];
     probe.sample(7, 10, 1_000, true, boards);
     expect(probe.counts).toEqual({ changes: 1, matched: 0, unmatched: 0 });
     probe.onFrame(1, frame([row(7, 10)], []), 1_050); // built before the change: still the old score
@@ -28,7 +28,7 @@ describe("PushDelayProbe", () => {
 
   it("counts pairs that never get a fresh frame as unmatched", () => {
     const probe = new PushDelayProbe(() => {}, 64, 100, 10_000);
-    probe.sample(7, 10, 0, false, [[1, frame([row(7, 10)], [])]]);
+    probe.sample(7, 10, 0, false, [[1, frame([row(7, 10)], []), null]]);
     probe.expire(5_000);
     expect(probe.counts.unmatched).toBe(0);
     probe.expire(10_001);
@@ -40,11 +40,28 @@ describe("PushDelayProbe", () => {
   it("spreads at most maxObservers watched players evenly over everyone who sees a change", () => {
     const got: number[] = [];
     const probe = new PushDelayProbe((ms) => got.push(ms), 10);
-    const boards: [number, string][] = [];
-    for (let i = 100; i < 200; i++) boards.push([i, frame([row(7, 10)], [])]);
+    const boards: [number, string, null][] = [];
+    for (let i = 100; i < 200; i++) boards.push([i, frame([row(7, 10)], []), null]);
     probe.sample(7, 10, 0, true, boards);
     for (let i = 100; i < 200; i++) probe.onFrame(i, frame([row(7, 11)], []), i);
     expect(got).toEqual([100, 110, 120, 130, 140, 150, 160, 170, 180, 190]);
+  });
+
+  it("with compact frames, answers a player seen only in the top by a frame with the player or with a top", () => {
+    const got: number[] = [];
+    const probe = new PushDelayProbe((ms) => got.push(ms));
+    const compact = (around: string[]) =>
+      `{"type":"leaderboard","total":9,"online":9,"me":{"rank":4,"score":0},"around":[${around.join(",")}]}`;
+    // Observer 1's latest frame is compact; 7 is in the top of an older one. Observer 2 has 7 around.
+    probe.sample(7, 10, 0, true, [
+      [1, compact([row(1, 0)]), frame([row(7, 10)], [])],
+      [2, compact([row(7, 10, 3), row(2, 0, 4)]), frame([row(9, 90)], [])],
+    ]);
+    expect(probe.counts.changes).toBe(1);
+    probe.onFrame(1, compact([row(1, 0)]), 100); // no top, no 7: says nothing about 7
+    probe.onFrame(2, compact([row(2, 0, 3)]), 150); // 7 left 2's neighbourhood: that is the new view
+    probe.onFrame(1, frame([row(7, 20)], [row(1, 0)]), 300);
+    expect(got).toEqual([150, 300]);
   });
 
   it("reads a player's score from the top or around, and nothing from a bad frame", () => {

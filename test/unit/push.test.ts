@@ -118,6 +118,43 @@ describe("conflated pushes", () => {
     },
   );
 
+  it("leaves top out of a compact client's frame while it is the one that client already has", () => {
+    const { json, inbox, targets, score } = setup(6);
+    const compact = targets.map((t) => (t.playerId === 6 ? { ...t, compact: true } : t));
+    const push = new LeaderboardPush();
+    const opts = { listMax: 0 };
+    push.tick(json, compact, true, opts);
+    const first = JSON.parse(inbox.get(6)!.at(-1)!);
+    expect(first.top).toHaveLength(3); // a first frame always carries top
+    // Player 5 scores 10 and tops the board: everyone's top changed, so the compact client gets it too.
+    score(5, "q1", T0 + 1);
+    push.touch(5);
+    push.tick(json, compact, true, opts);
+    expect(JSON.parse(inbox.get(6)!.at(-1)!).top[0]).toMatchObject({ id: 5, score: 10 });
+    // Player 6 itself scores 10, second place: top changes again (6 enters it).
+    score(6, "q1", T0 + 2);
+    push.touch(6);
+    push.tick(json, compact, true, opts);
+    expect(JSON.parse(inbox.get(6)!.at(-1)!).top.map((r: { id: number }) => r.id)).toEqual([5, 6, 1]);
+    // Player 4 scores 10 and takes 3rd place (top changes); then player 2 scores 10 too, but reached it later,
+    // so it is 4th: below the top, next to player 6.
+    score(4, "q1", T0 + 3);
+    push.touch(4);
+    push.tick(json, compact, true, opts);
+    const withNewTop = inbox.get(6)!.length;
+    score(2, "q1", T0 + 4);
+    push.touch(2);
+    push.tick(json, compact, true, opts);
+    const frames6 = inbox.get(6)!;
+    expect(frames6.length).toBe(withNewTop + 1); // 6's neighbourhood changed (2 moved up next to it)…
+    const compactFrame = JSON.parse(frames6.at(-1)!);
+    expect(compactFrame.top).toBeUndefined(); // …but not the top: the frame leaves it out
+    expect(compactFrame).toMatchObject({ type: "leaderboard", total: 6, me: { rank: 2, score: 10 } });
+    expect(compactFrame.around.map((r: { id: number }) => r.id)).toEqual([5, 6, 4, 2, 1, 3]);
+    // Everyone else still gets full frames.
+    expect(JSON.parse(inbox.get(1)!.at(-1)!).top).toHaveLength(3);
+  });
+
   it("gives a reconnecting player a full frame after forget()", () => {
     const { json, inbox, targets } = setup(3);
     const push = new LeaderboardPush();
