@@ -120,6 +120,7 @@ export class PushScheduler {
         listMax: PRESENCE_LIST_MAX,
         byPlayer: (id) => sockets.ofPlayer(id),
         budget: this.fanout.frames(pace + this.push.queued, PUSH_SLICE_MS, late),
+        pace,
         now,
         minGapMs: PUSH_INTERVAL_MS,
       });
