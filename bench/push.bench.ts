@@ -34,17 +34,23 @@ interface Battle {
   readonly game: BattleGame;
   readonly json: LeaderboardJson;
   readonly sockets: SocketSet<object>;
+  /** Frames sent and their UTF-8 bytes (encoded as the runtime does on `send`). */
+  readonly sent: { frames: number; bytes: number };
   /** Applies the score changes due in (from, to]. */
   play(from: number, to: number): void;
 }
 
-function battle(players: number, compact: boolean, count: (frame: string) => void): Battle {
+function battle(players: number, compact: boolean): Battle {
   const input = BattleInput.parse({ title: "bench", questions: QUESTIONS, maxPlayers: players });
   const game = new BattleGame(
     { ...input, id: "bench", createdAt: 0 },
     { startsAt: 0, endsAt: 1e12, endedAt: null },
   );
-  const sockets = new SocketSet<object>((_s, f) => count(f));
+  const sent = { frames: 0, bytes: 0 };
+  const sockets = new SocketSet<object>((_s, f) => {
+    sent.frames++;
+    sent.bytes += Buffer.byteLength(f);
+  });
   for (let i = 0; i < players; i++) {
     const plan = game.planJoin(`player${i}`, "s", 0);
     if (!plan.ok) throw new Error(plan.error.message);
@@ -56,6 +62,7 @@ function battle(players: number, compact: boolean, count: (frame: string) => voi
     game,
     json: new LeaderboardJson(game),
     sockets,
+    sent,
     play(from, to) {
       for (; due <= to; due += 1000 / CHANGES_PER_SEC) {
         if (due <= from) continue;
@@ -74,12 +81,7 @@ function battle(players: number, compact: boolean, count: (frame: string) => voi
 
 /** The fan-out as it was: a fixed cap of 4,000 frames/s, a tenth of the players per slice, full frames. */
 function oldPath(players: number): Result {
-  let frames = 0;
-  let bytes = 0;
-  const b = battle(players, false, (f) => {
-    frames++;
-    bytes += Buffer.byteLength(f);
-  });
+  const b = battle(players, false);
   const push = new LeaderboardPush();
   let jsMs = 0;
   let version = -1;
@@ -98,17 +100,12 @@ function oldPath(players: number): Result {
     });
     jsMs += performance.now() - t0;
   }
-  return { frames, bytes, jsMs };
+  return { ...b.sent, jsMs };
 }
 
 /** The fan-out as shipped, driven by a simulated clock and timers. */
 function newPath(players: number): Result {
-  let frames = 0;
-  let bytes = 0;
-  const b = battle(players, true, (f) => {
-    frames++;
-    bytes += Buffer.byteLength(f);
-  });
+  const b = battle(players, true);
   let now = 0;
   let timers: { at: number; fn: () => void }[] = [];
   const scheduler = new PushScheduler({
@@ -146,7 +143,7 @@ function newPath(players: number): Result {
       jsMs += performance.now() - t0;
     }
   }
-  return { frames, bytes, jsMs };
+  return { ...b.sent, jsMs };
 }
 
 /** JS heap of the push state per player: game, serialised views, sockets and what each was last sent. */
@@ -155,7 +152,7 @@ function heapPerPlayer(players: number): number | null {
   if (!gc) return null;
   gc();
   const before = process.memoryUsage().heapUsed;
-  const b = battle(players, true, () => {});
+  const b = battle(players, true);
   const push = new LeaderboardPush();
   push.tick(b.json, b.sockets.targets, true, { listMax: 0 });
   gc();
