@@ -263,4 +263,50 @@ describe("player page and operator console", () => {
 
     expect(dialogs).toEqual([]);
   }, 180_000);
+
+  it("schedules a battle: players wait on a countdown and get the questions when it starts", async () => {
+    const op = await newPage({ width: 1280, height: 900 });
+    await op.goto(`${arena.url}/console`);
+    // The token from the first test is gone with its tab: sessionStorage is per tab.
+    await op.getByLabel("Token (kept in this tab only)").fill("dev-operator-token");
+    await op.getByRole("button", { name: "Continue" }).click();
+    await op.getByLabel("Title").fill("Scheduled quiz");
+    await op.getByLabel("Code (optional)").fill("browser-scheduled");
+    await op.getByLabel("Question", { exact: true }).fill("3 + 3?");
+    await op.getByLabel("Choices, one per line (leave empty for a typed answer)").fill("5\n6");
+    await op.getByLabel("Answer (the right choice's text or number, or the typed answer)").fill("6");
+    await op.getByRole("button", { name: "Add question" }).click();
+    await op.getByRole("button", { name: "Create battle" }).click();
+    await waitText(op, "#b-status", "scheduled");
+
+    // A time in the past is refused next to the field; then a start an hour from now (the browser's local time).
+    await op.getByLabel("Start at (local time)").fill("2020-01-01T00:00:00");
+    await op.getByRole("button", { name: "Schedule", exact: true }).click();
+    await waitText(op, "#err-schedule", "future");
+    const startAt = await op.evaluate(() => {
+      const d = new Date(Date.now() + 3_600_000);
+      const p = (n: number) => String(n).padStart(2, "0");
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+    });
+    await op.getByLabel("Start at (local time)").fill(startAt);
+    await op.getByRole("button", { name: "Schedule", exact: true }).click();
+    await waitText(op, "#s-countdown", "starts in 59:");
+
+    const carol = await newPage({ width: 390, height: 844 });
+    await carol.goto(`${arena.url}/b/browser-scheduled`);
+    await carol.getByLabel("Username").fill("carol");
+    await carol.getByLabel("Username").press("Enter");
+    await waitState(carol, "connected");
+    await waitText(carol, "#countdown", "Starts in 59:");
+    expect(await carol.locator("#no-questions").isVisible()).toBe(true);
+    await shot(carol, "player-scheduled-390x844", false);
+
+    // The operator starts it early; the page hears `battle: live` and loads the questions.
+    await op.getByRole("button", { name: "Start now" }).click();
+    await waitText(carol, "#countdown", "Ends in");
+    await carol.locator('[data-question="q1"]').getByRole("button", { name: "6", exact: true }).click();
+    await waitText(carol, '[data-question="q1"] .result', "Correct!");
+    await waitText(op, "#b-status", "live");
+    expect(dialogs).toEqual([]);
+  }, 120_000);
 });
