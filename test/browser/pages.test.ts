@@ -307,6 +307,13 @@ describe("player page and operator console", () => {
     await carol.locator('[data-question="q1"]').getByRole("button", { name: "6", exact: true }).click();
     await waitText(carol, '[data-question="q1"] .result', "Correct!");
     await waitText(op, "#b-status", "live");
+    expect(await op.locator("#downloads").isVisible()).toBe(false); // final results only once ended
+
+    // The console fits a phone too.
+    await op.setViewportSize({ width: 390, height: 844 });
+    await waitText(op, "#op-board", "carol");
+    expect(await op.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(op, "console-390x844");
     expect(dialogs).toEqual([]);
   }, 120_000);
 });
