@@ -17,6 +17,21 @@ export interface BattleListItem {
   readonly createdAt: number;
 }
 
+/** `GET /api/admin/battles/:id/persistence`: the battle's outbox and how far each sink has confirmed it. */
+export interface PersistenceStatus {
+  readonly battle: string;
+  readonly object: {
+    readonly lastSeq: number;
+    /** Events written but not yet confirmed by every sink. */
+    readonly depth: number;
+    /** Age of the oldest unconfirmed event: the persistence lag (null when every sink has caught up). */
+    readonly oldestUnconfirmedAgeMs: number | null;
+    readonly confirmed: Readonly<Record<string, number>>;
+  };
+  readonly sinks: { readonly d1: number; readonly pg: number | { readonly error: string } };
+  readonly deadLetters: number;
+}
+
 export class OperatorClient {
   private readonly base: string;
   private readonly fetchImpl: FetchLike;
@@ -67,6 +82,10 @@ export class OperatorClient {
   async end(id: string): Promise<BattleAdminView> {
     return (await this.call<{ battle: BattleAdminView }>("POST", `/battles/${encodeURIComponent(id)}/end`))
       .battle;
+  }
+
+  persistence(id: string): Promise<PersistenceStatus> {
+    return this.call<PersistenceStatus>("GET", `/battles/${encodeURIComponent(id)}/persistence`);
   }
 
   /** Standings at any time (`final` once ended); `limit` keeps only the top rows. */

@@ -2,7 +2,7 @@
  * @module The operator console (`/console`): token once per tab (sessionStorage), create / start / schedule /
  * end battles, watch one live (polling the operator API through the SDK) and download its final results.
  */
-import { ArenaHttpError, type BattleAdminView, OperatorClient } from "../client";
+import { ArenaHttpError, type BattleAdminView, OperatorClient, type PersistenceStatus } from "../client";
 import type { BattleResults } from "../protocol/http-messages";
 import {
   buildCreateBody,
@@ -109,10 +109,15 @@ async function poll(): Promise<void> {
   const id = selected;
   if (!op || id === null) return;
   try {
-    const [info, standings] = await Promise.all([op.info(id), op.standings(id, 10)]);
+    const [info, standings, persistence] = await Promise.all([
+      op.info(id),
+      op.standings(id, 10),
+      op.persistence(id).catch((e: unknown) => describe(e)),
+    ]);
     if (selected !== id) return;
     renderInfo(info);
     renderBoard(standings);
+    setText(byId("s-persist-lag"), persistenceText(persistence));
     if (info.status === "ended" && finalResults === null) {
       finalResults = await op.standings(id);
       byId("downloads").hidden = false;
@@ -153,6 +158,19 @@ function renderInfo(b: BattleAdminView): void {
   byId<HTMLButtonElement>("start-now").disabled = b.status !== "scheduled";
   byId<HTMLButtonElement>("schedule").disabled = b.status !== "scheduled";
   byId<HTMLButtonElement>("end-now").disabled = b.status === "ended";
+}
+
+/** The persistence lag (age of the oldest event a sink has not confirmed), what is pending, and dead letters. */
+function persistenceText(p: PersistenceStatus | string): string {
+  if (typeof p === "string") return `unavailable (${p})`;
+  const o = p.object;
+  let text =
+    o.oldestUnconfirmedAgeMs === null || o.depth === 0
+      ? "caught up"
+      : `${(o.oldestUnconfirmedAgeMs / 1000).toFixed(1)} s · ${o.depth} pending`;
+  if (typeof p.sinks.pg === "object") text += " · Postgres unreachable";
+  if (p.deadLetters > 0) text += ` · ${p.deadLetters} dead letter${p.deadLetters === 1 ? "" : "s"}`;
+  return text;
 }
 
 function renderBoard(r: BattleResults): void {

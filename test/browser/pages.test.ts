@@ -226,6 +226,8 @@ describe("player page and operator console", () => {
     await waitText(op, "#s-players", "2", true);
     await waitText(op, "#s-online", "2", true);
     await waitText(op, "#s-attacks", "3", true);
+    // The outbox drains to D1 and Postgres through the queue: the lag comes back to "caught up".
+    await waitText(op, "#s-persist-lag", "caught up", true);
     await waitText(op, "#op-board", "alice");
     await shot(op, "console-live");
     await op.getByRole("button", { name: "End now" }).click();
