@@ -12,12 +12,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startArena } from "../../scripts/arena-server.mjs";
 // @ts-expect-error: plain ESM script without types
 import { buildPages } from "../../scripts/build-pages.mjs";
-import { type CuttableProxy, startProxy } from "./tcp-proxy";
+import { type CuttableProxy, freePort, startProxy } from "./tcp-proxy";
 
 const CHROMIUM = process.env.ARENA_CHROMIUM ?? "/usr/bin/chromium";
-/** Inside the pages helper's port range; the proxy sits on the next port. */
-const PORT = 8861;
-const PROXY_PORT = 8863;
+/**
+ * Ports come from 8860-8879 (this suite's range on the shared machine), whichever are free now: several
+ * worktrees run `npm test` at once, and a fixed port would let this test talk to another run's server.
+ */
+const PORT_RANGE = Array.from({ length: 20 }, (_, i) => 8860 + i);
+let PORT = 0;
+let PROXY_PORT = 0;
 const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts");
 const HOSTILE = "<img src=x onerror=alert(1)>";
 const WAIT = { timeout: 20_000 };
@@ -82,8 +86,13 @@ beforeAll(async () => {
     throw new Error(`${CHROMIUM} missing: apt-get install -y chromium (see .ci/run)`);
   mkdirSync(ARTIFACTS, { recursive: true });
   await buildPages();
+  PORT = await freePort(PORT_RANGE);
   arena = await startArena({ port: PORT, persistTo, quiet: true, log: () => {} });
-  proxy = await startProxy(PROXY_PORT, PORT);
+  proxy = await startProxy(
+    PORT_RANGE.filter((p) => p !== PORT),
+    PORT,
+  );
+  PROXY_PORT = proxy.port;
   // playwright-core gives every launch a fresh temporary --user-data-dir of its own.
   browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -12,7 +12,32 @@ export interface CuttableProxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(listenPort: number, targetPort: number): Promise<CuttableProxy> {
+/** Listens on the first free port of `candidates` (tried in random order). */
+async function listenOnFree(server: Server, candidates: readonly number[]): Promise<number> {
+  const order = [...candidates].sort(() => Math.random() - 0.5);
+  for (const port of order) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const onError = () => resolve(false);
+      server.once("error", onError);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", onError);
+        resolve(true);
+      });
+    });
+    if (ok) return port;
+  }
+  throw new Error(`no free port in ${candidates[0]}-${candidates[candidates.length - 1]}`);
+}
+
+/** A port of `candidates` that is free right now (for a server another process will bind). */
+export async function freePort(candidates: readonly number[]): Promise<number> {
+  const probe = createServer();
+  const port = await listenOnFree(probe, candidates);
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+export async function startProxy(candidates: readonly number[], targetPort: number): Promise<CuttableProxy> {
   const open = new Set<Socket>();
   let refusing = false;
   const server: Server = createServer((client) => {
@@ -34,12 +59,9 @@ export async function startProxy(listenPort: number, targetPort: number): Promis
     client.pipe(upstream);
     upstream.pipe(client);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(listenPort, "127.0.0.1", () => resolve());
-  });
+  const port = await listenOnFree(server, candidates);
   return {
-    port: listenPort,
+    port,
     cut() {
       refusing = true;
       for (const s of open) s.destroy();
