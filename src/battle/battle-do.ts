@@ -20,7 +20,9 @@ import { BattleRoom } from "./battle-room";
 import { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection, ConnectionInfo } from "./connection";
+import { HistoryStore } from "./history-store";
 import type { Outcome } from "./outcome";
+import { parseResume } from "./player-streams";
 import type { BattleAdminView, JoinResult } from "./views";
 
 /** How long a client asked to close (see `SocketConnection.close`) has before the server closes it itself. */
@@ -84,6 +86,7 @@ export class BattleDO extends DurableObject<Env> {
     this.room = new BattleRoom({
       id: ctx.id.toString(),
       store: new BattleStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn)),
+      history: new HistoryStore(ctx.storage.sql),
       transaction: (run) => ctx.storage.transactionSync(run),
       setTimer: (fn, ms) => setTimeout(fn, ms),
       clearTimer: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
@@ -159,12 +162,9 @@ export class BattleDO extends DurableObject<Env> {
     const participantId = Number(request.headers.get("x-arena-participant"));
     const session = request.headers.get("x-arena-session") ?? "";
     const auth = this.room.authorise(participantId, session);
-    if (!auth.ok)
-      return jsonError(
-        auth.error.code === ErrorCode.NOT_FOUND ? 404 : 401,
-        auth.error.code,
-        auth.error.message,
-      );
+    if (!auth.ok) return refuseUpgrade(auth.error.code, auth.error.message);
+    const url = new URL(request.url);
+    const from = parseResume(url.searchParams.get("seq"), url.searchParams.get("epoch"));
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [`p:${participantId}`]);
@@ -173,7 +173,7 @@ export class BattleDO extends DurableObject<Env> {
     server.serializeAttachment(info);
     const conn = new SocketConnection(server, info, this.host);
     this.connections.set(server, conn);
-    await this.room.connect(conn);
+    await this.room.connect(conn, from);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -232,6 +232,25 @@ function closeQuietly(ws: WebSocket, code: number, reason: string): void {
   } catch {
     // already closed
   }
+}
+
+/**
+ * Refuses an upgrade the way every client can read, browsers included (they never see an HTTP status): accept,
+ * then close with a 45xx code (4501 session replaced, 4503 unauthorized, 4504 no such battle). The socket is not
+ * hibernatable, so its close is released at once.
+ */
+function refuseUpgrade(code: string, message: string): Response {
+  const pair = new WebSocketPair();
+  const [client, server] = [pair[0], pair[1]];
+  server.accept();
+  const close =
+    code === ErrorCode.SESSION_REPLACED
+      ? CloseCode.SESSION_REPLACED
+      : code === ErrorCode.NOT_FOUND
+        ? CloseCode.NOT_FOUND
+        : CloseCode.UNAUTHORIZED;
+  server.close(close, message.slice(0, 120));
+  return new Response(null, { status: 101, webSocket: client });
 }
 
 function jsonError(status: number, code: string, message: string): Response {

@@ -34,13 +34,15 @@ import type { BattleConfig } from "./config";
 import type { Connection } from "./connection";
 import type { BattleGame } from "./game";
 import { GroupCommit } from "./group-commit";
+import type { HistoryStore } from "./history-store";
 import { LeaderboardJson } from "./leaderboard-json";
 import { err, type Outcome, ok } from "./outcome";
 import { playerView } from "./player";
+import { HISTORY_WINDOW_MS, PlayerStreams, PRUNE_INTERVAL_MS, withSeq } from "./player-streams";
 import { PushScheduler } from "./push-scheduler";
-import { RawJson, replyFrame, wrote } from "./reply";
+import { RawFrame, RawJson, replyFrame, wrote } from "./reply";
 import { RequestCounters } from "./request-counters";
-import { nextTransition, type Schedule, statusAt } from "./schedule";
+import { endedAt, nextTransition, type Schedule, statusAt } from "./schedule";
 import { SocketSet } from "./socket-set";
 import { PLAYER_RATE, TokenBucket } from "./token-bucket";
 import type { BattleAdminView, JoinResult } from "./views";
@@ -49,14 +51,32 @@ import type { BattleAdminView, JoinResult } from "./views";
 export const HEARTBEAT_TIMEOUT_MS = 90_000;
 /** How often a battle with sockets checks for silent ones (a named timer; heartbeats never wake the object). */
 export const SWEEP_INTERVAL_MS = 60_000;
-/** Names of the room's timers on the object's single alarm (`persist`: the outbox flusher's backstop). */
-export const Timer = { LIFECYCLE: "lifecycle", SWEEP: "sweep", PERSIST: "persist" } as const;
+/** At most this many sockets per participant; a new one closes the oldest (4502). */
+export const MAX_SOCKETS_PER_PLAYER = 3;
+
+/**
+ * Names of the room's timers on the object's single alarm (`persist`: the outbox flusher's backstop; `history`:
+ * pruning the players' streams).
+ */
+export const Timer = {
+  LIFECYCLE: "lifecycle",
+  SWEEP: "sweep",
+  PERSIST: "persist",
+  HISTORY: "history",
+} as const;
+
+/** Where a reconnecting client left its stream (from the upgrade request). */
+export interface ResumeFrom {
+  readonly seq: number;
+  readonly epoch: string;
+}
 
 /** What the room needs from the platform that hosts it. */
 export interface RoomPlatform {
   /** For logs: the object's id until a battle is loaded. */
   readonly id: string;
   readonly store: BattleStore;
+  readonly history: HistoryStore;
   /** Runs `run` in one storage transaction; throws if it rolled back. */
   transaction(run: () => void): void;
   setTimer(fn: () => void, ms: number): unknown;
@@ -84,6 +104,8 @@ export class BattleRoom {
   /** Requests and rejections since the object woke (the operator console's live view). */
   private readonly counters = new RequestCounters();
   readonly timers: AlarmScheduler;
+  /** Each player's private stream: sequence numbers, recent request ids, replay on resume. */
+  private readonly streams: PlayerStreams;
   /** Open connections, listed from the platform once per wake and kept in memory after that. */
   private openSockets: SocketSet<Connection> | null = null;
   /** The persistence outbox's flusher (events to D1 and Postgres through the queue). */
@@ -113,6 +135,7 @@ export class BattleRoom {
         try {
           this.persist.rolledBack();
           this.setGame(store.load());
+          this.streams.reload();
           this.markChanged();
         } catch (reload) {
           this.log("reload after a rollback failed; resetting the object", reload);
@@ -121,6 +144,7 @@ export class BattleRoom {
       },
       committed: () => this.persist.kick(),
     });
+    this.streams = new PlayerStreams(platform.history, () => crypto.randomUUID());
     this.timers = new AlarmScheduler(store, {
       setAlarm: (at) => platform.setAlarm(at),
       log: (msg, e) => this.log(msg, e),
@@ -145,6 +169,7 @@ export class BattleRoom {
       log: (msg, e) => this.log(msg, e),
     });
     this.timers.register(Timer.PERSIST, () => this.persist.flushDue());
+    this.timers.register(Timer.HISTORY, (now) => this.pruneHistory(now));
   }
 
   /** Loads the battle from storage (on every wake) and re-arms its timers. */
@@ -256,7 +281,7 @@ export class BattleRoom {
   async request(participantId: number, session: string, msg: ClientRequest): Promise<Outcome<ReplyData>> {
     const auth = this.authorise(participantId, session);
     if (!auth.ok) return auth;
-    const result = this.handle(participantId, msg);
+    const result = this.handle(participantId, msg, null);
     this.counters.count(result);
     const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
     if (!committed && wrote(msg, result)) return err(ErrorCode.INTERNAL, "the write failed; try again");
@@ -307,14 +332,26 @@ export class BattleRoom {
     return ok(game);
   }
 
-  /** A socket the host accepted after `authorise`: welcome it and make sure the heartbeat sweep is armed. */
-  async connect(conn: Connection): Promise<void> {
+  /**
+   * A socket the host accepted after `authorise`: the frames it missed (if it resumes), then the welcome (a fresh
+   * snapshot with where its stream stands), and the heartbeat sweep armed. A player's oldest socket beyond
+   * `MAX_SOCKETS_PER_PLAYER` is closed.
+   */
+  async connect(conn: Connection, from?: ResumeFrom): Promise<void> {
     const game = this.game!;
     const participantId = conn.info.p;
+    // Everything owed is committed (so it is in the history) before the replay is read.
+    this.commit.flush();
     const sockets = this.sockets();
+    const mine = sockets.socketsOf(participantId);
+    for (let i = 0; i <= mine.length - MAX_SOCKETS_PER_PLAYER; i++) {
+      this.closeConnection(mine[i]!, CloseCode.SUPERSEDED, "superseded by a newer connection");
+    }
+    const plan = this.streams.resume(participantId, from?.seq ?? null, from?.epoch ?? null);
     sockets.add(conn, participantId, conn.info.v === 2);
     const now = this.now();
     conn.lastSeen = now;
+    for (const frame of plan.frames) conn.send(frame);
     const leaderboard = game.leaderboardView(participantId);
     const welcome: ServerMessage = {
       type: "welcome",
@@ -328,9 +365,14 @@ export class BattleRoom {
       battle: game.battleView(now),
       leaderboard,
       online: sockets.size,
+      stream: {
+        epoch: this.streams.epoch,
+        seq: this.streams.seqOf(participantId),
+        continuity: plan.continuity,
+        replayed: plan.frames.length,
+      },
     };
     conn.send(JSON.stringify(welcome));
-    this.pushes.forget(participantId);
     this.pushes.schedule();
     if (this.timers.dueAt(Timer.SWEEP) === null && game.status(now) !== "ended") {
       await this.timers.set(Timer.SWEEP, now + SWEEP_INTERVAL_MS);
@@ -365,15 +407,26 @@ export class BattleRoom {
         );
         return;
       }
-      const result = this.handle(att.p, msg);
+      const requestId = JSON.stringify(msg.id);
+      const result = this.handle(att.p, msg, requestId);
       this.counters.count(result);
-      this.reply(
-        conn,
-        result.ok && result.value instanceof RawJson
-          ? `{"type":"reply","id":${JSON.stringify(msg.id)},"ok":true,"data":${result.value.json}}`
-          : JSON.stringify(replyFrame(msg.id, result)),
-        wrote(msg, result) ? msg.id : undefined,
-      );
+      if (result.ok && result.value instanceof RawFrame) {
+        this.reply(conn, result.value.frame);
+      } else if (result.ok && result.value instanceof RawJson) {
+        this.reply(conn, `{"type":"reply","id":${requestId},"ok":true,"data":${result.value.json}}`);
+      } else if (wrote(msg, result)) {
+        // An accepted write: its reply joins the player's stream (replayed on resume, returned to a retry).
+        const frame = this.streams.record(
+          att.p,
+          JSON.stringify(replyFrame(msg.id, result)),
+          this.now(),
+          requestId,
+          (op) => this.commit.write(op),
+        );
+        this.reply(conn, frame, msg.id);
+      } else {
+        this.reply(conn, JSON.stringify(replyFrame(msg.id, result)));
+      }
     } catch (e) {
       this.log("message failed", e);
       conn.send(
@@ -426,10 +479,7 @@ export class BattleRoom {
   private onGone(conn: Connection): void {
     if (this.gone.has(conn)) return;
     this.gone.add(conn);
-    if (this.sockets().remove(conn)) {
-      this.pushes.forget(conn.info.p);
-      this.buckets.delete(conn.info.p);
-    }
+    if (this.sockets().remove(conn)) this.buckets.delete(conn.info.p);
     this.pushes.schedule();
   }
 
@@ -473,7 +523,13 @@ export class BattleRoom {
       this.persist.kick();
       const { startsAt, endsAt, endedAt } = game.schedule;
       const frame = JSON.stringify({ type: "battle", status, startsAt, endsAt: endedAt ?? endsAt });
-      for (const t of this.sockets().targets) t.send(frame);
+      // Every participant's stream gets it (one batch, committed now), so a player away at the start learns it.
+      this.streams.recordForAll(game.players.keys(), frame, now, (op) => this.commit.write(op));
+      this.commit.after((committed) => {
+        if (!committed) return;
+        for (const t of this.sockets().targets) t.send(withSeq(frame, this.streams.seqOf(t.playerId)));
+      });
+      this.commit.flush();
       if (status !== "scheduled") {
         // Questions are revealed at the start; the final standings go out at the end.
         this.markChanged();
@@ -483,19 +539,45 @@ export class BattleRoom {
     const next = nextTransition(game.schedule, now);
     if (next === null) this.timers.clear(Timer.LIFECYCLE);
     else await this.timers.set(Timer.LIFECYCLE, next);
+    if (status !== "ended" && this.timers.dueAt(Timer.HISTORY) === null) {
+      await this.timers.set(Timer.HISTORY, now + PRUNE_INTERVAL_MS);
+    }
     if (status === "ended") this.timers.clear(Timer.SWEEP);
     else if (this.sockets().size > 0 && this.timers.dueAt(Timer.SWEEP) === null) {
       await this.timers.set(Timer.SWEEP, now + SWEEP_INTERVAL_MS);
     }
   }
 
+  /** Drops stream frames past the replay window; runs every `PRUNE_INTERVAL_MS` until the window after the end. */
+  private async pruneHistory(now: number): Promise<void> {
+    this.commit.flush();
+    this.streams.prune(now);
+    const game = this.game;
+    const ended = game ? endedAt(game.schedule) : null;
+    if (game && (ended === null || now < ended + HISTORY_WINDOW_MS + PRUNE_INTERVAL_MS)) {
+      await this.timers.set(Timer.HISTORY, now + PRUNE_INTERVAL_MS);
+    }
+  }
+
   // ---- Requests ----
 
-  private handle(playerId: number, msg: ClientRequest): Outcome<ReplyData | RawJson> {
+  /**
+   * Applies one request. `requestId` (the JSON of the client's id, null over HTTP): a retried answer or attack
+   * whose reply is still remembered gets that reply again (`RawFrame`) and changes nothing.
+   */
+  private handle(
+    playerId: number,
+    msg: ClientRequest,
+    requestId: string | null,
+  ): Outcome<ReplyData | RawJson | RawFrame> {
     const game = this.game!;
     const now = this.now();
     const wait = this.bucket(playerId, now).take(now);
     if (wait > 0) return err(ErrorCode.RATE_LIMITED, "too many messages; slow down", wait);
+    if (requestId !== null && msg.type !== "leaderboard") {
+      const original = this.streams.original(playerId, requestId);
+      if (original !== null) return ok(new RawFrame(original));
+    }
     switch (msg.type) {
       case "answer": {
         const plan = game.planAnswer(playerId, msg.questionId, msg.answer, now);
@@ -525,15 +607,21 @@ export class BattleRoom {
         const attacker = game.players.get(playerId)!;
         const attackEv = attackEvent(attack, attacker, game.players.get(target)!);
         this.commit.write(() => this.platform.store.attack(attack, attackEv));
-        const event = JSON.stringify({
-          type: "attacked",
-          attacker: { id: attacker.id, username: attacker.username },
-          blocked,
-          pointsLost,
-          at: now,
-          score: targetScore,
-          shields: targetShields,
-        });
+        const event = this.streams.record(
+          target,
+          JSON.stringify({
+            type: "attacked",
+            attacker: { id: attacker.id, username: attacker.username },
+            blocked,
+            pointsLost,
+            at: now,
+            score: targetScore,
+            shields: targetShields,
+          }),
+          now,
+          null,
+          (op) => this.commit.write(op),
+        );
         this.commit.after((committed) => {
           if (committed) for (const t of this.sockets().ofPlayer(target)) t.send(event);
         });

@@ -79,11 +79,6 @@ export class PushScheduler {
     this.schedule();
   }
 
-  /** A player's socket went away, or a new one needs a full frame. */
-  forget(playerId: number): void {
-    this.push.forget(playerId);
-  }
-
   /** Arms the next slice, `PUSH_SLICE_MS` after the last one, unless one is armed already. */
   schedule(): void {
     if (this.timer !== null) return;

@@ -70,7 +70,8 @@ export class LeaderboardPush {
   /** The online count when the current sweep started. */
   private sweepOnline = -1;
   private lastPresence = "";
-  private readonly sent = new Map<number, SentView>();
+  /** What each socket last got: per socket, so a player's new socket is served even while a stale one lingers. */
+  private readonly sent = new WeakMap<PushTarget, SentView>();
   /** Players whose own score changed since the last tick; served first. */
   private hot = new Set<number>();
   /** Players whose view changed too soon after their last frame; they are hot on a later tick. */
@@ -82,9 +83,9 @@ export class LeaderboardPush {
   private cursor = 0;
   private remaining = 0;
 
-  /** Forget what a player last saw (socket closed, or a new socket needs a full frame). */
-  forget(playerId: number): void {
-    this.sent.delete(playerId);
+  /** Forget what a socket last saw, so its next frame is a full one (a closed socket is forgotten with it). */
+  forget(target: PushTarget): void {
+    this.sent.delete(target);
   }
 
   /** The player's own score changed: their next frame should not wait for the rotation. */
@@ -179,7 +180,7 @@ export class LeaderboardPush {
    * per frame at 2,000 players with the rotation unbounded, and ~2 with it bounded.)
    */
   private serve(json: LeaderboardJson, t: PushTarget, prefix: Prefix, now: number, minGap: number): Served {
-    const last = this.sent.get(t.playerId);
+    const last = this.sent.get(t);
     if (last !== undefined && now - last.at < minGap) return TOO_SOON;
     const personal = json.personal(t.playerId);
     // Numbers first: comparing the personal strings flattens them, the costliest part of a visit.
@@ -202,7 +203,7 @@ export class LeaderboardPush {
       last.online = this.online;
       last.at = now;
     } else {
-      this.sent.set(t.playerId, { personal, topVersion: this.topVersion, online: this.online, at: now });
+      this.sent.set(t, { personal, topVersion: this.topVersion, online: this.online, at: now });
     }
     t.send(`${start}${personal}}`);
     return SENT;

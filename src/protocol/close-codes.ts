@@ -9,8 +9,15 @@ export const CloseCode = {
   TOO_MANY_ERRORS: 4001,
   /** Same username joined from another device; this token is dead. */
   SESSION_REPLACED: 4501,
+  /**
+   * The same session opened more sockets than allowed; the oldest is closed. Do not reconnect this socket: the
+   * newer one carries the session (and resumes its stream).
+   */
+  SUPERSEDED: 4502,
   /** The token is invalid, expired or for another battle. */
   UNAUTHORIZED: 4503,
+  /** The battle does not exist (any more) in this deployment. */
+  NOT_FOUND: 4504,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

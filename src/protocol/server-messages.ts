@@ -89,6 +89,28 @@ export interface PageView {
 
 export type ReplyData = AnswerResult | AttackResult | LeaderboardView | PageView | { readonly pong: true };
 
+/**
+ * Frames of a player's private stream (`attacked`, `battle`, the reply to an accepted answer or attack) carry
+ * `seq`, 1, 2, 3… per player. A reconnect that sends the last `seq` it saw and the stream's `epoch` gets the
+ * frames it missed, in order, before its `welcome`. The original reply to a retried request id comes back with
+ * `duplicate: true` and no `seq`.
+ */
+export interface Sequenced {
+  readonly seq?: number;
+  readonly duplicate?: true;
+}
+
+/**
+ * `continuity`: `new` (no resume asked), `kept` (every missed frame was replayed: `replayed` of them), `lost` (they
+ * could not all be: the gap is too old or too long, or the epoch changed; rebuild from this snapshot).
+ */
+export interface StreamState {
+  readonly epoch: string;
+  readonly seq: number;
+  readonly continuity: "new" | "kept" | "lost";
+  readonly replayed: number;
+}
+
 export type ServerMessage =
   | {
       readonly type: "welcome";
@@ -98,13 +120,25 @@ export type ServerMessage =
       readonly battle: BattleView;
       readonly leaderboard: LeaderboardView;
       readonly online: number;
+      /** Where this player's private stream stands after this welcome (see `Sequenced`). */
+      readonly stream: StreamState;
     }
-  | { readonly type: "reply"; readonly id: RequestId; readonly ok: true; readonly data: ReplyData }
-  | { readonly type: "reply"; readonly id: RequestId; readonly ok: false; readonly error: ErrorBody }
+  | ({
+      readonly type: "reply";
+      readonly id: RequestId;
+      readonly ok: true;
+      readonly data: ReplyData;
+    } & Sequenced)
+  | ({
+      readonly type: "reply";
+      readonly id: RequestId;
+      readonly ok: false;
+      readonly error: ErrorBody;
+    } & Sequenced)
   /** A frame that could not be tied to a request id (unparseable, too large). */
   | { readonly type: "error"; readonly error: ErrorBody }
   | ({ readonly type: "leaderboard"; readonly online: number } & LeaderboardView)
-  | {
+  | ({
       readonly type: "attacked";
       readonly attacker: { readonly id: number; readonly username: string };
       readonly blocked: boolean;
@@ -112,18 +146,18 @@ export type ServerMessage =
       readonly at: number;
       readonly score: number;
       readonly shields: number;
-    }
+    } & Sequenced)
   | {
       readonly type: "presence";
       readonly online: number;
       readonly players: readonly { readonly id: number; readonly username: string }[];
     }
-  | {
+  | ({
       readonly type: "battle";
       readonly status: BattleStatus;
       readonly startsAt: number | null;
       readonly endsAt: number | null;
-    }
+    } & Sequenced)
   | { readonly type: "pong" }
   /**
    * The server is closing this socket with `code` (see close codes): the client should close it now with the same

@@ -159,7 +159,7 @@ describe("conflated pushes", () => {
     const { json, inbox, targets } = setup(3);
     const push = new LeaderboardPush();
     push.tick(json, targets, true);
-    push.forget(2);
+    push.forget(targets.find((t) => t.playerId === 2)!);
     inbox.get(2)!.length = 0;
     expect(push.tick(json, targets, true)).toBe(1);
     expect(inbox.get(2)).toHaveLength(1);

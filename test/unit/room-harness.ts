@@ -6,6 +6,7 @@ import initSqlJs, { type Database } from "sql.js";
 import { BattleRoom, type RoomPlatform } from "../../src/battle/battle-room";
 import { BattleStore, type SqlDatabase } from "../../src/battle/battle-store";
 import type { Connection, ConnectionInfo } from "../../src/battle/connection";
+import { HistoryStore } from "../../src/battle/history-store";
 import type { BattleEvent } from "../../src/persistence/events";
 import { type EventMessage, parseMessage } from "../../src/persistence/message";
 import type { ServerMessage } from "../../src/protocol";
@@ -106,6 +107,7 @@ export class RoomWorld {
     return {
       id: "memory",
       store: new BattleStore(sqlStorage(db), (fn) => transaction(db, fn)),
+      history: new HistoryStore(sqlStorage(db)),
       transaction: (run) => transaction(db, run),
       setTimer: (fn, ms) => {
         const t = { fn, at: this.now + ms, id: ++this.timerIds };
@@ -179,12 +181,17 @@ export class RoomWorld {
   }
 
   /** Accepts a socket for a participant the way the host does after `authorise`. */
-  async connect(room: BattleRoom, participantId: number, session: string): Promise<MemoryConnection> {
+  async connect(
+    room: BattleRoom,
+    participantId: number,
+    session: string,
+    from?: { seq: number; epoch: string },
+  ): Promise<MemoryConnection> {
     const auth = room.authorise(participantId, session);
     if (!auth.ok) throw new Error(`refused: ${auth.error.code}`);
     const conn = new MemoryConnection({ p: participantId, s: session, t: this.now });
     this.open.add(conn);
-    await room.connect(conn);
+    await room.connect(conn, from);
     return conn;
   }
 }

@@ -150,8 +150,13 @@ export class TestSocket {
   }
 }
 
-export async function connect(joined: Joined, cooperative = true): Promise<TestSocket> {
-  const url = joined.wsUrl.replace(/^ws/, "http");
+export async function connect(
+  joined: Joined,
+  cooperative = true,
+  resume?: { seq: number; epoch: string },
+): Promise<TestSocket> {
+  const url =
+    joined.wsUrl.replace(/^ws/, "http") + (resume ? `&seq=${resume.seq}&epoch=${resume.epoch}` : "");
   const res = await SELF.fetch(url, { headers: { Upgrade: "websocket", "CF-Connecting-IP": freshIp() } });
   if (res.status !== 101 || !res.webSocket)
     throw new Error(`upgrade failed: ${res.status} ${await res.text()}`);

@@ -1,0 +1,145 @@
+/**
+ * @module Per-player streams in memory: the next sequence number of each player's private frames, the request ids
+ * recently answered (so a retried answer or attack gets its original reply), and what a reconnecting client is
+ * owed. Frames and ids are stored through `HistoryStore` inside the group commit; this is the index over them.
+ */
+import type { HistoryStore } from "./history-store";
+
+/** Frames are kept (and replayable) this long. */
+export const HISTORY_WINDOW_MS = 5 * 60_000;
+/** How often old frames are pruned (a named timer). */
+export const PRUNE_INTERVAL_MS = 60_000;
+/** A reconnect owed more frames than this gets a snapshot and `continuity: "lost"` instead. */
+export const REPLAY_MAX = 500;
+/** Request ids remembered per player (the newest ones); a retry of an older one is treated as new. */
+export const REQUEST_WINDOW = 16;
+
+/** A frame as sent on the wire: the stored frame with its sequence number added at the end. */
+export function withSeq(frame: string, seq: number): string {
+  return `${frame.slice(0, -1)},"seq":${seq}}`;
+}
+
+/** The reply to a retried request: the original one, marked, without a sequence number (it is not new). */
+function asDuplicate(frame: string): string {
+  return `${frame.slice(0, -1)},"duplicate":true}`;
+}
+
+/** What a connecting client with `lastSeq`/`epoch` is owed. */
+export type ResumePlan =
+  | { readonly continuity: "new" | "lost"; readonly frames: readonly string[] }
+  | { readonly continuity: "kept"; readonly frames: readonly string[] };
+
+/** Queues a storage write in the current group-commit batch. */
+export type QueueWrite = (op: () => void) => void;
+
+interface Recent {
+  readonly ids: string[];
+  readonly seqs: number[];
+}
+
+export class PlayerStreams {
+  readonly epoch: string;
+  private seqs: Map<number, number>;
+  /** Recent request ids per player, loaded from storage on a player's first request after a wake. */
+  private recent = new Map<number, Recent>();
+
+  constructor(
+    private readonly store: HistoryStore,
+    newEpoch: () => string,
+  ) {
+    this.epoch = store.epoch(newEpoch);
+    this.seqs = store.seqs();
+  }
+
+  /** A write batch rolled back: forget what memory holds beyond storage. */
+  reload(): void {
+    this.seqs = this.store.seqs();
+    this.recent.clear();
+  }
+
+  seqOf(playerId: number): number {
+    return this.seqs.get(playerId) ?? 0;
+  }
+
+  /**
+   * Gives `frame` the player's next sequence number and queues it for storage; returns the frame to send once
+   * the batch has committed. `requestId` (JSON of the client's id): the reply to that request, remembered.
+   */
+  record(playerId: number, frame: string, at: number, requestId: string | null, write: QueueWrite): string {
+    const seq = this.seqOf(playerId) + 1;
+    this.seqs.set(playerId, seq);
+    write(() => this.store.append(playerId, seq, at, frame, requestId));
+    if (requestId !== null) {
+      const r = this.recentOf(playerId);
+      r.ids.push(requestId);
+      r.seqs.push(seq);
+      if (r.ids.length > REQUEST_WINDOW) {
+        r.ids.shift();
+        r.seqs.shift();
+      }
+    }
+    return withSeq(frame, seq);
+  }
+
+  /** The same frame for every participant (a status change); send each `withSeq(frame, seqOf(id))` after commit. */
+  recordForAll(playerIds: Iterable<number>, frame: string, at: number, write: QueueWrite): void {
+    for (const id of playerIds) this.seqs.set(id, this.seqOf(id) + 1);
+    write(() => this.store.appendToAll(at, frame));
+  }
+
+  /** The original reply to `requestId` if this player's request was answered within the window. */
+  original(playerId: number, requestId: string): string | null {
+    const r = this.recentOf(playerId);
+    const i = r.ids.lastIndexOf(requestId);
+    if (i < 0) return null;
+    const frame = this.store.frame(playerId, r.seqs[i]!);
+    return frame === null ? null : asDuplicate(frame);
+  }
+
+  /**
+   * What a client that saw `lastSeq` of stream `epoch` is owed, from what is committed (flush first): the missed
+   * frames in order, or nothing and `lost` if they are no longer all here.
+   */
+  resume(playerId: number, lastSeq: number | null, epoch: string | null): ResumePlan {
+    if (lastSeq === null) return { continuity: "new", frames: [] };
+    const current = this.seqOf(playerId);
+    if (epoch !== this.epoch || lastSeq > current) return { continuity: "lost", frames: [] };
+    if (lastSeq === current) return { continuity: "kept", frames: [] };
+    const { rows, oldest } = this.store.since(playerId, lastSeq, REPLAY_MAX + 1);
+    const complete =
+      rows.length === current - lastSeq &&
+      rows.length <= REPLAY_MAX &&
+      oldest !== null &&
+      oldest <= lastSeq + 1;
+    if (!complete) return { continuity: "lost", frames: [] };
+    return { continuity: "kept", frames: rows.map((r) => withSeq(r.frame, r.seq)) };
+  }
+
+  /** Drops frames past the window. */
+  prune(now: number): void {
+    this.store.prune(now - HISTORY_WINDOW_MS);
+  }
+
+  private recentOf(playerId: number): Recent {
+    let r = this.recent.get(playerId);
+    if (!r) {
+      const rows = this.store.recentRequests(playerId, REQUEST_WINDOW).reverse();
+      r = { ids: rows.map((x) => x.requestId), seqs: rows.map((x) => x.seq) };
+      this.recent.set(playerId, r);
+    }
+    return r;
+  }
+}
+
+/**
+ * Where a reconnecting client left its stream, from the upgrade's `?seq=&epoch=`; anything malformed counts as
+ * no resume (a fresh welcome), never an error.
+ */
+export function parseResume(
+  seq: string | null,
+  epoch: string | null,
+): { seq: number; epoch: string } | undefined {
+  if (seq === null || epoch === null || epoch.length === 0 || epoch.length > 64) return undefined;
+  if (!/^\d{1,15}$/.test(seq)) return undefined;
+  return { seq: Number(seq), epoch };
+}

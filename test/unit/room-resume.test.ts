@@ -1,0 +1,226 @@
+import { describe, expect, it } from "vitest";
+import { MAX_SOCKETS_PER_PLAYER } from "../../src/battle/battle-room";
+import { HISTORY_WINDOW_MS, PRUNE_INTERVAL_MS, parseResume } from "../../src/battle/player-streams";
+import { battleConfig } from "./fixtures";
+import { type MemoryConnection, RoomWorld } from "./room-harness";
+
+async function battle(world: RoomWorld, arrows = 5) {
+  const room = await world.room();
+  await room.create(battleConfig({ rules: { startingArrows: arrows, startingShields: 0 } }));
+  await room.start();
+  const ids: number[] = [];
+  for (const name of ["alice", "bob", "carol", "dave"]) {
+    const j = room.join(name, `s-${name}`);
+    if (!j.ok) throw new Error("join failed");
+    ids.push(j.value.participantId);
+  }
+  return { room, ids };
+}
+
+function stream(conn: MemoryConnection) {
+  return conn.of("welcome").at(-1)!.stream;
+}
+
+/** Points for everyone, so attacks take a point. */
+function answerAll(
+  world: RoomWorld,
+  room: Awaited<ReturnType<RoomWorld["room"]>>,
+  conns: MemoryConnection[],
+) {
+  for (const c of conns)
+    room.message(c, JSON.stringify({ type: "answer", id: `a-${c.info.p}`, questionId: "q1", answer: 1 }));
+  world.runTimers();
+}
+
+describe("resuming a player's stream", () => {
+  it("replays exactly the frames missed while away, in order, once, then a fresh welcome", async () => {
+    const world = new RoomWorld();
+    const { room, ids } = await battle(world);
+    const [alice, bob, carol] = ids as [number, number, number];
+    const ca = await world.connect(room, alice, "s-alice");
+    const cb = await world.connect(room, bob, "s-bob");
+    const cc = await world.connect(room, carol, "s-carol");
+    answerAll(world, room, [ca, cb, cc]);
+    const seen = ca.frames.filter((f) => "seq" in f && f.seq !== undefined);
+    const lastSeq = (seen.at(-1) as { seq: number }).seq;
+    expect(seen.map((f) => [f.type, (f as { seq: number }).seq])).toEqual([["reply", 1]]); // its own answer
+    const epoch = stream(ca).epoch;
+
+    // Alice drops; three attacks land while she is away.
+    room.closed(ca);
+    room.message(cb, JSON.stringify({ type: "attack", id: 1, target: alice }));
+    room.message(cc, JSON.stringify({ type: "attack", id: 1, target: alice }));
+    world.runTimers();
+    room.message(cb, JSON.stringify({ type: "attack", id: 2, target: alice }));
+    world.runTimers();
+
+    const back = await world.connect(room, alice, "s-alice", { seq: lastSeq, epoch });
+    const frames = back.frames;
+    const attacked = frames.filter((f) => f.type === "attacked");
+    expect(attacked.map((f) => [f.seq, f.attacker.username])).toEqual([
+      [2, "bob"],
+      [3, "carol"],
+      [4, "bob"],
+    ]);
+    // The replay comes first, the welcome (a snapshot after those events) last.
+    expect(frames.at(-1)).toMatchObject({
+      type: "welcome",
+      you: { score: attacked.at(-1)!.score },
+      stream: { epoch, seq: 4, continuity: "kept", replayed: 3 },
+    });
+    expect(frames).toHaveLength(4);
+
+    // Live again: the next event continues the sequence on the new socket.
+    room.message(cc, JSON.stringify({ type: "attack", id: 2, target: alice }));
+    world.runTimers();
+    expect(back.of("attacked").at(-1)).toMatchObject({ seq: 5 });
+  });
+
+  it("survives a restart: the history is in SQLite", async () => {
+    const world = new RoomWorld();
+    const first = await battle(world);
+    const [alice, bob] = first.ids as [number, number];
+    const ca = await world.connect(first.room, alice, "s-alice");
+    const cb = await world.connect(first.room, bob, "s-bob");
+    answerAll(world, first.room, [ca, cb]);
+    const { epoch, seq } = { epoch: stream(ca).epoch, seq: 1 };
+    first.room.closed(ca);
+    first.room.message(cb, JSON.stringify({ type: "attack", id: 9, target: alice }));
+    world.runTimers();
+
+    const room = await world.room();
+    const back = await world.connect(room, alice, "s-alice", { seq, epoch });
+    expect(back.of("attacked").map((f) => f.seq)).toEqual([2]);
+    expect(stream(back)).toEqual({ epoch, seq: 2, continuity: "kept", replayed: 1 });
+    // The reply bob got is in his stream too, and his retry after the restart gets it back.
+    const cb2 = await world.connect(room, bob, "s-bob");
+    room.message(cb2, JSON.stringify({ type: "attack", id: 9, target: alice }));
+    world.runTimers();
+    const dup = cb2.of("reply").at(-1)!;
+    expect(dup).toMatchObject({ id: 9, ok: true, duplicate: true });
+    expect("seq" in dup).toBe(false);
+    const info = room.info();
+    expect(info.ok && info.value.stored.attacks).toBe(1);
+  });
+
+  it("answers a retried request id with the original reply and spends nothing", async () => {
+    const world = new RoomWorld();
+    const { room, ids } = await battle(world, 2);
+    const [alice, bob] = ids as [number, number];
+    const ca = await world.connect(room, alice, "s-alice");
+    const cb = await world.connect(room, bob, "s-bob");
+    answerAll(world, room, [ca, cb]);
+    room.message(ca, JSON.stringify({ type: "attack", id: "x1", target: bob }));
+    room.message(ca, JSON.stringify({ type: "answer", id: "y1", questionId: "q2", answer: "Paris" }));
+    world.runTimers();
+    const original = ca.of("reply").filter((r) => r.id === "x1" || r.id === "y1");
+    const before = room.results();
+    const arrows = before.ok ? before.value.standings.find((s) => s.id === alice)!.arrows : -1;
+    // The same ids again (a client retrying after a reconnect).
+    room.message(ca, JSON.stringify({ type: "attack", id: "x1", target: bob }));
+    room.message(ca, JSON.stringify({ type: "answer", id: "y1", questionId: "q2", answer: "Paris" }));
+    world.runTimers();
+    const retried = ca.of("reply").slice(-2);
+    expect(retried.map((r) => [r.id, r.ok, r.duplicate])).toEqual([
+      ["x1", true, true],
+      ["y1", true, true],
+    ]);
+    expect(retried.map((r) => (r.ok ? r.data : null))).toEqual(original.map((r) => (r.ok ? r.data : null)));
+    const info = room.info();
+    expect(info.ok && info.value.stored).toMatchObject({ attacks: 1, answers: 3 });
+    const me = room.results();
+    expect(me.ok && me.value.standings.find((s) => s.id === alice)).toMatchObject({ arrows, correct: 2 });
+    // Bob was attacked once, not twice.
+    expect(cb.of("attacked")).toHaveLength(1);
+    // A new id is a new request.
+    room.message(ca, JSON.stringify({ type: "attack", id: "x2", target: bob }));
+    world.runTimers();
+    expect(ca.of("reply").at(-1)).toMatchObject({ id: "x2", ok: true, data: { arrows: arrows - 1 } });
+  });
+
+  it("gives a snapshot and continuity lost when the gap is gone, the epoch differs or the seq is from elsewhere", async () => {
+    const world = new RoomWorld();
+    const { room, ids } = await battle(world);
+    const [alice, bob] = ids as [number, number];
+    const ca = await world.connect(room, alice, "s-alice");
+    const cb = await world.connect(room, bob, "s-bob");
+    answerAll(world, room, [ca, cb]);
+    const epoch = stream(ca).epoch;
+    room.closed(ca);
+    room.message(cb, JSON.stringify({ type: "attack", id: 1, target: alice }));
+    world.runTimers();
+
+    const wrongEpoch = await world.connect(room, alice, "s-alice", { seq: 1, epoch: "other" });
+    expect(wrongEpoch.frames).toHaveLength(1);
+    expect(stream(wrongEpoch)).toMatchObject({ continuity: "lost", seq: 2, replayed: 0 });
+    const ahead = await world.connect(room, alice, "s-alice", { seq: 99, epoch });
+    expect(stream(ahead)).toMatchObject({ continuity: "lost" });
+
+    // Past the window the frames are pruned: the seq survives, the replay does not.
+    world.now += HISTORY_WINDOW_MS + PRUNE_INTERVAL_MS;
+    await room.alarm();
+    const late = await world.connect(room, alice, "s-alice", { seq: 1, epoch });
+    expect(late.frames).toHaveLength(1);
+    expect(stream(late)).toMatchObject({ continuity: "lost", seq: 2 });
+    const current = await world.connect(room, alice, "s-alice", { seq: 2, epoch });
+    expect(stream(current)).toMatchObject({ continuity: "kept", replayed: 0 });
+  });
+
+  it("replays a battle status change that happened while away", async () => {
+    const world = new RoomWorld();
+    const room = await world.room();
+    await room.create(battleConfig());
+    const j = room.join("alice", "s");
+    if (!j.ok) throw new Error("join");
+    const c = await world.connect(room, j.value.participantId, "s");
+    const { epoch, seq } = stream(c);
+    room.closed(c);
+    await room.start();
+    const back = await world.connect(room, j.value.participantId, "s", { seq, epoch });
+    expect(back.frames[0]).toMatchObject({ type: "battle", status: "live", seq: seq + 1 });
+    expect(stream(back)).toMatchObject({ continuity: "kept", replayed: 1 });
+  });
+
+  it(`keeps at most ${MAX_SOCKETS_PER_PLAYER} sockets per player, closing the oldest with 4502`, async () => {
+    const world = new RoomWorld();
+    const { room, ids } = await battle(world);
+    const conns: MemoryConnection[] = [];
+    for (let i = 0; i <= MAX_SOCKETS_PER_PLAYER; i++)
+      conns.push(await world.connect(room, ids[0]!, "s-alice"));
+    expect(conns[0]!.closed?.code).toBe(4502);
+    expect(conns.slice(1).every((c) => c.closed === null)).toBe(true);
+    expect(room.online).toBe(MAX_SOCKETS_PER_PLAYER);
+  });
+
+  it("pushes leaderboards to a player's new socket while a stale one lingers", async () => {
+    const world = new RoomWorld();
+    const { room, ids } = await battle(world);
+    const [alice, bob] = ids as [number, number];
+    const stale = await world.connect(room, alice, "s-alice");
+    const cb = await world.connect(room, bob, "s-bob");
+    world.advance(1_000);
+    const fresh = await world.connect(room, alice, "s-alice");
+    room.message(cb, JSON.stringify({ type: "answer", id: 1, questionId: "q1", answer: 1 }));
+    world.advance(1_000);
+    expect(fresh.of("leaderboard").at(-1)?.top[0]).toMatchObject({ username: "bob", score: 10 });
+    expect(stale.of("leaderboard").at(-1)?.top[0]).toMatchObject({ username: "bob", score: 10 });
+  });
+});
+
+describe("parseResume", () => {
+  it("takes a decimal seq and a short epoch; anything else is no resume", () => {
+    expect(parseResume("12", "e")).toEqual({ seq: 12, epoch: "e" });
+    for (const [s, e] of [
+      ["-1", "e"],
+      ["1.5", "e"],
+      ["1e3", "e"],
+      ["12", ""],
+      ["12", "x".repeat(65)],
+      [null, "e"],
+      ["12", null],
+      ["9999999999999999", "e"],
+    ] as const) {
+      expect(parseResume(s, e)).toBeUndefined();
+    }
+  });
+});

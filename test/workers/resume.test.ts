@@ -1,0 +1,131 @@
+/** @module Resume through the real Worker and Durable Object: missed frames, idempotent retries, socket limits. */
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ServerMessage } from "../../src/protocol";
+import { api, connect, createBattle, freshIp, join, OPERATOR, startBattle, TestSocket } from "./helpers";
+
+type Welcome = Extract<ServerMessage, { type: "welcome" }>;
+
+function welcomeOf(s: TestSocket): Welcome {
+  return s.frames.find((f) => f.type === "welcome") as Welcome;
+}
+
+describe("resume", () => {
+  it("a player whose connection dropped while attacks landed gets every missed event once, in order", async () => {
+    const id = await createBattle({ rules: { startingArrows: 5, startingShields: 0 } });
+    await startBattle(id);
+    const [a, b, c] = [await join(id, "alice"), await join(id, "bob"), await join(id, "carol")];
+    const [wa, wb, wc] = [await connect(a), await connect(b), await connect(c)];
+    for (const [w, n] of [
+      [wa, 1],
+      [wb, 1],
+      [wc, 1],
+    ] as const) {
+      expect((await w.request({ type: "answer", id: n, questionId: "q1", answer: 1 })).ok).toBe(true);
+    }
+    const { epoch } = welcomeOf(wa).stream;
+    const lastSeq = (
+      wa.frames.filter((f) => "seq" in f && typeof f.seq === "number").at(-1) as { seq: number }
+    ).seq;
+    wa.ws.close(1000);
+    await wa.waitClosed();
+
+    const landed: number[] = [];
+    for (const [w, n] of [
+      [wb, 2],
+      [wc, 2],
+      [wb, 3],
+    ] as const) {
+      const r = await w.request({ type: "attack", id: n, target: a.participantId });
+      expect(r.ok).toBe(true);
+      landed.push(r.data.pointsLost);
+    }
+
+    const back = await connect(a, true, { seq: lastSeq, epoch });
+    const attacked = back.frames.filter((f) => f.type === "attacked");
+    expect(attacked.map((f) => f.seq)).toEqual([lastSeq + 1, lastSeq + 2, lastSeq + 3]);
+    expect(attacked.map((f) => f.attacker.username)).toEqual(["bob", "carol", "bob"]);
+    expect(back.frames.findIndex((f) => f.type === "welcome")).toBe(3);
+    expect(welcomeOf(back).stream).toEqual({ epoch, seq: lastSeq + 3, continuity: "kept", replayed: 3 });
+    expect(welcomeOf(back).you.score).toBe(attacked.at(-1)!.score);
+
+    // Without a resume point (or with a foreign one) the welcome says so and nothing is replayed.
+    const fresh = await connect(a, true, { seq: lastSeq, epoch: "not-this-one" });
+    expect(fresh.frames.filter((f) => f.type === "attacked")).toHaveLength(0);
+    expect(welcomeOf(fresh).stream.continuity).toBe("lost");
+    for (const s of [back, fresh, wb, wc]) s.ws.close(1000);
+  });
+
+  it("a retried request id returns the original reply and spends nothing", async () => {
+    const id = await createBattle({ rules: { startingArrows: 3, startingShields: 0 } });
+    await startBattle(id);
+    const [a, b] = [await join(id, "alice"), await join(id, "bob")];
+    const [wa, wb] = [await connect(a), await connect(b)];
+    expect((await wb.request({ type: "answer", id: 1, questionId: "q1", answer: 1 })).ok).toBe(true);
+    const first = await wa.request({ type: "attack", id: "atk-1", target: b.participantId });
+    expect(first.ok).toBe(true);
+    const answered = await wa.request({ type: "answer", id: "ans-1", questionId: "q2", answer: "Paris" });
+    expect(answered.data.correct).toBe(true);
+
+    // The client lost the replies, reconnects and sends the same requests again with the same ids.
+    wa.ws.close(1000);
+    const again = await connect(a);
+    const retry = await again.request({ type: "attack", id: "atk-1", target: b.participantId });
+    expect(retry).toMatchObject({ ok: true, duplicate: true, data: first.data });
+    const retryAnswer = await again.request({
+      type: "answer",
+      id: "ans-1",
+      questionId: "q2",
+      answer: "Paris",
+    });
+    expect(retryAnswer).toMatchObject({ ok: true, duplicate: true, data: answered.data });
+    const admin = await api("GET", `/api/admin/battles/${id}`, undefined, OPERATOR);
+    expect(admin.json.battle.stored).toMatchObject({ attacks: 1, answers: 2 });
+    expect(wb.frames.filter((f) => f.type === "attacked")).toHaveLength(1);
+    expect(welcomeOf(again).you.arrows).toBe(answered.data.arrows);
+    for (const s of [again, wb]) s.ws.close(1000);
+  });
+
+  it("a player with a stale socket and a new one gets leaderboards on the new one", async () => {
+    const id = await createBattle();
+    await startBattle(id);
+    const [a, b] = [await join(id, "alice"), await join(id, "bob")];
+    const stale = await connect(a);
+    const wb = await connect(b);
+    const fresh = await connect(a);
+    expect((await wb.request({ type: "answer", id: 1, questionId: "q1", answer: 1 })).ok).toBe(true);
+    const pushed = await fresh.next(
+      (m) => m.type === "leaderboard" && m.top[0]?.username === "bob" && m.top[0]?.score > 0,
+      "leaderboard on the new socket",
+    );
+    expect(pushed).toBeTruthy();
+    for (const s of [stale, fresh, wb]) s.ws.close(1000);
+  });
+
+  it("keeps at most 3 sockets per player: a fourth closes the oldest with 4502", async () => {
+    const id = await createBattle();
+    await startBattle(id);
+    const a = await join(id, "alice");
+    const socks = [await connect(a), await connect(a), await connect(a), await connect(a)];
+    expect((await socks[0]!.waitClosed()).code).toBe(4502);
+    for (const s of socks.slice(1)) expect(s.closed).toBeNull();
+    const admin = await api("GET", `/api/admin/battles/${id}`, undefined, OPERATOR);
+    expect(admin.json.battle.online).toBe(3);
+    for (const s of socks.slice(1)) s.ws.close(1000);
+  });
+
+  it("refuses a replaced session's upgrade with a close code every client can read (4501)", async () => {
+    const id = await createBattle();
+    const old = await join(id, "alice");
+    await join(id, "alice");
+    const res = await SELF.fetch(old.wsUrl.replace(/^ws/, "http"), {
+      headers: { Upgrade: "websocket", "CF-Connecting-IP": freshIp() },
+    });
+    expect(res.status).toBe(101);
+    const ws = res.webSocket!;
+    const socket = new TestSocket(ws);
+    ws.accept();
+    expect((await socket.waitClosed()).code).toBe(4501);
+    expect(socket.frames).toHaveLength(0);
+  });
+});
