@@ -8,12 +8,13 @@ export interface BackoffOptions {
   readonly maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 };
+/** A whole battle that drops at once comes back spread over the first second, then 2 s, 4 s… up to 30 s. */
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 };
 
 /**
- * Delay before reconnect attempt `attempt` (0-based): "equal jitter" — half of the exponential ceiling
- * `min(maxMs, baseMs·2^attempt)` is fixed, the other half is random, so a crowd spreads out but nobody
- * retries instantly. `rng` returns [0, 1).
+ * Delay before reconnect attempt `attempt` (0-based): "full jitter" — uniform in [0, ceiling) with the exponential
+ * ceiling `min(maxMs, baseMs·2^attempt)`, so a crowd that dropped together (a deploy, a network blip) spreads
+ * evenly over the whole ceiling instead of arriving in waves. `rng` returns [0, 1).
  */
 export function backoffDelay(
   attempt: number,
@@ -22,8 +23,7 @@ export function backoffDelay(
 ): number {
   const exp = Math.min(Math.max(0, Math.floor(attempt)), 30);
   const ceiling = Math.min(opts.maxMs, opts.baseMs * 2 ** exp);
-  const half = ceiling / 2;
-  return Math.round(half + rng() * half);
+  return Math.floor(rng() * ceiling);
 }
 
 /** Close codes 4500–4999 mean "do not come back with this token"; 1000 is a deliberate, clean close. */

@@ -33,6 +33,7 @@ const OPEN = 1;
 const HEARTBEAT_FRAME = '{"type":"ping"}';
 
 export type WelcomeMessage = Extract<ServerMessage, { type: "welcome" }>;
+export type StreamState = WelcomeMessage["stream"];
 export type AttackedMessage = Extract<ServerMessage, { type: "attacked" }>;
 export type BattleStatusMessage = Extract<ServerMessage, { type: "battle" }>;
 
@@ -85,6 +86,16 @@ export interface PushHandlers {
   pong?(rttMs: number): void;
   /** The socket closed; `reconnecting` says whether a reconnect is scheduled. */
   close?(code: number, reason: string, reconnecting: boolean): void;
+  /** A reconnect got every frame it missed (`replayed` of them, already delivered to the handlers above). */
+  resumed?(stream: StreamState): void;
+  /** A reconnect could not get everything it missed: rebuild the view from this welcome (a full snapshot). */
+  continuityLost?(welcome: WelcomeMessage): void;
+  /**
+   * This session is over and the connection will not come back: replaced by a newer login (4501), superseded by
+   * a newer socket (4502), unauthorized or expired (4503, or an upgrade refused with HTTP 401/403), no such battle
+   * (4504 or HTTP 404). Join again to play on.
+   */
+  sessionEnded?(code: number, reason: string): void;
 }
 
 export interface ConnectionOptions {
@@ -100,6 +111,16 @@ export interface ConnectionOptions {
   readonly rng?: () => number;
   /** Monotonic ms clock for latencies; default `performance.now`. */
   readonly now?: () => number;
+  /**
+   * Re-send requests still unanswered after a reconnect, with their original ids (the server answers a retry of
+   * an applied request with its original reply); default true. When false they fail with `closed`.
+   */
+  readonly resend?: boolean;
+  /**
+   * Used after an upgrade fails before any welcome (close 1006: browsers never see the HTTP status) to ask the
+   * same URL without upgrading: 401/403/404 end the session instead of retrying forever. Default: global fetch.
+   */
+  readonly fetch?: (url: string) => Promise<{ readonly status: number }>;
 }
 
 type Callback = (outcome: RequestOutcome) => void;
@@ -107,6 +128,8 @@ type Callback = (outcome: RequestOutcome) => void;
 interface Pending {
   readonly cb: Callback;
   readonly timer: ReturnType<typeof setTimeout>;
+  /** The frame as sent, to send again after a reconnect. */
+  readonly frame: string;
 }
 
 const defaultNow = () => performance.now();
@@ -127,6 +150,16 @@ export class BattleConnection {
   private lastBoard: LeaderboardView | null = null;
   /** Reconnects that reached a welcome again. */
   reconnects = 0;
+  /** Stream frames replayed to this connection by resumes, and resumes that lost continuity. */
+  replayed = 0;
+  continuityLost = 0;
+  /** Requests re-sent after a reconnect. */
+  resent = 0;
+  /** The last stream frame seen (`seq`) and the stream's epoch: where a reconnect resumes. */
+  private lastSeq = 0;
+  private epoch: string | null = null;
+  /** Whether the current socket got its welcome (a close before it may be a refused upgrade). */
+  private welcomed = false;
   handlers: PushHandlers = {};
   private readonly timeoutMs: number;
   private readonly heartbeatMs: number;
@@ -166,8 +199,9 @@ export class BattleConnection {
       return id;
     }
     const timer = setTimeout(() => this.expire(id), this.timeoutMs);
-    this.pending.set(id, { cb, timer });
-    ws.send(encodeRequest(msg, id));
+    const frame = encodeRequest(msg, id);
+    this.pending.set(id, { cb, timer, frame });
+    ws.send(frame);
     return id;
   }
 
@@ -222,9 +256,31 @@ export class BattleConnection {
     }
   }
 
+  /** Where the stream stands (for a page that reloads and wants to resume). */
+  get stream(): { readonly seq: number; readonly epoch: string | null } {
+    return { seq: this.lastSeq, epoch: this.epoch };
+  }
+
+  /** The URL of the next socket: after a first welcome, with where to resume the stream. */
+  private url(): string {
+    const base = compactPushUrl(this.wsUrl);
+    if (this.epoch === null) return base;
+    const sep = base.includes("?") ? "&" : "?";
+    return `${base}${sep}seq=${this.lastSeq}&epoch=${encodeURIComponent(this.epoch)}`;
+  }
+
+  /** Whether a stream frame is new (and moves the stream on); a frame seen before is dropped. */
+  private fresh(seq: unknown): boolean {
+    if (typeof seq !== "number") return true;
+    if (seq <= this.lastSeq) return false;
+    this.lastSeq = seq;
+    return true;
+  }
+
   private open(): void {
-    const ws = this.opts.socketFactory(compactPushUrl(this.wsUrl));
+    const ws = this.opts.socketFactory(this.url());
     this.ws = ws;
+    this.welcomed = false;
     ws.onmessage = (ev) => {
       if (this.ws === ws) this.onFrame(ev.data);
     };
@@ -241,8 +297,9 @@ export class BattleConnection {
     // Every server frame starts `{"type":"<t>`: dispatch on the 10th character before deciding to parse.
     const c = frame.charCodeAt(9);
     if (c === 114 /* r: reply */) {
-      const m = this.parse(frame) as Reply | null;
+      const m = this.parse(frame) as (Reply & { seq?: number }) | null;
       if (m === null) return;
+      this.fresh(m.seq);
       const id = typeof m.id === "number" ? m.id : Number(m.id);
       const p = this.pending.get(id);
       if (p) {
@@ -272,26 +329,40 @@ export class BattleConnection {
     switch (m.type) {
       case "welcome": {
         const w = m as WelcomeMessage;
+        const resuming = this.epoch !== null;
         if (this.attempt > 0) this.reconnects++;
         this.attempt = 0;
+        this.welcomed = true;
+        if (w.stream) {
+          this.epoch = w.stream.epoch;
+          this.lastSeq = w.stream.seq;
+        }
         this.lastBoard = w.leaderboard;
         this.lastBoardRaw = null;
         this.lastTopRaw = null;
         this.startHeartbeat();
         this.handlers.welcome?.(w);
+        if (resuming && w.stream?.continuity === "kept") {
+          this.replayed += w.stream.replayed;
+          this.handlers.resumed?.(w.stream);
+        } else if (resuming && w.stream?.continuity === "lost") {
+          this.continuityLost++;
+          this.handlers.continuityLost?.(w);
+        }
+        this.resendPending();
         const waiters = this.welcomeWaiters;
         this.welcomeWaiters = [];
         for (const x of waiters) x.resolve(w);
         return;
       }
       case "attacked":
-        this.handlers.attacked?.(m as AttackedMessage);
+        if (this.fresh((m as AttackedMessage).seq)) this.handlers.attacked?.(m as AttackedMessage);
         return;
       case "presence":
         this.handlers.presence?.((m as unknown as { online: number }).online);
         return;
       case "battle":
-        this.handlers.battle?.(m as BattleStatusMessage);
+        if (this.fresh((m as BattleStatusMessage).seq)) this.handlers.battle?.(m as BattleStatusMessage);
         return;
       case "error":
         this.handlers.error?.((m as unknown as { error: ErrorBody }).error);
@@ -318,27 +389,77 @@ export class BattleConnection {
   private onClose(code: number, reason: string): void {
     this.clearTimers();
     this.ws = null;
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.cb({ type: "failure", id, code: "closed" });
-    }
-    this.pending.clear();
     const max = this.opts.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
+    const ended = !this.closedByUser && !shouldReconnect(code) && code !== 1000;
     const reconnecting =
       !this.closedByUser && this.opts.reconnect !== false && shouldReconnect(code) && this.attempt < max;
+    // Unanswered requests wait for the next socket (re-sent with their ids); otherwise they fail now.
+    if (!reconnecting || this.opts.resend === false) this.failPending();
     if (!reconnecting) {
       const waiters = this.welcomeWaiters;
       this.welcomeWaiters = [];
       for (const x of waiters) x.reject(new Error(`socket closed (${code}) before welcome`));
     }
     this.handlers.close?.(code, reason, reconnecting);
-    if (reconnecting) {
-      const delay = backoffDelay(this.attempt, this.opts.rng, this.opts.backoff ?? DEFAULT_BACKOFF);
-      this.attempt++;
-      this.reconnectTimer = setTimeout(() => {
-        this.reconnectTimer = null;
-        if (!this.closedByUser) this.open();
-      }, delay);
+    if (ended) this.handlers.sessionEnded?.(code, reason);
+    if (!reconnecting) return;
+    if (!this.welcomed && (code === 1006 || code === 1002 || code === 1015)) {
+      // The upgrade may have been refused over HTTP (browsers cannot see why): ask before retrying.
+      void this.upgradeRefused().then((status) => {
+        if (status === null) this.scheduleReconnect();
+        else this.endSession(status === 404 ? 4504 : 4503, `upgrade refused with HTTP ${status}`);
+      });
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closedByUser) return;
+    const delay = backoffDelay(this.attempt, this.opts.rng, this.opts.backoff ?? DEFAULT_BACKOFF);
+    this.attempt++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (!this.closedByUser) this.open();
+    }, delay);
+  }
+
+  /** The HTTP status that refuses this session's upgrade (401, 403, 404), or null if it is not refused. */
+  private async upgradeRefused(): Promise<number | null> {
+    const get = this.opts.fetch ?? (globalThis as { fetch?: ConnectionOptions["fetch"] }).fetch;
+    if (!get) return null;
+    try {
+      const { status } = await get(this.wsUrl.replace(/^ws/, "http"));
+      return status === 401 || status === 403 || status === 404 ? status : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private endSession(code: number, reason: string): void {
+    this.closedByUser = true;
+    this.failPending();
+    const waiters = this.welcomeWaiters;
+    this.welcomeWaiters = [];
+    for (const x of waiters) x.reject(new Error(`session ended (${code}): ${reason}`));
+    this.handlers.sessionEnded?.(code, reason);
+  }
+
+  private failPending(): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.cb({ type: "failure", id, code: "closed" });
+    }
+    this.pending.clear();
+  }
+
+  /** After a welcome: requests still unanswered go out again with their ids, oldest first. */
+  private resendPending(): void {
+    const ws = this.ws;
+    if (ws === null || this.pending.size === 0) return;
+    for (const p of this.pending.values()) {
+      ws.send(p.frame);
+      this.resent++;
     }
   }
 

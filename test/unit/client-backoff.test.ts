@@ -11,20 +11,29 @@ import {
 } from "../../src/client";
 
 describe("backoffDelay", () => {
-  it("grows exponentially, stays within [ceiling/2, ceiling], and caps at maxMs", () => {
+  it("full jitter: uniform in [0, ceiling) under an exponential ceiling capped at maxMs", () => {
     const opts = { baseMs: 100, maxMs: 5000 };
-    expect(backoffDelay(0, () => 0, opts)).toBe(50);
-    expect(backoffDelay(0, () => 0.999999, opts)).toBe(100);
-    expect(backoffDelay(3, () => 0, opts)).toBe(400);
-    expect(backoffDelay(3, () => 0.5, opts)).toBe(600);
-    expect(backoffDelay(20, () => 0.999999, opts)).toBe(5000);
-    expect(backoffDelay(1000, () => 0, opts)).toBe(2500);
+    expect(backoffDelay(0, () => 0, opts)).toBe(0);
+    expect(backoffDelay(0, () => 0.999999, opts)).toBe(99);
+    expect(backoffDelay(3, () => 0.5, opts)).toBe(400);
+    expect(backoffDelay(20, () => 0.999999, opts)).toBe(4999);
+    expect(backoffDelay(1000, () => 0.5, opts)).toBe(2500);
     for (let a = 0; a < 12; a++) {
       const d = backoffDelay(a, Math.random, opts);
-      const ceiling = Math.min(5000, 100 * 2 ** a);
-      expect(d).toBeGreaterThanOrEqual(ceiling / 2);
-      expect(d).toBeLessThanOrEqual(ceiling);
+      expect(d).toBeGreaterThanOrEqual(0);
+      expect(d).toBeLessThan(Math.min(5000, 100 * 2 ** a));
     }
+  });
+
+  it("spreads a crowd's first reconnect evenly over the first ceiling", () => {
+    let seed = 7;
+    const rng = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const buckets = new Array(10).fill(0);
+    for (let i = 0; i < 10_000; i++) buckets[Math.floor(backoffDelay(0, rng) / 100)]++;
+    for (const n of buckets) expect(n).toBeGreaterThan(800);
   });
 
   it("never reconnects after 4500–4999 or a clean close", () => {
@@ -40,6 +49,8 @@ describe("backoffDelay", () => {
 class FakeSocket implements WebSocketLike {
   readyState = 0;
   sent: string[] = [];
+  closedWith: number | null = null;
+  constructor(readonly url = "") {}
   onopen: ((ev: unknown) => void) | null = null;
   onmessage: ((ev: { readonly data: unknown }) => void) | null = null;
   onclose: ((ev: { readonly code: number; readonly reason: string }) => void) | null = null;
@@ -47,7 +58,9 @@ class FakeSocket implements WebSocketLike {
   send(data: string) {
     this.sent.push(data);
   }
-  close() {}
+  close(code?: number) {
+    this.closedWith = code ?? 1005;
+  }
   serverSends(frame: unknown) {
     this.onmessage?.({ data: typeof frame === "string" ? frame : JSON.stringify(frame) });
   }
@@ -65,19 +78,21 @@ const welcome = {
   battle: {},
   leaderboard: { total: 1, top: [], me: null, around: [] },
   online: 1,
+  stream: { epoch: "e1", seq: 4, continuity: "new", replayed: 0 },
 };
 
 describe("BattleConnection", () => {
   afterEach(() => vi.useRealTimers());
 
-  function open() {
+  function open(fetchStatus = 426) {
     const sockets: FakeSocket[] = [];
-    const conn = new BattleConnection("ws://x/ws", {
-      socketFactory: () => {
-        const s = new FakeSocket();
+    const conn = new BattleConnection("ws://x/ws?token=t", {
+      socketFactory: (url) => {
+        const s = new FakeSocket(url);
         sockets.push(s);
         return s;
       },
+      fetch: async () => ({ status: fetchStatus }),
       requestTimeoutMs: 1000,
       heartbeatMs: 0,
       rng: () => 0,
@@ -112,21 +127,85 @@ describe("BattleConnection", () => {
     expect(conn.inFlight).toBe(0);
   });
 
-  it("fails pending requests on close, reconnects after 1006 but not after 4501", async () => {
+  it("resumes after a drop: seq and epoch in the URL, replayed frames once, unanswered requests re-sent with their ids", async () => {
     vi.useFakeTimers();
     const { conn, sockets, welcomed } = open();
     await welcomed;
-    const pending = conn.request({ type: "leaderboard" });
-    sockets[0]!.serverCloses(1006);
-    await expect(pending).rejects.toMatchObject({ failure: { code: "closed" } });
-    vi.advanceTimersByTime(100);
+    const attacked: number[] = [];
+    const events: string[] = [];
+    conn.handlers.attacked = (m) => attacked.push(m.seq!);
+    conn.handlers.resumed = (s) => events.push(`resumed ${s.replayed}`);
+    const s0 = sockets[0]!;
+    s0.serverSends({ type: "attacked", attacker: { id: 2, username: "b" }, seq: 5, score: 1, shields: 0 });
+    const answered = conn.request({ type: "answer", questionId: "q1", answer: 1 });
+    const lost = conn.request({ type: "attack", target: 2 });
+    s0.serverCloses(1006);
+    await vi.advanceTimersByTimeAsync(1);
     expect(sockets).toHaveLength(2);
+    const s1 = sockets[1]!;
+    expect(s1.url).toBe("ws://x/ws?token=t&push=2&seq=5&epoch=e1");
+    s1.readyState = 1;
+    // The replay: the answer's reply and an attack from while we were away (and seq 5 again, which is dropped).
+    s1.serverSends({ type: "attacked", attacker: { id: 2, username: "b" }, seq: 5, score: 1, shields: 0 });
+    s1.serverSends({ type: "reply", id: 1, ok: true, data: { correct: true }, seq: 6 });
+    s1.serverSends({ type: "attacked", attacker: { id: 3, username: "c" }, seq: 7, score: 0, shields: 0 });
+    s1.serverSends({ ...welcome, stream: { epoch: "e1", seq: 7, continuity: "kept", replayed: 2 } });
+    expect(await answered).toMatchObject({ ok: true, data: { correct: true } });
+    expect(attacked).toEqual([5, 7]);
+    expect(events).toEqual(["resumed 2"]);
+    // Only the unanswered attack goes out again, with its original id.
+    expect(s1.sent).toEqual(['{"type":"attack","id":2,"target":2}']);
+    s1.serverSends({ type: "reply", id: 2, ok: true, data: { arrows: 2 }, duplicate: true });
+    expect(await lost).toMatchObject({ ok: true, data: { arrows: 2 } });
+    expect(conn.stream).toEqual({ seq: 7, epoch: "e1" });
+  });
+
+  it("tells the application when continuity was lost and when the session ended (4501: no reconnect)", async () => {
+    vi.useFakeTimers();
+    const { conn, sockets, welcomed } = open();
+    await welcomed;
+    const events: string[] = [];
+    conn.handlers.continuityLost = (w) => events.push(`lost at ${w.stream.seq}`);
+    conn.handlers.sessionEnded = (code) => events.push(`ended ${code}`);
+    sockets[0]!.serverCloses(4000);
+    await vi.advanceTimersByTimeAsync(1_000);
     sockets[1]!.readyState = 1;
-    sockets[1]!.serverSends(welcome);
-    expect(conn.reconnects).toBe(1);
+    sockets[1]!.serverSends({ ...welcome, stream: { epoch: "e2", seq: 1, continuity: "lost", replayed: 0 } });
+    const pending = conn.request({ type: "leaderboard" });
     sockets[1]!.serverCloses(4501);
-    vi.advanceTimersByTime(60_000);
+    await expect(pending).rejects.toMatchObject({ failure: { code: "closed" } });
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(sockets).toHaveLength(2);
+    expect(events).toEqual(["lost at 1", "ended 4501"]);
+  });
+
+  it("closes when the server asks (closing), with the server's code", async () => {
+    const { sockets, welcomed } = open();
+    await welcomed;
+    sockets[0]!.serverSends({ type: "closing", code: 4502, reason: "superseded" });
+    expect(sockets[0]!.closedWith).toBe(4502);
+  });
+
+  it("stops retrying when the upgrade is refused over HTTP (401 behind a 1006)", async () => {
+    vi.useFakeTimers();
+    const sockets: FakeSocket[] = [];
+    const ended: number[] = [];
+    const conn = new BattleConnection("ws://x/ws?token=expired", {
+      socketFactory: (url) => {
+        const s = new FakeSocket(url);
+        sockets.push(s);
+        return s;
+      },
+      fetch: async () => ({ status: 401 }),
+      rng: () => 0.5,
+    });
+    conn.handlers.sessionEnded = (code) => ended.push(code);
+    const welcomed = conn.connect();
+    sockets[0]!.serverCloses(1006);
+    await expect(welcomed).rejects.toThrow(/session ended/);
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(sockets).toHaveLength(1);
+    expect(ended).toEqual([4503]);
   });
 
   it("parses leaderboard pushes only when asked", async () => {
