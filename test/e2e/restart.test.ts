@@ -7,7 +7,8 @@ import WebSocket from "ws";
 // @ts-expect-error: plain ESM script without types
 import { startArena } from "../../scripts/arena-server.mjs";
 
-const PORT = 8870 + Math.floor(Math.random() * 100);
+/** Inside the resume helper's port range (8800-8819). */
+const PORT = 8810 + Math.floor(Math.random() * 10);
 const OPERATOR = { Authorization: "Bearer dev-operator-token", "content-type": "application/json" };
 const persistTo = mkdtempSync(join(tmpdir(), "arena-e2e-"));
 afterAll(() => rmSync(persistTo, { recursive: true, force: true }));
@@ -27,15 +28,19 @@ async function http(
   return { status: res.status, json: (await res.json()) as any };
 }
 
-function openSocket(
-  url: string,
-): Promise<{ ws: WebSocket; request: (m: { id: number; [k: string]: unknown }) => Promise<any> }> {
+function openSocket(url: string): Promise<{
+  ws: WebSocket;
+  frames: any[];
+  request: (m: { id: number; [k: string]: unknown }) => Promise<any>;
+}> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     const pending = new Map<number, (v: unknown) => void>();
+    const frames: any[] = [];
     ws.on("message", (data) => {
       const m = JSON.parse(String(data));
-      if (m.type === "welcome") resolve({ ws, request });
+      frames.push(m);
+      if (m.type === "welcome") resolve({ ws, frames, request });
       if (m.type === "reply") pending.get(m.id)?.(m);
     });
     ws.on("error", reject);
@@ -69,6 +74,14 @@ describe("restart of wrangler dev", () => {
     expect((await sb.request({ type: "answer", id: 1, questionId: "q1", answer: 1 })).ok).toBe(true);
     const attack = await sb.request({ type: "attack", id: 2, target: a.participantId });
     expect(attack.ok).toBe(true);
+    // Alice drops; one more attack lands on her while she is away, acknowledged, then the server is killed.
+    const seen = sa.frames.filter((f) => typeof f.seq === "number").at(-1).seq;
+    const { epoch } = sa.frames.find((f) => f.type === "welcome").stream;
+    const closed = new Promise((r) => sa.ws.once("close", r));
+    sa.ws.close(1000);
+    await closed;
+    const away = await sb.request({ type: "attack", id: 3, target: a.participantId });
+    expect(away.ok).toBe(true);
 
     await arena.stop("SIGKILL");
     arena = await startArena({ port: PORT, persistTo, quiet: true, log: () => {} });
@@ -76,13 +89,31 @@ describe("restart of wrangler dev", () => {
       const lb = await http(base, "GET", `/api/battles/${id}/leaderboard`, undefined, {
         Authorization: `Bearer ${a.token}`,
       });
-      const aliceScore = 20 - attack.data.pointsLost;
+      const aliceScore = 20 - attack.data.pointsLost - away.data.pointsLost;
       expect(lb.json.result.me).toEqual({ rank: 1, score: aliceScore });
-      expect(lb.json.result.top.map((s: { score: number }) => s.score)).toEqual([aliceScore, 10]);
+      expect(lb.json.result.top.map((s: { score: number }) => s.score)).toEqual(
+        [aliceScore, 10].sort((x, y) => y - x),
+      );
       const admin = await http(base, "GET", `/api/admin/battles/${id}`, undefined, OPERATOR);
-      expect(admin.json.battle.stored).toEqual({ participants: 2, answers: 3, attacks: 1 });
+      expect(admin.json.battle.stored).toEqual({ participants: 2, answers: 3, attacks: 2 });
+      // Alice resumes across the crash: the attack she missed, once, then a welcome that says continuity kept.
+      const back = await openSocket(`${a.wsUrl}&seq=${seen}&epoch=${epoch}`);
+      const missed = back.frames.filter((f) => f.type === "attacked");
+      expect(missed.map((f) => f.seq)).toEqual([seen + 1]);
+      expect(back.frames.at(-1).stream).toMatchObject({
+        epoch,
+        seq: seen + 1,
+        continuity: "kept",
+        replayed: 1,
+      });
+      // Bob's retry of the acknowledged attack after the crash gets the original reply and spends nothing.
+      const bob = await openSocket(b.wsUrl);
+      const retried = await bob.request({ type: "attack", id: 3, target: a.participantId });
+      expect(retried).toMatchObject({ ok: true, duplicate: true, data: away.data });
+      bob.ws.close();
+      back.ws.close();
       const again = await openSocket(b.wsUrl);
-      expect((await again.request({ type: "answer", id: 3, questionId: "q1", answer: 1 })).error.code).toBe(
+      expect((await again.request({ type: "answer", id: 4, questionId: "q1", answer: 1 })).error.code).toBe(
         "already_answered",
       );
       again.ws.close();
