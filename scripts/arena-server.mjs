@@ -68,6 +68,19 @@ export function applyD1Migrations(persistTo) {
 }
 
 /**
+ * Worker settings `npm start` takes from its own environment and passes to `wrangler dev` as `--var`, so
+ * `RATE_LIMIT_EXEMPT_IPS=127.0.0.1 npm start` works (wrangler.toml's [vars] alone would win otherwise).
+ */
+export const ENV_VARS = ["RATE_LIMIT_EXEMPT_IPS", "TOKEN_TTL_SECONDS"];
+
+/** The `--var` values: those set in `env`, then `explicit` (the caller's) on top. */
+export function workerVars(env, explicit = {}) {
+  const vars = {};
+  for (const name of ENV_VARS) if (env[name] !== undefined) vars[name] = env[name];
+  return { ...vars, ...explicit };
+}
+
+/**
  * Runs `wrangler dev` and resolves once it answers /health.
  * @param {{port?: number, persistTo?: string, inspectorPort?: number, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
  */
@@ -90,7 +103,7 @@ export async function startArena(opts = {}) {
   ];
   if (opts.persistTo) args.push("--persist-to", opts.persistTo);
   if (opts.inspectorPort) args.push("--inspector-port", String(opts.inspectorPort));
-  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push("--var", `${k}:${v}`);
+  for (const [k, v] of Object.entries(workerVars(process.env, opts.vars))) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, {
     cwd: ROOT,
     env: { ...process.env, ...OFFLINE_ENV, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.url },

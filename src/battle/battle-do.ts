@@ -140,6 +140,10 @@ export class BattleDO extends DurableObject<Env> {
     return this.room.request(participantId, session, msg);
   }
 
+  async finalResults(): Promise<Outcome<BattleResults>> {
+    return this.room.finalResults();
+  }
+
   async results(): Promise<Outcome<BattleResults>> {
     return this.room.results();
   }

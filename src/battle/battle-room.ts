@@ -289,6 +289,15 @@ export class BattleRoom {
     return result as Outcome<ReplyData>;
   }
 
+  /** The public results: refused while the battle runs, before any standings are built. */
+  finalResults(): Outcome<BattleResults> {
+    const game = this.game;
+    if (!game) return notFound();
+    if (game.status(this.now()) !== "ended")
+      return err(ErrorCode.BATTLE_NOT_ENDED, "results are published when the battle ends");
+    return this.results();
+  }
+
   results(): Outcome<BattleResults> {
     this.commit.flush();
     const game = this.game;

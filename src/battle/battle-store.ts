@@ -52,8 +52,27 @@ export class BattleStore implements TimerStore {
     private readonly sql: SqlDatabase,
     private readonly transaction: <T>(fn: () => T) => T,
   ) {
-    for (const stmt of SCHEMA) sql.exec(stmt);
+    // Tables are created with the battle (or on the first wake of an older one), never for an unknown id.
     this.outbox = new Outbox(sql);
+  }
+
+  /** Whether the schema is known to be current (checked once per wake). */
+  private migrated = false;
+
+  /**
+   * Whether this object holds a battle. A read-only check when it does not, so asking about an unknown id writes
+   * nothing; when it does, tables added since the battle was created are added now.
+   */
+  private exists(): boolean {
+    if (this.migrated) return true;
+    if (
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").toArray().length ===
+      0
+    )
+      return false;
+    for (const stmt of SCHEMA) this.sql.exec(stmt);
+    this.migrated = true;
+    return true;
   }
 
   private getMeta<T>(key: MetaKey): T | null {
@@ -71,6 +90,7 @@ export class BattleStore implements TimerStore {
 
   /** Loads the whole battle into memory, or null if this object holds no battle yet. */
   load(): BattleGame | null {
+    if (!this.exists()) return null;
     const config = this.getMeta<BattleConfig>("config");
     const schedule = this.getMeta<Schedule>("schedule");
     if (!config || !schedule) return null;
@@ -123,6 +143,7 @@ export class BattleStore implements TimerStore {
 
   create(config: BattleConfig, schedule: Schedule, event: BattleEvent, at: number): void {
     this.transaction(() => {
+      for (const stmt of SCHEMA) this.sql.exec(stmt);
       this.setMeta("config", config);
       this.setMeta("schedule", schedule);
       this.outbox.append(event, at);
@@ -150,6 +171,7 @@ export class BattleStore implements TimerStore {
 
   loadTimers(): Map<string, number> {
     const timers = new Map<string, number>();
+    if (!this.exists()) return timers;
     for (const r of this.sql.exec<{ name: string; at: number }>("SELECT name, at FROM timers")) {
       timers.set(r.name, r.at);
     }

@@ -14,8 +14,9 @@ import type {
 } from "../protocol/server-messages";
 import { type BattleConfig, isCorrect, type QuestionConfig } from "./config";
 import { err, type Outcome, ok } from "./outcome";
-import { normaliseUsername, type Player, usernameKey } from "./player";
+import type { Player } from "./player";
 import { type Schedule, statusAt } from "./schedule";
+import { normaliseUsername, USERNAME_RULES, usernameKey } from "./username";
 
 export interface JoinPlan {
   readonly id: number;
@@ -88,7 +89,7 @@ export class BattleGame {
     if (this.status(now) === "ended") return err(ErrorCode.BATTLE_ENDED, "the battle has ended");
     const username = normaliseUsername(rawName);
     if (username === null) {
-      return err(ErrorCode.INVALID_USERNAME, "usernames are 1–32 letters, digits, spaces, _ . or -");
+      return err(ErrorCode.INVALID_USERNAME, USERNAME_RULES);
     }
     const existingId = this.byName.get(usernameKey(username));
     const existing = existingId === undefined ? undefined : this.players.get(existingId);

@@ -18,18 +18,6 @@ export interface Player {
   readonly scored: Set<string>;
 }
 
-/** Username rules: 1–32 letters, digits, space, `_`, `.` or `-`; unique per battle, case-insensitively. */
-const USERNAME = /^[\p{L}\p{N}_.\- ]{1,32}$/u;
-
-export function normaliseUsername(raw: string): string | null {
-  const name = raw.normalize("NFC").trim().replace(/\s+/g, " ");
-  return USERNAME.test(name) ? name : null;
-}
-
-export function usernameKey(name: string): string {
-  return name.toLowerCase();
-}
-
 export function doneQuestions(p: Player, maxAttempts: number): string[] {
   const done = new Set(p.scored);
   for (const [q, n] of p.attempts) if (n >= maxAttempts) done.add(q);

@@ -1,6 +1,7 @@
 /** @module Player API: battle info, join, the WebSocket upgrade, HTTP fallbacks and final results. */
 import { Hono } from "hono";
 import { z } from "zod";
+import { normaliseUsername, USERNAME_RULES } from "../battle/username";
 import { finalResultsFromD1 } from "../persistence/sink-reads";
 import { AnswerBody, AttackBody, type ClientRequest } from "../protocol/client-messages";
 import { ErrorCode } from "../protocol/error-codes";
@@ -11,18 +12,21 @@ import { ApiError, readJson, unwrap } from "./errors";
 import { rateLimit } from "./rate-limit";
 import { newSessionId, signSession } from "./session-token";
 
-const JoinBody = z.strictObject({ username: z.string().min(1).max(64) });
+/** The username's rules are checked by `normaliseUsername` so that every bad name gets `invalid_username`. */
+const JoinBody = z.strictObject({ username: z.string() });
 const LeaderboardQuery = z.object({
   offset: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(100).optional(),
 });
 
 export const playerRoutes = new Hono<AppEnv>()
-  .get("/:id", async (c) => {
+  .get("/:id", rateLimit("API_LIMITER", 10), async (c) => {
     return c.json({ battle: unwrap(await battleStub(c.env, c.req.param("id")).view()) });
   })
   .post("/:id/join", rateLimit("JOIN_LIMITER", 60), async (c) => {
     const { username } = await readJson(c, JoinBody);
+    if (normaliseUsername(username) === null)
+      throw new ApiError(400, ErrorCode.INVALID_USERNAME, USERNAME_RULES);
     const battleId = c.req.param("id");
     const session = newSessionId();
     const joined = unwrap(await battleStub(c.env, battleId).join(username, session));
@@ -67,13 +71,11 @@ export const playerRoutes = new Hono<AppEnv>()
     return c.json({ result: await act(c.env, c.get("session"), msg) });
   })
   .get("/:id/results", rateLimit("API_LIMITER", 10), async (c) => {
-    // An ended battle's results are in D1 once the pipeline delivered them; the object answers until then.
+    // An ended battle's results are in D1 once the pipeline delivered them; the object answers until then, and
+    // refuses a live battle before building any standings.
     const stored = await finalResultsFromD1(c.env.DB, c.req.param("id"));
     if (stored) return c.json(stored);
-    const results = unwrap(await battleStub(c.env, c.req.param("id")).results());
-    if (!results.final)
-      throw new ApiError(409, ErrorCode.BATTLE_NOT_ENDED, "results are published when the battle ends");
-    return c.json(results);
+    return c.json(unwrap(await battleStub(c.env, c.req.param("id")).finalResults()));
   });
 
 async function act(env: Env, s: { b: string; p: number; s: string }, msg: ClientRequest) {

@@ -1,27 +1,23 @@
-/** @module Edge rate limits (Workers rate-limit binding), keyed by client IP. */
+/** @module Edge rate limits (Workers rate-limit binding), counted per client address (IPv6 per /64). */
 import { createMiddleware } from "hono/factory";
 import { ErrorCode } from "../protocol/error-codes";
+import { addressKey, clientIp } from "./client-address";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
 
-export function clientIp(req: Request): string {
-  return (
-    req.headers.get("CF-Connecting-IP") ??
-    req.headers.get("X-Forwarded-For")?.split(",")[0]?.trim() ??
-    "unknown"
-  );
-}
-
-function isExempt(env: Env, ip: string): boolean {
+/** `RATE_LIMIT_EXEMPT_IPS`: comma-separated addresses (or IPv6 /64 keys) that skip the edge limits. */
+function isExempt(env: Env, ip: string, key: string): boolean {
   const list: string = env.RATE_LIMIT_EXEMPT_IPS ?? "";
-  return list !== "" && list.split(",").some((x) => x.trim() === ip);
+  return list !== "" && list.split(",").some((x) => x.trim() === ip || x.trim() === key);
 }
 
+/** `periodSec` must match the binding's period in wrangler.toml: it is the `retryAfterMs` a refused caller gets. */
 export function rateLimit(binding: "JOIN_LIMITER" | "API_LIMITER", periodSec: number) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const ip = clientIp(c.req.raw);
-    if (!isExempt(c.env, ip)) {
-      const { success } = await c.env[binding].limit({ key: `${binding}:${ip}` });
+    const key = addressKey(ip);
+    if (!isExempt(c.env, ip, key)) {
+      const { success } = await c.env[binding].limit({ key: `${binding}:${key}` });
       if (!success)
         throw new ApiError(
           429,

@@ -22,14 +22,18 @@ const SCHEMA = [
 export class Outbox {
   private next = 1;
   private marks: Confirmed = { d1: 0, pg: 0 };
+  /** Whether the tables exist: they are created by the first append, so an object without a battle stores nothing. */
+  private ready: boolean;
 
   constructor(private readonly sql: SqlDatabase) {
-    for (const stmt of SCHEMA) sql.exec(stmt);
+    this.ready =
+      sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").toArray().length > 0;
     this.reload();
   }
 
   /** Re-reads the counters from SQLite (on wake, and after a rolled-back batch took seqs it never wrote). */
   reload(): void {
+    if (!this.ready) return;
     for (const r of this.sql.exec<{ sink: Sink; seq: number }>("SELECT sink, seq FROM outbox_confirmed")) {
       if (r.sink in this.marks) this.marks[r.sink] = r.seq;
     }
@@ -39,6 +43,10 @@ export class Outbox {
 
   /** Inserts one event; the caller runs it inside the transaction of the change it describes. */
   append(event: BattleEvent, at: number): number {
+    if (!this.ready) {
+      for (const stmt of SCHEMA) this.sql.exec(stmt);
+      this.ready = true;
+    }
     const seq = this.next;
     this.sql.exec("INSERT INTO outbox (seq, at, body) VALUES (?, ?, ?)", seq, at, JSON.stringify(event));
     this.next = seq + 1;
@@ -61,6 +69,7 @@ export class Outbox {
 
   /** Records what the sinks confirmed (never moving back) and deletes rows every sink has; true if anything moved. */
   confirm(marks: Partial<Confirmed>): boolean {
+    if (!this.ready) return false;
     let moved = false;
     for (const sink of SINKS) {
       const seq = Math.min(marks[sink] ?? 0, this.lastSeq);
@@ -81,6 +90,7 @@ export class Outbox {
   /** Rows after `afterSeq` in seq order, stopping once `maxBytes` of bodies are read (at least one row). */
   read(afterSeq: number, maxBytes: number): OutboxRow[] {
     const rows: OutboxRow[] = [];
+    if (!this.ready) return rows;
     let bytes = 0;
     for (const r of this.sql.exec<{ seq: number; body: string }>(
       "SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq",
@@ -95,6 +105,7 @@ export class Outbox {
 
   /** Rows held and the append time of the oldest, for operators. */
   depth(): { rows: number; oldestAt: number | null } {
+    if (!this.ready) return { rows: 0, oldestAt: null };
     const r = this.sql
       .exec<{ n: number; t: number | null }>("SELECT COUNT(*) AS n, MIN(at) AS t FROM outbox")
       .one();

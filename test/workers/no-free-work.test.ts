@@ -1,0 +1,106 @@
+/** @module Anonymous callers cannot make a battle object work or store: unknown ids, live results, limits, bad names. */
+import { env, runInDurableObject, SELF } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import type { BattleDO } from "../../src/battle/battle-do";
+import { api, createBattle, join, startBattle } from "./helpers";
+
+function stubOf(id: string) {
+  return env.BATTLE.get(env.BATTLE.idFromName(id));
+}
+
+/** Tables in the object's SQLite (workerd's own `_cf_` tables aside). */
+function tables(id: string): Promise<string[]> {
+  return runInDurableObject(stubOf(id), (_i, state) =>
+    state.storage.sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .toArray()
+      .map((r) => r.name)
+      .filter((n) => !n.startsWith("_cf_")),
+  );
+}
+
+describe("no free work for anonymous callers", () => {
+  it("an unknown battle id answers 404 and leaves the object's storage empty", async () => {
+    const id = `unknown-${Date.now().toString(36)}`;
+    for (const path of [`/api/battles/${id}`, `/api/battles/${id}/results`]) {
+      const res = await api("GET", path);
+      expect(res).toMatchObject({ status: 404, json: { error: { code: "not_found" } } });
+    }
+    expect((await api("POST", `/api/battles/${id}/join`, { username: "mallory" })).status).toBe(404);
+    expect(await tables(id)).toEqual([]);
+    expect(await runInDurableObject(stubOf(id), (_i, state) => state.storage.getAlarm())).toBeNull();
+    // A real battle does have its tables, so the check above can fail.
+    const real = await createBattle();
+    expect(await tables(real)).toContain("participants");
+  });
+
+  it("live /results is refused before any standings are built", async () => {
+    const id = await createBattle();
+    await startBattle(id);
+    await join(id, "alice");
+    const built = await runInDurableObject(stubOf(id), (instance: BattleDO) => {
+      const room = (instance as unknown as { room: { game: { board: { toRows: () => unknown } } } }).room;
+      const board = room.game.board;
+      return vi.spyOn(board, "toRows");
+    });
+    const res = await api("GET", `/api/battles/${id}/results`);
+    expect(res).toMatchObject({ status: 409, json: { error: { code: "battle_not_ended" } } });
+    expect(built).not.toHaveBeenCalled();
+    // The operator's standings do build them, so the spy is live.
+    await api("GET", `/api/admin/battles/${id}/standings`, undefined, {
+      Authorization: "Bearer test-operator-token",
+    });
+    expect(built).toHaveBeenCalled();
+  });
+
+  it("the public battle view is rate limited per address", async () => {
+    const id = await createBattle();
+    const ip = "192.0.2.77";
+    const burst = async () => {
+      const all = await Promise.all(
+        Array.from({ length: 210 }, () =>
+          SELF.fetch(`http://arena.test/api/battles/${id}`, { headers: { "CF-Connecting-IP": ip } }),
+        ),
+      );
+      return all.map((r) => r.status);
+    };
+    // 210 at once against 200 per 10 s window; a second burst in case the first straddled a window boundary.
+    let statuses = await burst();
+    if (!statuses.includes(429)) statuses = await burst();
+    expect(statuses).toContain(429);
+    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+  });
+
+  it("joins from one IPv6 /64 count together; another /64 is not affected", async () => {
+    const id = await createBattle();
+    const joinFrom = (ip: string, username: string) =>
+      SELF.fetch(`http://arena.test/api/battles/${id}/join`, {
+        method: "POST",
+        headers: { "CF-Connecting-IP": ip },
+        body: JSON.stringify({ username }),
+      });
+    let refused: Response | null = null;
+    for (let i = 0; i < 61 && !refused; i++) {
+      const res = await joinFrom(`2001:db8:77:1::${(i + 1).toString(16)}`, `p${i}`);
+      if (res.status === 429) refused = res;
+    }
+    expect(refused).not.toBeNull();
+    const body = (await refused!.json()) as { error: { code: string; retryAfterMs: number } };
+    expect(body.error).toMatchObject({ code: "rate_limited", retryAfterMs: 60_000 });
+    expect((await joinFrom("2001:db8:77:2::1", "other")).status).toBe(201);
+  });
+
+  it("every malformed username gets invalid_username, empty and blank alike", async () => {
+    const id = await createBattle();
+    for (const username of ["", "   ", "x".repeat(33), "x".repeat(5000), "a\u200bb", "p\u0430ypal"]) {
+      const res = await api("POST", `/api/battles/${id}/join`, { username });
+      expect(res, JSON.stringify(username)).toMatchObject({
+        status: 400,
+        json: { error: { code: "invalid_username" } },
+      });
+    }
+    expect((await api("POST", `/api/battles/${id}/join`, { username: 42 })).json.error.code).toBe(
+      "bad_message",
+    );
+  });
+});
