@@ -15,6 +15,9 @@ export default defineProject({
         bindings: {
           OPERATOR_TOKEN: "test-operator-token",
           TOKEN_SECRET: "test-token-secret",
+          TOKEN_KID: "2",
+          TOKEN_SECRETS_PREVIOUS: "1:test-old-token-secret",
+          IDENTITY_SECRETS: "op1:test-identity-secret,op0:test-old-identity-secret",
           TEST_MIGRATIONS: migrations,
           // Failed persistence messages are redelivered at once (the backoff itself is unit-tested).
           PERSIST_RETRY_BASE_SECONDS: "0",

@@ -20,6 +20,7 @@ import { BattleRoom } from "./battle-room";
 import { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection, ConnectionInfo } from "./connection";
+import type { JoinProof } from "./game";
 import { HistoryStore } from "./history-store";
 import type { Outcome } from "./outcome";
 import { parseResume } from "./player-streams";
@@ -132,8 +133,8 @@ export class BattleDO extends DurableObject<Env> {
     return this.room.end();
   }
 
-  async join(username: string, session: string): Promise<Outcome<JoinResult>> {
-    return this.room.join(username, session);
+  async join(username: string, session: string, proof: JoinProof): Promise<Outcome<JoinResult>> {
+    return this.room.join(username, session, proof);
   }
 
   async request(participantId: number, session: string, msg: ClientRequest): Promise<Outcome<ReplyData>> {

@@ -32,7 +32,7 @@ import { AlarmScheduler } from "./alarm-scheduler";
 import type { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection } from "./connection";
-import type { BattleGame } from "./game";
+import { type BattleGame, type JoinProof, NO_PROOF } from "./game";
 import { GroupCommit } from "./group-commit";
 import type { HistoryStore } from "./history-store";
 import { LeaderboardJson } from "./leaderboard-json";
@@ -260,10 +260,10 @@ export class BattleRoom {
     return ok(this.adminView(game));
   }
 
-  join(username: string, session: string): Outcome<JoinResult> {
+  join(username: string, session: string, proof: JoinProof = NO_PROOF): Outcome<JoinResult> {
     const game = this.game;
     if (!game) return notFound();
-    const plan = game.planJoin(username, session, this.now());
+    const plan = game.planJoin(username, session, this.now(), proof);
     if (!plan.ok) return plan;
     this.platform.store.join(plan.value, joinEvent(plan.value));
     const player = game.applyJoin(plan.value);

@@ -31,7 +31,7 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS participants (
      id INTEGER PRIMARY KEY, username TEXT NOT NULL, session TEXT NOT NULL,
      score INTEGER NOT NULL, reached_at INTEGER NOT NULL, arrows INTEGER NOT NULL,
-     shields INTEGER NOT NULL, correct INTEGER NOT NULL, joined_at INTEGER NOT NULL)`,
+     shields INTEGER NOT NULL, correct INTEGER NOT NULL, joined_at INTEGER NOT NULL, key_hash TEXT)`,
   `CREATE TABLE IF NOT EXISTS answers (
      participant_id INTEGER NOT NULL, question_id TEXT NOT NULL, attempt INTEGER NOT NULL,
      answer TEXT NOT NULL, correct INTEGER NOT NULL, points INTEGER NOT NULL, at INTEGER NOT NULL,
@@ -71,6 +71,12 @@ export class BattleStore implements TimerStore {
     )
       return false;
     for (const stmt of SCHEMA) this.sql.exec(stmt);
+    try {
+      this.sql.exec("SELECT key_hash FROM participants LIMIT 0");
+    } catch {
+      // A battle from before player keys: its players have none, so their names cannot be taken over.
+      this.sql.exec("ALTER TABLE participants ADD COLUMN key_hash TEXT");
+    }
     this.migrated = true;
     return true;
   }
@@ -106,11 +112,13 @@ export class BattleStore implements TimerStore {
       shields: number;
       correct: number;
       joined_at: number;
+      key_hash: string | null;
     }>("SELECT * FROM participants ORDER BY score DESC, reached_at, id")) {
       players.set(r.id, {
         id: r.id,
         username: r.username,
         session: r.session,
+        keyHash: r.key_hash,
         score: r.score,
         reachedAt: r.reached_at,
         arrows: r.arrows,
@@ -196,8 +204,9 @@ export class BattleStore implements TimerStore {
     this.outbox.append(event, plan.at);
     if (plan.isNew) {
       this.sql.exec(
-        `INSERT INTO participants (id, username, session, score, reached_at, arrows, shields, correct, joined_at)
-         VALUES (?, ?, ?, 0, ?, ?, ?, 0, ?)`,
+        `INSERT INTO participants
+           (id, username, session, score, reached_at, arrows, shields, correct, joined_at, key_hash)
+         VALUES (?, ?, ?, 0, ?, ?, ?, 0, ?, ?)`,
         plan.id,
         plan.username,
         plan.session,
@@ -205,6 +214,7 @@ export class BattleStore implements TimerStore {
         plan.arrows,
         plan.shields,
         plan.at,
+        plan.keyHash,
       );
     } else {
       this.sql.exec("UPDATE participants SET session = ? WHERE id = ?", plan.session, plan.id);

@@ -65,6 +65,11 @@ export const BattleInput = z
     /** How many entries the pushed top list holds. */
     leaderboardSize: z.number().int().min(1).max(100).default(10),
     rules: RulesInput.default(() => RulesInput.parse({})),
+    /**
+     * Who may join: `open` (anyone picks a free username; a player key proves a rejoin) or `operator` (only with an
+     * identity token signed by the operator's `IDENTITY_SECRETS`; the username comes from the token).
+     */
+    identity: z.enum(["open", "operator"]).default("open"),
   })
   .superRefine((battle, ctx) => {
     const seen = new Set<string>();

@@ -18,8 +18,22 @@ import type { Player } from "./player";
 import { type Schedule, statusAt } from "./schedule";
 import { normaliseUsername, USERNAME_RULES, usernameKey } from "./username";
 
+/** What a join proves about who is joining; the Worker hashes keys and checks identity tokens before the call. */
+export interface JoinProof {
+  /** Hash stored for a new player: of the player key the Worker issues, or of the operator identity. */
+  readonly issue: string | null;
+  /** Hash of the key (or operator identity) presented to rejoin as an existing player. */
+  readonly present: string | null;
+  /** The Worker verified an operator-signed identity token naming this username. */
+  readonly identified: boolean;
+}
+
+/** A join that proves nothing: a new name joins, an existing one is refused. */
+export const NO_PROOF: JoinProof = { issue: null, present: null, identified: false };
+
 export interface JoinPlan {
   readonly id: number;
+  readonly keyHash: string | null;
   readonly username: string;
   readonly session: string;
   readonly at: number;
@@ -85,8 +99,18 @@ export class BattleGame {
     this.boardVersion++;
   }
 
-  planJoin(rawName: string, session: string, now: number): Outcome<JoinPlan> {
+  /**
+   * A new name joins as a new player; an existing name (by look-alike key) only with proof that it is the same
+   * player, otherwise `username_taken` and the original player is untouched.
+   */
+  planJoin(rawName: string, session: string, now: number, proof: JoinProof = NO_PROOF): Outcome<JoinPlan> {
     if (this.status(now) === "ended") return err(ErrorCode.BATTLE_ENDED, "the battle has ended");
+    if (this.config.identity === "operator" && !proof.identified) {
+      return err(
+        ErrorCode.IDENTITY_REQUIRED,
+        "this battle admits players with an identity token from its organiser",
+      );
+    }
     const username = normaliseUsername(rawName);
     if (username === null) {
       return err(ErrorCode.INVALID_USERNAME, USERNAME_RULES);
@@ -94,8 +118,15 @@ export class BattleGame {
     const existingId = this.byName.get(usernameKey(username));
     const existing = existingId === undefined ? undefined : this.players.get(existingId);
     if (existing) {
+      if (existing.keyHash === null || proof.present === null || !sameHash(existing.keyHash, proof.present)) {
+        return err(
+          ErrorCode.USERNAME_TAKEN,
+          "this username is taken in this battle; to play as it from another device, rejoin with its player key",
+        );
+      }
       return ok({
         id: existing.id,
+        keyHash: existing.keyHash,
         username: existing.username,
         session,
         at: now,
@@ -111,6 +142,7 @@ export class BattleGame {
     const { startingArrows, startingShields } = this.config.rules;
     return ok({
       id: this.nextId,
+      keyHash: proof.issue,
       username,
       session,
       at: now,
@@ -131,6 +163,7 @@ export class BattleGame {
       id: plan.id,
       username: plan.username,
       session: plan.session,
+      keyHash: plan.keyHash,
       score: 0,
       reachedAt: plan.at,
       arrows: plan.arrows,
@@ -324,4 +357,12 @@ export class BattleGame {
             })),
     };
   }
+}
+
+/** Compares two hashes without an early exit, so timing says nothing about how much of a key matched. */
+function sameHash(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
+    diff |= (a.charCodeAt(i) || 0) ^ (b.charCodeAt(i) || 0);
+  return diff === 0;
 }

@@ -5,6 +5,8 @@ export interface Player {
   readonly id: number;
   readonly username: string;
   session: string;
+  /** SHA-256 of the player key issued at the first join (or of the operator identity); a rejoin must match it. */
+  readonly keyHash: string | null;
   score: number;
   /** Server time at which the current score was reached (the leaderboard tie-break). */
   reachedAt: number;

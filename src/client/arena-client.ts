@@ -2,21 +2,62 @@
 import { BattleConnection, type ConnectionOptions, type WebSocketFactory } from "./connection";
 import { battleView, type FetchLike, type JoinResponse, join, type ResultsResponse, results } from "./http";
 
+/** Where the SDK keeps player keys (per battle and username); pass one backed by `localStorage` to survive reloads. */
+export interface PlayerKeyStore {
+  get(battleId: string, username: string): string | undefined;
+  set(battleId: string, username: string, playerKey: string): void;
+}
+
+/** Player keys in memory, for one process's lifetime. */
+export class MemoryKeyStore implements PlayerKeyStore {
+  private readonly keys = new Map<string, string>();
+
+  get(battleId: string, username: string): string | undefined {
+    return this.keys.get(`${battleId}\n${username}`);
+  }
+
+  set(battleId: string, username: string, playerKey: string): void {
+    this.keys.set(`${battleId}\n${username}`, playerKey);
+  }
+}
+
 export interface ArenaClientOptions extends Omit<ConnectionOptions, "socketFactory"> {
   readonly baseUrl: string;
   readonly socketFactory: WebSocketFactory;
   readonly fetch?: FetchLike;
+  /** Default: in memory. */
+  readonly playerKeys?: PlayerKeyStore;
 }
 
 export class ArenaClient {
   private readonly fetchImpl: FetchLike;
+  private readonly playerKeys: PlayerKeyStore;
 
   constructor(private readonly opts: ArenaClientOptions) {
     this.fetchImpl = opts.fetch ?? ((u, i) => fetch(u, i));
+    this.playerKeys = opts.playerKeys ?? new MemoryKeyStore();
   }
 
-  join(battleId: string, username: string): Promise<JoinResponse> {
-    return join(this.opts.baseUrl, battleId, username, this.fetchImpl);
+  /**
+   * Joins as `username`, presenting the player key kept from this name's first join (so a rejoin proves it is the
+   * same player), and keeps the key a first join returns.
+   */
+  async join(battleId: string, username: string): Promise<JoinResponse> {
+    const playerKey = this.playerKeys.get(battleId, username);
+    const joined = await join(
+      this.opts.baseUrl,
+      battleId,
+      username,
+      this.fetchImpl,
+      playerKey === undefined ? {} : { playerKey },
+    );
+    if (joined.playerKey !== undefined) this.playerKeys.set(battleId, username, joined.playerKey);
+    return joined;
+  }
+
+  /** Joins an operator-identity battle with a token from the organiser's site (it names the player). */
+  joinWithIdentity(battleId: string, identityToken: string): Promise<JoinResponse> {
+    return join(this.opts.baseUrl, battleId, undefined, this.fetchImpl, { identityToken });
   }
 
   /** A connection for a join's `wsUrl` (not yet open: call `connect()`). */

@@ -46,12 +46,22 @@ export async function requestJson<T>(fetchImpl: FetchLike, url: string, init: Re
   return body as T;
 }
 
-/** Joins `battleId` as `username`; rejoining with the same name replaces the previous session. */
+/** How a join proves who it is: the player key of an earlier join, or an identity token from the organiser. */
+export interface JoinCredentials {
+  readonly playerKey?: string;
+  readonly identityToken?: string;
+}
+
+/**
+ * Joins `battleId` as `username`. Rejoining an existing name takes over that player's session only with its
+ * `playerKey` (returned by the first join); an `identityToken` replaces the username in operator-identity battles.
+ */
 export function join(
   baseUrl: string,
   battleId: string,
-  username: string,
+  username: string | undefined,
   fetchImpl: FetchLike = (u, i) => fetch(u, i),
+  credentials: JoinCredentials = {},
 ): Promise<JoinResponse> {
   return requestJson<JoinResponse>(
     fetchImpl,
@@ -59,7 +69,7 @@ export function join(
     {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username }),
+      body: JSON.stringify({ username, ...credentials }),
     },
   );
 }

@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { ErrorCode } from "../protocol/error-codes";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
-import { verifySession } from "./session-token";
+import { sessionKeyring, verifySession } from "./session-token";
 
 function bearer(header: string | undefined): string | null {
   const m = header?.match(/^Bearer\s+(\S+)$/i);
@@ -34,7 +34,7 @@ export const requireOperator = createMiddleware<AppEnv>(async (c, next) => {
 export const requirePlayer = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearer(c.req.header("Authorization")) ?? c.req.query("token") ?? null;
   if (token === null) throw new ApiError(401, ErrorCode.UNAUTHORIZED, "player token required");
-  const claims = await verifySession(token, c.env.TOKEN_SECRET, Date.now());
+  const claims = await verifySession(token, sessionKeyring(c.env), Date.now());
   if (!claims || claims.b !== c.req.param("id")) {
     throw new ApiError(401, ErrorCode.UNAUTHORIZED, "invalid or expired player token");
   }

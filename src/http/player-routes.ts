@@ -1,19 +1,31 @@
 /** @module Player API: battle info, join, the WebSocket upgrade, HTTP fallbacks and final results. */
 import { Hono } from "hono";
 import { z } from "zod";
+import type { JoinProof } from "../battle/game";
 import { normaliseUsername, USERNAME_RULES } from "../battle/username";
 import { finalResultsFromD1 } from "../persistence/sink-reads";
 import { AnswerBody, AttackBody, type ClientRequest } from "../protocol/client-messages";
 import { ErrorCode } from "../protocol/error-codes";
+import type { JoinResponse } from "../protocol/http-messages";
 import { requirePlayer } from "./auth";
 import { battleStub } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, readJson, unwrap } from "./errors";
+import { identityKeyring, verifyIdentity } from "./identity-token";
 import { rateLimit } from "./rate-limit";
-import { newSessionId, signSession } from "./session-token";
+import { newSessionId, sessionKeyring, signSession } from "./session-token";
+import { randomToken, sha256 } from "./signed-token";
 
-/** The username's rules are checked by `normaliseUsername` so that every bad name gets `invalid_username`. */
-const JoinBody = z.strictObject({ username: z.string() });
+/**
+ * `username` (open battles) or `identityToken` (from the operator's site; it names the player). The username's
+ * rules are checked by `normaliseUsername`, so every bad name gets `invalid_username`.
+ */
+const JoinBody = z.strictObject({
+  username: z.string().optional(),
+  /** The key the first join of this username returned; needed to rejoin as that player. */
+  playerKey: z.string().min(1).max(256).optional(),
+  identityToken: z.string().min(1).max(2048).optional(),
+});
 const LeaderboardQuery = z.object({
   offset: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(100).optional(),
@@ -24,26 +36,31 @@ export const playerRoutes = new Hono<AppEnv>()
     return c.json({ battle: unwrap(await battleStub(c.env, c.req.param("id")).view()) });
   })
   .post("/:id/join", rateLimit("JOIN_LIMITER", 60), async (c) => {
-    const { username } = await readJson(c, JoinBody);
+    const body = await readJson(c, JoinBody);
+    const battleId = c.req.param("id");
+    const { username, proof, playerKey } = await joinCredentials(c.env, battleId, body);
     if (normaliseUsername(username) === null)
       throw new ApiError(400, ErrorCode.INVALID_USERNAME, USERNAME_RULES);
-    const battleId = c.req.param("id");
     const session = newSessionId();
-    const joined = unwrap(await battleStub(c.env, battleId).join(username, session));
+    const joined = unwrap(await battleStub(c.env, battleId).join(username, session, proof));
     const ttl = Number(c.env.TOKEN_TTL_SECONDS) || 86_400;
     const expiresAt = Math.floor(Date.now() / 1000) + ttl;
     const token = await signSession(
       { b: battleId, p: joined.participantId, s: session, e: expiresAt },
-      c.env.TOKEN_SECRET,
+      sessionKeyring(c.env),
     );
     const url = new URL(c.req.url);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.pathname = `/api/battles/${battleId}/ws`;
     url.search = `?token=${encodeURIComponent(token)}`;
-    return c.json(
-      { ...joined, token, expiresAt: expiresAt * 1000, wsUrl: url.toString() },
-      joined.isNew ? 201 : 200,
-    );
+    const response: JoinResponse = {
+      ...joined,
+      token,
+      expiresAt: expiresAt * 1000,
+      wsUrl: url.toString(),
+      ...(joined.isNew && playerKey !== null ? { playerKey } : {}),
+    };
+    return c.json(response, joined.isNew ? 201 : 200);
   })
   .get("/:id/ws", rateLimit("API_LIMITER", 10), requirePlayer, async (c) => {
     if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
@@ -80,4 +97,38 @@ export const playerRoutes = new Hono<AppEnv>()
 
 async function act(env: Env, s: { b: string; p: number; s: string }, msg: ClientRequest) {
   return unwrap(await battleStub(env, s.b).request(s.p, s.s, msg));
+}
+
+/**
+ * Who is joining. With an identity token: the operator's site vouches for the username, and its account id is the
+ * proof (no player key). Otherwise a fresh player key is issued (returned only if this turns out to be a new
+ * player) and a presented one is hashed to prove a rejoin. The battle object only ever sees hashes.
+ */
+async function joinCredentials(
+  env: Env,
+  battleId: string,
+  body: z.output<typeof JoinBody>,
+): Promise<{ username: string; proof: JoinProof; playerKey: string | null }> {
+  if (body.identityToken !== undefined) {
+    const ring = identityKeyring((env as { IDENTITY_SECRETS?: string }).IDENTITY_SECRETS);
+    if (!ring) throw new ApiError(401, ErrorCode.UNAUTHORIZED, "this deployment accepts no identity tokens");
+    const claims = await verifyIdentity(body.identityToken, ring, battleId, Date.now());
+    if (!claims)
+      throw new ApiError(
+        401,
+        ErrorCode.UNAUTHORIZED,
+        "invalid or expired identity token, or another battle's",
+      );
+    const id = await sha256(`identity:${claims.sub}`);
+    return { username: claims.u, proof: { issue: id, present: id, identified: true }, playerKey: null };
+  }
+  if (body.username === undefined)
+    throw new ApiError(400, ErrorCode.BAD_MESSAGE, "username: required (or an identityToken)");
+  const playerKey = randomToken(32);
+  const proof: JoinProof = {
+    issue: await sha256(`key:${playerKey}`),
+    present: body.playerKey === undefined ? null : await sha256(`key:${body.playerKey}`),
+    identified: false,
+  };
+  return { username: body.username, proof, playerKey };
 }

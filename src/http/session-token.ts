@@ -1,4 +1,6 @@
-/** @module Signed player session tokens: HMAC-SHA256 over {battle, participant, session, expiry}. */
+/** @module Signed player session tokens: {battle, participant, session, expiry}, signed with a key id (`k`). */
+import { type Keyring, keyring, randomToken, signToken, verifyToken } from "./signed-token";
+
 export interface SessionClaims {
   /** Battle id. */
   readonly b: string;
@@ -10,79 +12,38 @@ export interface SessionClaims {
   readonly e: number;
 }
 
-const encoder = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-      "verify",
-    ]);
-    keys.set(secret, key);
-  }
-  return key;
+/** `TOKEN_SECRET` signs (as key id `TOKEN_KID`, default "1"); `TOKEN_SECRETS_PREVIOUS` still verify. */
+export function sessionKeyring(env: {
+  readonly TOKEN_SECRET: string;
+  readonly TOKEN_KID?: string;
+  readonly TOKEN_SECRETS_PREVIOUS?: string;
+}): Keyring {
+  return keyring(env.TOKEN_SECRET, env.TOKEN_KID || "1", env.TOKEN_SECRETS_PREVIOUS ?? "");
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+export function signSession(claims: SessionClaims, ring: Keyring): Promise<string> {
+  return signToken(claims, ring);
 }
 
-function fromBase64Url(s: string): Uint8Array<ArrayBuffer> | null {
-  try {
-    const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  } catch {
-    return null;
-  }
-}
-
-export async function signSession(claims: SessionClaims, secret: string): Promise<string> {
-  const body = toBase64Url(encoder.encode(JSON.stringify(claims)));
-  const sig = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(body));
-  return `${body}.${toBase64Url(new Uint8Array(sig))}`;
-}
-
-/** Returns the claims of a well-signed, unexpired token, otherwise null. Constant-time via `subtle.verify`. */
+/** Returns the claims of a well-signed, unexpired token, otherwise null. */
 export async function verifySession(
   token: string,
-  secret: string,
+  ring: Keyring,
   nowMs: number,
 ): Promise<SessionClaims | null> {
-  const dot = token.indexOf(".");
-  if (dot <= 0 || token.length > 1024) return null;
-  const body = token.slice(0, dot);
-  const sig = fromBase64Url(token.slice(dot + 1));
-  if (!sig) return null;
-  const valid = await crypto.subtle.verify("HMAC", await hmacKey(secret), sig, encoder.encode(body));
-  if (!valid) return null;
-  const raw = fromBase64Url(body);
-  if (!raw) return null;
-  let claims: unknown;
-  try {
-    claims = JSON.parse(new TextDecoder().decode(raw));
-  } catch {
+  const c = await verifyToken(token, ring);
+  if (
+    !c ||
+    typeof c.b !== "string" ||
+    typeof c.p !== "number" ||
+    typeof c.s !== "string" ||
+    typeof c.e !== "number" ||
+    c.e * 1000 <= nowMs
+  )
     return null;
-  }
-  if (!isClaims(claims) || claims.e * 1000 <= nowMs) return null;
-  return claims;
-}
-
-function isClaims(x: unknown): x is SessionClaims {
-  if (typeof x !== "object" || x === null) return false;
-  const c = x as Record<string, unknown>;
-  return (
-    typeof c.b === "string" && typeof c.p === "number" && typeof c.s === "string" && typeof c.e === "number"
-  );
+  return { b: c.b, p: c.p, s: c.s, e: c.e };
 }
 
 export function newSessionId(): string {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return toBase64Url(bytes);
+  return randomToken(16);
 }

@@ -5,12 +5,17 @@ import type { BattleView } from "./server-messages";
 export interface JoinResponse {
   readonly participantId: number;
   readonly username: string;
-  /** False when the username already played here: this is a new session for that participant. */
+  /** False on a proven rejoin (player key or identity token): a new session for that participant. */
   readonly isNew: boolean;
   readonly token: string;
   /** Epoch ms. */
   readonly expiresAt: number;
   readonly wsUrl: string;
+  /**
+   * Only on the first join of a username in an open battle: the secret that proves this player on a later join
+   * (another device, a lost token). Keep it; without it the username is `username_taken`.
+   */
+  readonly playerKey?: string;
 }
 
 export interface FinalStanding {

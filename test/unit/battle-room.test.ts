@@ -9,7 +9,7 @@ async function liveBattle(world: RoomWorld) {
   expect(created.ok).toBe(true);
   expect((await room.start()).ok).toBe(true);
   const a = room.join("alice", "sa");
-  const b = room.join("bob", "sb");
+  const b = room.join("bob", "sb", { issue: "bob-key-hash", present: null, identified: false });
   if (!a.ok || !b.ok) throw new Error("join failed");
   // The events so far are sent and the sinks confirm them, so the persist timer leaves the alarm to the others.
   await drainTimers(world);
@@ -124,7 +124,11 @@ describe("BattleRoom in Node (real SQLite, in-memory connections)", () => {
     const { room, bob } = await liveBattle(world);
     const cb = await world.connect(room, bob, "sb");
     expect(room.online).toBe(1);
-    expect(room.join("BOB", "sb2").ok).toBe(true);
+    expect(room.join("BOB", "sb2").ok).toBe(false);
+    expect(cb.closed).toBeNull();
+    expect(room.join("BOB", "sb2", { issue: "other", present: "bob-key-hash", identified: false }).ok).toBe(
+      true,
+    );
     expect(cb.closed?.code).toBe(4501);
     expect(room.online).toBe(0);
     expect(room.authorise(bob, "sb").ok).toBe(false);

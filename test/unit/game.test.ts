@@ -116,14 +116,21 @@ describe("battle rules", () => {
     ]);
   });
 
-  it("treats a rejoin with the same name as the same participant with a new session", () => {
-    const { game, join } = liveGame({ maxPlayers: 2 });
-    const a = join("Alice");
-    const again = value(game.planJoin("  alice ", "s2", T0));
+  it("treats a rejoin with the same name and its key as the same participant with a new session", () => {
+    const { game } = liveGame({ maxPlayers: 2 });
+    const keyed = { issue: "hash-a", present: null, identified: false };
+    const a = game.applyJoin(value(game.planJoin("Alice", "s-Alice", T0, keyed)));
+    expect(code(game.planJoin("  alice ", "s2", T0))).toBe("username_taken");
+    expect(code(game.planJoin("ALICE", "s2", T0, { ...keyed, present: "hash-b" }))).toBe("username_taken");
+    expect(code(game.planJoin("\uff41lice", "s2", T0, { ...keyed, present: "hash-a" + "x" }))).toBe(
+      "username_taken",
+    );
+    expect(game.players.get(a.id)?.session).toBe("s-Alice");
+    const again = value(game.planJoin("  alice ", "s2", T0, { ...keyed, present: "hash-a" }));
     expect(again).toMatchObject({ id: a.id, isNew: false, replaces: "s-Alice", username: "Alice" });
     game.applyJoin(again);
     expect(game.players.get(a.id)?.session).toBe("s2");
-    join("bob");
+    game.applyJoin(value(game.planJoin("bob", "s-bob", T0)));
     expect(code(game.planJoin("carol", "s", T0))).toBe("battle_full");
     expect(code(game.planJoin("", "s", T0))).toBe("invalid_username");
     expect(code(game.planJoin("<script>", "s", T0))).toBe("invalid_username");
