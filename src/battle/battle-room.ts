@@ -20,6 +20,7 @@ import {
   type BattleView,
   type ClientRequest,
   CloseCode,
+  type ErrorBody,
   ErrorCode,
   HEARTBEAT_RESPONSE,
   PROTOCOL_VERSION,
@@ -32,6 +33,7 @@ import { AlarmScheduler } from "./alarm-scheduler";
 import type { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection } from "./connection";
+import { FrameMeter } from "./frame-meter";
 import { type BattleGame, type JoinProof, NO_PROOF } from "./game";
 import { GroupCommit } from "./group-commit";
 import type { HistoryStore } from "./history-store";
@@ -44,7 +46,6 @@ import { RawFrame, RawJson, replyFrame, wrote } from "./reply";
 import { RequestCounters } from "./request-counters";
 import { endedAt, nextTransition, type Schedule, statusAt } from "./schedule";
 import { SocketSet } from "./socket-set";
-import { PLAYER_RATE, TokenBucket } from "./token-bucket";
 import type { BattleAdminView, JoinResult } from "./views";
 
 /** A socket with no heartbeat or message for this long is closed (4000) so presence stays honest. */
@@ -71,6 +72,12 @@ export interface ResumeFrom {
   readonly epoch: string;
 }
 
+/** A group-commit turn running later than this means the object is behind: requests get `overloaded`. */
+export const OVERLOAD_LAG_MS = 1_000;
+/** A lag measurement counts for this long (a quiet object takes no new measurements). */
+const LAG_MEMORY_MS = 1_000;
+const MAX_OVERLOAD_RETRY_MS = 5_000;
+
 /** What the room needs from the platform that hosts it. */
 export interface RoomPlatform {
   /** For logs: the object's id until a battle is loaded. */
@@ -96,7 +103,10 @@ export class BattleRoom {
   /** Serialised leaderboard views of `game`, shared by reads and pushes. */
   private views: LeaderboardJson | null = null;
   private readonly pushes: PushScheduler;
-  private readonly buckets = new Map<number, TokenBucket>();
+  /** Per-player frame budget and strikes; never reset by a reconnect. */
+  private readonly meter = new FrameMeter();
+  /** How late the last group-commit turn ran (ms) and when that was measured: the object's backlog. */
+  private lag = { ms: 0, at: 0 };
   /** Connections already accounted as closed (a server close is followed by the runtime's close event). */
   private readonly gone = new WeakSet<Connection>();
   /** Answers and attacks are written in batches; their replies go out once their batch has committed. */
@@ -128,7 +138,14 @@ export class BattleRoom {
     });
     this.commit = new GroupCommit({
       transaction: (run) => platform.transaction(run),
-      schedule: (flush) => platform.setTimer(flush, 0),
+      schedule: (flush) => {
+        const at = this.now();
+        platform.setTimer(() => {
+          const now = this.now();
+          this.lag = { ms: now - at, at: now };
+          flush();
+        }, 0);
+      },
       rolledBack: (e) => {
         // Memory ran ahead of storage for this batch; SQLite is the truth, so rebuild from it.
         this.log("a write batch rolled back; reloading the battle from SQLite", e);
@@ -281,6 +298,11 @@ export class BattleRoom {
   async request(participantId: number, session: string, msg: ClientRequest): Promise<Outcome<ReplyData>> {
     const auth = this.authorise(participantId, session);
     if (!auth.ok) return auth;
+    const now = this.now();
+    const wait = this.meter.admit(participantId, now);
+    if (wait > 0) return err(ErrorCode.RATE_LIMITED, "too many messages; slow down", wait);
+    const busy = this.overloaded(now);
+    if (busy) return { ok: false, error: busy };
     const result = this.handle(participantId, msg, null);
     this.counters.count(result);
     const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
@@ -391,7 +413,8 @@ export class BattleRoom {
   message(conn: Connection, frame: string | ArrayBuffer): void {
     try {
       const att = conn.info;
-      conn.lastSeen = this.now();
+      const now = this.now();
+      conn.lastSeen = now;
       const auth = this.authorise(att.p, att.s);
       if (!auth.ok) {
         const code =
@@ -401,13 +424,30 @@ export class BattleRoom {
         this.closeConnection(conn, code, auth.error.message);
         return;
       }
+      // Every frame is metered before it is looked at, bad ones too; a bad or refused frame is also a strike.
+      const wait = this.meter.admit(att.p, now);
       const parsed = parseClientFrame(frame);
-      if (!parsed.ok) {
+      if ((wait > 0 || !parsed.ok) && this.meter.strike(att.p, now)) {
+        this.closeConnection(conn, CloseCode.TOO_MANY_ERRORS, "too many bad or excess frames");
+        return;
+      }
+      const refusal: ErrorBody | null = !parsed.ok
+        ? parsed.error
+        : wait > 0
+          ? { code: ErrorCode.RATE_LIMITED, message: "too many messages; slow down", retryAfterMs: wait }
+          : parsed.msg.type === "ping"
+            ? null
+            : this.overloaded(now);
+      if (refusal) {
+        const id = parsed.ok ? parsed.msg.id : parsed.id;
         const reply =
-          parsed.id === undefined ? { type: "error", error: parsed.error } : replyFrame(parsed.id, parsed);
+          id === undefined
+            ? { type: "error", error: refusal }
+            : { type: "reply", id, ok: false, error: refusal };
         this.reply(conn, JSON.stringify(reply));
         return;
       }
+      if (!parsed.ok) return;
       const msg = parsed.msg;
       if (msg.type === "ping") {
         this.reply(
@@ -488,7 +528,7 @@ export class BattleRoom {
   private onGone(conn: Connection): void {
     if (this.gone.has(conn)) return;
     this.gone.add(conn);
-    if (this.sockets().remove(conn)) this.buckets.delete(conn.info.p);
+    this.sockets().remove(conn);
     this.pushes.schedule();
   }
 
@@ -581,8 +621,6 @@ export class BattleRoom {
   ): Outcome<ReplyData | RawJson | RawFrame> {
     const game = this.game!;
     const now = this.now();
-    const wait = this.bucket(playerId, now).take(now);
-    if (wait > 0) return err(ErrorCode.RATE_LIMITED, "too many messages; slow down", wait);
     if (requestId !== null && msg.type !== "leaderboard") {
       const original = this.streams.original(playerId, requestId);
       if (original !== null) return ok(new RawFrame(original));
@@ -646,13 +684,17 @@ export class BattleRoom {
     }
   }
 
-  private bucket(playerId: number, now: number): TokenBucket {
-    let b = this.buckets.get(playerId);
-    if (!b) {
-      b = new TokenBucket(PLAYER_RATE.capacity, PLAYER_RATE.ratePerSec, now);
-      this.buckets.set(playerId, b);
-    }
-    return b;
+  /**
+   * `overloaded` with a retry delay while the object's event loop runs behind (its last group-commit turn ran more
+   * than `OVERLOAD_LAG_MS` late, measured within the last second), so clients back off instead of timing out.
+   */
+  private overloaded(now: number): ErrorBody | null {
+    if (this.lag.ms <= OVERLOAD_LAG_MS || now - this.lag.at > LAG_MEMORY_MS) return null;
+    return {
+      code: ErrorCode.OVERLOADED,
+      message: "the battle is busy; retry shortly",
+      retryAfterMs: Math.min(MAX_OVERLOAD_RETRY_MS, Math.max(500, this.lag.ms)),
+    };
   }
 
   /** The board changed; `playerId`'s own score did, so their next frame comes first. */

@@ -1,6 +1,20 @@
-/** @module Finding a battle's Durable Object by battle id, and minting battle ids. */
+/** @module Finding a battle's Durable Object by battle id (and calling it with retries), and minting battle ids. */
+import { callBattle } from "./battle-call";
+
 export function battleStub(env: Env, battleId: string) {
   return env.BATTLE.get(env.BATTLE.idFromName(battleId));
+}
+
+type BattleStub = ReturnType<typeof battleStub>;
+
+/** A call that only reads: retried on the platform's retryable errors. */
+export function readBattle<R>(env: Env, battleId: string, call: (s: BattleStub) => R): Promise<Awaited<R>> {
+  return callBattle(() => battleStub(env, battleId), call, { repeatable: true });
+}
+
+/** A call that changes state: run once (a retry could apply it twice); a platform overload still becomes `overloaded`. */
+export function writeBattle<R>(env: Env, battleId: string, call: (s: BattleStub) => R): Promise<Awaited<R>> {
+  return callBattle(() => battleStub(env, battleId), call, { repeatable: false });
 }
 
 const ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";

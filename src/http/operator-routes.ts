@@ -4,7 +4,7 @@ import { z } from "zod";
 import { BattleInput } from "../battle/config";
 import { ErrorCode } from "../protocol/error-codes";
 import { requireOperator } from "./auth";
-import { battleStub, newBattleId } from "./battle-stub";
+import { newBattleId, readBattle, writeBattle } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, readJson, unwrap } from "./errors";
 
@@ -30,7 +30,9 @@ export const operatorRoutes = new Hono<AppEnv>()
   .post("/battles", async (c) => {
     const input = await readJson(c, BattleInput);
     const id = input.id ?? newBattleId();
-    const battle = unwrap(await battleStub(c.env, id).create({ ...input, id, createdAt: Date.now() }));
+    const battle = unwrap(
+      await writeBattle(c.env, id, (b) => b.create({ ...input, id, createdAt: Date.now() })),
+    );
     return c.json({ battle }, 201);
   })
   .get("/battles", async (c) => {
@@ -45,21 +47,21 @@ export const operatorRoutes = new Hono<AppEnv>()
     return c.json({ battles: results, limit: q.limit, offset: q.offset });
   })
   .get("/battles/:id", async (c) => {
-    return c.json({ battle: unwrap(await battleStub(c.env, c.req.param("id")).info()) });
+    return c.json({ battle: unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.info())) });
   })
   .post("/battles/:id/start", async (c) => {
     const body = await readJson(c, StartBody);
-    const battle = unwrap(await battleStub(c.env, c.req.param("id")).start(body.at, body.endsAt));
+    const battle = unwrap(await writeBattle(c.env, c.req.param("id"), (b) => b.start(body.at, body.endsAt)));
     return c.json({ battle });
   })
   .post("/battles/:id/end", async (c) => {
-    const battle = unwrap(await battleStub(c.env, c.req.param("id")).end());
+    const battle = unwrap(await writeBattle(c.env, c.req.param("id"), (b) => b.end()));
     return c.json({ battle });
   })
   .get("/battles/:id/standings", async (c) => {
     const q = StandingsQuery.safeParse(c.req.query());
     if (!q.success) throw new ApiError(400, ErrorCode.BAD_MESSAGE, "limit is a positive integer");
-    const results = unwrap(await battleStub(c.env, c.req.param("id")).results());
+    const results = unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.results()));
     const limit = q.data.limit;
     return c.json(
       limit === undefined ? results : { ...results, standings: results.standings.slice(0, limit) },

@@ -8,7 +8,7 @@ import { AnswerBody, AttackBody, type ClientRequest } from "../protocol/client-m
 import { ErrorCode } from "../protocol/error-codes";
 import type { JoinResponse } from "../protocol/http-messages";
 import { requirePlayer } from "./auth";
-import { battleStub } from "./battle-stub";
+import { battleStub, readBattle, writeBattle } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, readJson, unwrap } from "./errors";
 import { identityKeyring, verifyIdentity } from "./identity-token";
@@ -33,7 +33,7 @@ const LeaderboardQuery = z.object({
 
 export const playerRoutes = new Hono<AppEnv>()
   .get("/:id", rateLimit("API_LIMITER", 10), async (c) => {
-    return c.json({ battle: unwrap(await battleStub(c.env, c.req.param("id")).view()) });
+    return c.json({ battle: unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.view())) });
   })
   .post("/:id/join", rateLimit("JOIN_LIMITER", 60), async (c) => {
     const body = await readJson(c, JoinBody);
@@ -42,7 +42,7 @@ export const playerRoutes = new Hono<AppEnv>()
     if (normaliseUsername(username) === null)
       throw new ApiError(400, ErrorCode.INVALID_USERNAME, USERNAME_RULES);
     const session = newSessionId();
-    const joined = unwrap(await battleStub(c.env, battleId).join(username, session, proof));
+    const joined = unwrap(await writeBattle(c.env, battleId, (b) => b.join(username, session, proof)));
     const ttl = Number(c.env.TOKEN_TTL_SECONDS) || 86_400;
     const expiresAt = Math.floor(Date.now() / 1000) + ttl;
     const token = await signSession(
@@ -92,11 +92,13 @@ export const playerRoutes = new Hono<AppEnv>()
     // refuses a live battle before building any standings.
     const stored = await finalResultsFromD1(c.env.DB, c.req.param("id"));
     if (stored) return c.json(stored);
-    return c.json(unwrap(await battleStub(c.env, c.req.param("id")).finalResults()));
+    return c.json(unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.finalResults())));
   });
 
 async function act(env: Env, s: { b: string; p: number; s: string }, msg: ClientRequest) {
-  return unwrap(await battleStub(env, s.b).request(s.p, s.s, msg));
+  // A leaderboard read may be repeated; an answer or attack may not (it could be applied twice).
+  const call = msg.type === "leaderboard" ? readBattle : writeBattle;
+  return unwrap(await call(env, s.b, (b) => b.request(s.p, s.s, msg)));
 }
 
 /**

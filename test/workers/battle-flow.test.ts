@@ -100,8 +100,9 @@ describe("a whole battle over WebSockets", () => {
       entries: [{ rank: 2, id: b.participantId, username: "bob", score: 9 }],
     });
 
-    // A duplicate login (case-insensitive) kicks the old socket with 4501; the old token is refused.
-    const b2 = await join(id, "BOB");
+    // A duplicate login (case-insensitive, with the player key) kicks the old socket with 4501; the old token is
+    // refused.
+    const b2 = await join(id, "BOB", b.playerKey);
     expect(b2.participantId).toBe(b.participantId);
     expect((await wb.waitClosed()).code).toBe(4501);
     const stale = await api("GET", `/api/battles/${id}/leaderboard`, undefined, {

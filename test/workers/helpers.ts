@@ -59,10 +59,12 @@ export interface Joined {
   participantId: number;
   token: string;
   wsUrl: string;
+  playerKey?: string;
 }
 
-export async function join(battleId: string, username: string): Promise<Joined> {
-  const res = await api("POST", `/api/battles/${battleId}/join`, { username });
+/** Joins as `username`; a rejoin of an existing name needs the `playerKey` its first join returned. */
+export async function join(battleId: string, username: string, playerKey?: string): Promise<Joined> {
+  const res = await api("POST", `/api/battles/${battleId}/join`, { username, playerKey });
   if (res.status !== 201 && res.status !== 200) throw new Error(`join failed: ${JSON.stringify(res.json)}`);
   return res.json;
 }
