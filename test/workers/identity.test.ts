@@ -7,6 +7,18 @@ import { api, connect, createBattle, freshIp, startBattle } from "./helpers";
 
 const joinPath = (id: string) => `/api/battles/${id}/join`;
 
+/** The SDK over the real Worker (HTTP only; each call from a fresh address). */
+function sdkClient(): ArenaClient {
+  return new ArenaClient({
+    baseUrl: "http://arena.test",
+    socketFactory: () => {
+      throw new Error("not used");
+    },
+    fetch: (u, init) =>
+      SELF.fetch(u, { ...init, headers: { ...(init?.headers as object), "CF-Connecting-IP": freshIp() } }),
+  });
+}
+
 function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")));
 }
@@ -64,25 +76,11 @@ describe("player keys", () => {
 
   it("the SDK keeps the key of a first join and presents it on a rejoin", async () => {
     const id = await createBattle();
-    const client = new ArenaClient({
-      baseUrl: "http://arena.test",
-      socketFactory: () => {
-        throw new Error("not used");
-      },
-      fetch: (u, init) =>
-        SELF.fetch(u, { ...init, headers: { ...(init?.headers as object), "CF-Connecting-IP": freshIp() } }),
-    });
+    const client = sdkClient();
     const first = await client.join(id, "bob");
     const again = await client.join(id, "bob");
     expect(again).toMatchObject({ participantId: first.participantId, isNew: false });
-    const other = new ArenaClient({
-      baseUrl: "http://arena.test",
-      socketFactory: () => {
-        throw new Error("not used");
-      },
-      fetch: (u, init) =>
-        SELF.fetch(u, { ...init, headers: { ...(init?.headers as object), "CF-Connecting-IP": freshIp() } }),
-    });
+    const other = sdkClient();
     await expect(other.join(id, "bob")).rejects.toMatchObject({ code: "username_taken" });
   });
 });
