@@ -16,10 +16,11 @@ describe("closing sockets", () => {
   it("a socket replaced by a newer login is asked to close and is gone within a second", async () => {
     const id = await createBattle();
     await startBattle(id);
-    const old = await connect(await join(id, "alice"));
+    const first = await join(id, "alice");
+    const old = await connect(first);
     expect(await online(id)).toBe(1);
     const started = Date.now();
-    await join(id, "alice");
+    await join(id, "alice", first.playerKey);
     // The room forgets it at once, whatever the runtime still holds.
     expect(await online(id)).toBe(0);
     expect(old.frames.some((f) => f.type === "closing" && f.code === 4501) || old.closed !== null).toBe(true);
@@ -30,8 +31,9 @@ describe("closing sockets", () => {
   it("a raw client that ignores `closing` is closed by the server after the grace period", async () => {
     const id = await createBattle();
     await startBattle(id);
-    const raw = await connect(await join(id, "bob"), false);
-    await join(id, "bob");
+    const first = await join(id, "bob");
+    const raw = await connect(first, false);
+    await join(id, "bob", first.playerKey);
     expect(await raw.next((m) => m.type === "closing", "closing")).toMatchObject({ code: 4501 });
     expect((await raw.waitClosed()).code).toBe(4501);
     expect(await online(id)).toBe(0);
