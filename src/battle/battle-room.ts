@@ -300,9 +300,14 @@ export class BattleRoom {
     if (!auth.ok) return auth;
     const now = this.now();
     const wait = this.meter.admit(participantId, now);
-    if (wait > 0) return err(ErrorCode.RATE_LIMITED, "too many messages; slow down", wait);
-    const busy = this.overloaded(now);
-    if (busy) return { ok: false, error: busy };
+    const refusal =
+      wait > 0
+        ? { code: ErrorCode.RATE_LIMITED, message: "too many messages; slow down", retryAfterMs: wait }
+        : this.overloaded(now);
+    if (refusal) {
+      this.counters.count({ ok: false, error: refusal });
+      return { ok: false, error: refusal };
+    }
     const result = this.handle(participantId, msg, null);
     this.counters.count(result);
     const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
@@ -439,6 +444,7 @@ export class BattleRoom {
             ? null
             : this.overloaded(now);
       if (refusal) {
+        if (parsed.ok && parsed.msg.type !== "ping") this.counters.count({ ok: false, error: refusal });
         const id = parsed.ok ? parsed.msg.id : parsed.id;
         const reply =
           id === undefined
