@@ -21,6 +21,25 @@ export class MemoryKeyStore implements PlayerKeyStore {
   }
 }
 
+/** The part of a Web Storage (`localStorage`) the key store uses. */
+export interface KeyValueStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+/** Player keys in a Web Storage (e.g. `localStorage`), so a reloaded page can still rejoin as its player. */
+export class StorageKeyStore implements PlayerKeyStore {
+  constructor(private readonly storage: KeyValueStorage) {}
+
+  get(battleId: string, username: string): string | undefined {
+    return this.storage.getItem(`arena:key:${battleId}:${username}`) ?? undefined;
+  }
+
+  set(battleId: string, username: string, playerKey: string): void {
+    this.storage.setItem(`arena:key:${battleId}:${username}`, playerKey);
+  }
+}
+
 export interface ArenaClientOptions extends Omit<ConnectionOptions, "socketFactory"> {
   readonly baseUrl: string;
   readonly socketFactory: WebSocketFactory;

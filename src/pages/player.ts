@@ -10,6 +10,7 @@ import {
   type BattleStatusMessage,
   globalSocketFactory,
   RequestError,
+  StorageKeyStore,
   type WelcomeMessage,
 } from "../client";
 import type { AnswerResult, BattleView, LeaderboardView } from "../protocol/server-messages";
@@ -42,6 +43,8 @@ const client = new ArenaClient({
   socketFactory: globalSocketFactory(),
   // A page reconnects sooner than the SDK's default 30 s ceiling: one player, and they are watching.
   backoff: { baseMs: 500, maxMs: 5_000 },
+  // The player key of each name joined from this browser, so a reload rejoins as the same player.
+  playerKeys: new StorageKeyStore(localStorage),
 });
 
 let battleId = "";
