@@ -71,7 +71,7 @@ export function applyD1Migrations(persistTo) {
  * Worker settings `npm start` takes from its own environment and passes to `wrangler dev` as `--var`, so
  * `RATE_LIMIT_EXEMPT_IPS=127.0.0.1 npm start` works (wrangler.toml's [vars] alone would win otherwise).
  */
-export const ENV_VARS = ["RATE_LIMIT_EXEMPT_IPS", "TOKEN_TTL_SECONDS"];
+export const ENV_VARS = ["RATE_LIMIT_EXEMPT_IPS", "TOKEN_TTL_SECONDS", "JOIN_LIMIT_PER_MINUTE", "TOKEN_KID"];
 
 /** The `--var` values: those set in `env`, then `explicit` (the caller's) on top. */
 export function workerVars(env, explicit = {}) {

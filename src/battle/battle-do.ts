@@ -97,6 +97,7 @@ export class BattleDO extends DurableObject<Env> {
         await env.EVENTS.sendBatch(batch.map((body) => ({ body })));
       },
       abort: (reason) => ctx.abort(reason),
+      joinsPerAddressPerMinute: positiveOrUndefined(env.JOIN_LIMIT_PER_MINUTE),
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
     void ctx.blockConcurrencyWhile(() => this.room.load());
@@ -133,8 +134,13 @@ export class BattleDO extends DurableObject<Env> {
     return this.room.end();
   }
 
-  async join(username: string, session: string, proof: JoinProof): Promise<Outcome<JoinResult>> {
-    return this.room.join(username, session, proof);
+  async join(
+    username: string,
+    session: string,
+    proof: JoinProof,
+    address?: string,
+  ): Promise<Outcome<JoinResult>> {
+    return this.room.join(username, session, proof, address);
   }
 
   async request(participantId: number, session: string, msg: ClientRequest): Promise<Outcome<ReplyData>> {
@@ -260,4 +266,10 @@ function refuseUpgrade(code: string, message: string): Response {
 
 function jsonError(status: number, code: string, message: string): Response {
   return Response.json({ error: { code, message } }, { status });
+}
+
+/** A numeric setting from a var (`""` or garbage: unset). */
+function positiveOrUndefined(v: string | undefined): number | undefined {
+  const n = Number(v);
+  return v === undefined || v.trim() === "" || !Number.isInteger(n) || n < 0 ? undefined : n;
 }

@@ -33,6 +33,7 @@ import { AlarmScheduler } from "./alarm-scheduler";
 import type { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection } from "./connection";
+import { FixedWindow } from "./fixed-window";
 import { FrameMeter } from "./frame-meter";
 import { type BattleGame, type JoinProof, NO_PROOF } from "./game";
 import { GroupCommit } from "./group-commit";
@@ -72,6 +73,8 @@ export interface ResumeFrom {
   readonly epoch: string;
 }
 
+export const DEFAULT_JOINS_PER_ADDRESS_PER_MINUTE = 30;
+
 /** A group-commit turn running later than this means the object is behind: requests get `overloaded`. */
 export const OVERLOAD_LAG_MS = 1_000;
 /** A lag measurement counts for this long (a quiet object takes no new measurements). */
@@ -94,6 +97,8 @@ export interface RoomPlatform {
   connections(): Iterable<Connection>;
   /** Sends persistence messages to the event queue (one `sendBatch`). */
   sendEvents(batch: EventMessage[]): Promise<void>;
+  /** Joins per address per minute when the battle sets none (the deployment's `JOIN_LIMIT_PER_MINUTE`). */
+  readonly joinsPerAddressPerMinute?: number;
   /** Storage cannot be trusted any more: reset the object. */
   abort(reason: string): void;
 }
@@ -103,6 +108,8 @@ export class BattleRoom {
   /** Serialised leaderboard views of `game`, shared by reads and pushes. */
   private views: LeaderboardJson | null = null;
   private readonly pushes: PushScheduler;
+  /** Joins per address in the current minute. */
+  private readonly joinWindow = new FixedWindow(60_000);
   /** Per-player frame budget and strikes; never reset by a reconnect. */
   private readonly meter = new FrameMeter();
   /** How late the last group-commit turn ran (ms) and when that was measured: the object's backlog. */
@@ -277,9 +284,23 @@ export class BattleRoom {
     return ok(this.adminView(game));
   }
 
-  join(username: string, session: string, proof: JoinProof = NO_PROOF): Outcome<JoinResult> {
+  /** `address`: the client's rate-limit key (undefined for exempt callers), counted against the join limit. */
+  join(
+    username: string,
+    session: string,
+    proof: JoinProof = NO_PROOF,
+    address?: string,
+  ): Outcome<JoinResult> {
     const game = this.game;
     if (!game) return notFound();
+    if (address !== undefined) {
+      const limit =
+        game.config.joinsPerAddressPerMinute ??
+        this.platform.joinsPerAddressPerMinute ??
+        DEFAULT_JOINS_PER_ADDRESS_PER_MINUTE;
+      const wait = this.joinWindow.take(address, limit, this.now());
+      if (wait > 0) return err(ErrorCode.RATE_LIMITED, "too many joins from this address", wait);
+    }
     const plan = game.planJoin(username, session, this.now(), proof);
     if (!plan.ok) return plan;
     this.platform.store.join(plan.value, joinEvent(plan.value));

@@ -70,6 +70,11 @@ export const BattleInput = z
      * identity token signed by the operator's `IDENTITY_SECRETS`; the username comes from the token).
      */
     identity: z.enum(["open", "operator"]).default("open"),
+    /**
+     * Joins per client address (IPv6: per /64) per minute in this battle; 0 = no per-battle limit. Default: the
+     * deployment's `JOIN_LIMIT_PER_MINUTE`. For a venue behind one NAT, set it to the expected head count.
+     */
+    joinsPerAddressPerMinute: z.number().int().min(0).max(100_000).optional(),
   })
   .superRefine((battle, ctx) => {
     const seen = new Set<string>();

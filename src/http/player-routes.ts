@@ -12,7 +12,7 @@ import { battleStub, readBattle, writeBattle } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, readJson, unwrap } from "./errors";
 import { identityKeyring, verifyIdentity } from "./identity-token";
-import { rateLimit } from "./rate-limit";
+import { limitedAddress, rateLimit } from "./rate-limit";
 import { newSessionId, sessionKeyring, signSession } from "./session-token";
 import { randomToken, sha256 } from "./signed-token";
 
@@ -42,7 +42,11 @@ export const playerRoutes = new Hono<AppEnv>()
     if (normaliseUsername(username) === null)
       throw new ApiError(400, ErrorCode.INVALID_USERNAME, USERNAME_RULES);
     const session = newSessionId();
-    const joined = unwrap(await writeBattle(c.env, battleId, (b) => b.join(username, session, proof)));
+    const joined = unwrap(
+      await writeBattle(c.env, battleId, (b) =>
+        b.join(username, session, proof, limitedAddress(c.env, c.req.raw)),
+      ),
+    );
     const ttl = Number(c.env.TOKEN_TTL_SECONDS) || 86_400;
     const expiresAt = Math.floor(Date.now() / 1000) + ttl;
     const token = await signSession(

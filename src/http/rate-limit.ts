@@ -11,12 +11,18 @@ function isExempt(env: Env, ip: string, key: string): boolean {
   return list !== "" && list.split(",").some((x) => x.trim() === ip || x.trim() === key);
 }
 
+/** The key a request is counted under, or undefined for an exempt address (passed on to the battle's join limit). */
+export function limitedAddress(env: Env, req: Request): string | undefined {
+  const ip = clientIp(req);
+  const key = addressKey(ip);
+  return isExempt(env, ip, key) ? undefined : key;
+}
+
 /** `periodSec` must match the binding's period in wrangler.toml: it is the `retryAfterMs` a refused caller gets. */
 export function rateLimit(binding: "JOIN_LIMITER" | "API_LIMITER", periodSec: number) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const ip = clientIp(c.req.raw);
-    const key = addressKey(ip);
-    if (!isExempt(c.env, ip, key)) {
+    const key = limitedAddress(c.env, c.req.raw);
+    if (key !== undefined) {
       const { success } = await c.env[binding].limit({ key: `${binding}:${key}` });
       if (!success)
         throw new ApiError(
