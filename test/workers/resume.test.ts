@@ -117,7 +117,7 @@ describe("resume", () => {
   it("refuses a replaced session's upgrade with a close code every client can read (4501)", async () => {
     const id = await createBattle();
     const old = await join(id, "alice");
-    await join(id, "alice");
+    await join(id, "alice", old.playerKey);
     const res = await SELF.fetch(old.wsUrl.replace(/^ws/, "http"), {
       headers: { Upgrade: "websocket", "CF-Connecting-IP": freshIp() },
     });
