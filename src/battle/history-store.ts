@@ -22,12 +22,40 @@ export interface HistoryRow {
 }
 
 export class HistoryStore {
-  constructor(private readonly sql: SqlDatabase) {
-    for (const stmt of SCHEMA) sql.exec(stmt);
+  /** Whether the tables exist; they are created by the first write, so an unknown battle id stores nothing. */
+  private ready = false;
+  /** An epoch handed out before the tables existed; written with them. */
+  private pendingEpoch: string | null = null;
+
+  constructor(private readonly sql: SqlDatabase) {}
+
+  private exists(): boolean {
+    if (!this.ready) {
+      this.ready =
+        this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stream_meta'").toArray()
+          .length > 0;
+    }
+    return this.ready;
+  }
+
+  private ensure(): void {
+    if (this.exists()) return;
+    for (const stmt of SCHEMA) this.sql.exec(stmt);
+    this.ready = true;
+    if (this.pendingEpoch !== null) {
+      this.sql.exec(
+        "INSERT INTO stream_meta (key, value) VALUES ('epoch', ?) ON CONFLICT(key) DO NOTHING",
+        this.pendingEpoch,
+      );
+    }
   }
 
   /** The stream's epoch: a new one means earlier sequence numbers mean nothing here (history lost or reset). */
   epoch(create: () => string): string {
+    if (!this.exists()) {
+      this.pendingEpoch ??= create();
+      return this.pendingEpoch;
+    }
     const row = this.sql
       .exec<{ value: string }>("SELECT value FROM stream_meta WHERE key = 'epoch'")
       .toArray()[0];
@@ -40,6 +68,7 @@ export class HistoryStore {
   /** Every player's last sequence number. */
   seqs(): Map<number, number> {
     const out = new Map<number, number>();
+    if (!this.exists()) return out;
     for (const r of this.sql.exec<{ player_id: number; seq: number }>("SELECT player_id, seq FROM streams")) {
       out.set(r.player_id, r.seq);
     }
@@ -48,6 +77,7 @@ export class HistoryStore {
 
   /** One frame of one player's stream; the caller runs it inside a transaction (a group commit batch). */
   append(playerId: number, seq: number, at: number, frame: string, requestId: string | null): void {
+    this.ensure();
     this.sql.exec(
       "INSERT INTO history (player_id, seq, at, request_id, frame) VALUES (?, ?, ?, ?, ?)",
       playerId,
@@ -65,6 +95,7 @@ export class HistoryStore {
 
   /** The same frame appended to every participant's stream (a battle status change), in three statements. */
   appendToAll(at: number, frame: string): void {
+    this.ensure();
     this.sql.exec(
       "INSERT INTO streams (player_id, seq) SELECT id, 0 FROM participants WHERE true ON CONFLICT(player_id) DO NOTHING",
     );
@@ -78,6 +109,7 @@ export class HistoryStore {
 
   /** Frames after `afterSeq`, oldest first, at most `limit`; and the oldest sequence number still kept. */
   since(playerId: number, afterSeq: number, limit: number): { rows: HistoryRow[]; oldest: number | null } {
+    if (!this.exists()) return { rows: [], oldest: null };
     const rows = this.sql
       .exec<{ seq: number; frame: string }>(
         "SELECT seq, frame FROM history WHERE player_id = ? AND seq > ? ORDER BY seq LIMIT ?",
@@ -94,6 +126,7 @@ export class HistoryStore {
 
   /** One frame by its sequence number (the original reply to a retried request). */
   frame(playerId: number, seq: number): string | null {
+    if (!this.exists()) return null;
     const row = this.sql
       .exec<{ frame: string }>("SELECT frame FROM history WHERE player_id = ? AND seq = ?", playerId, seq)
       .toArray()[0];
@@ -102,6 +135,7 @@ export class HistoryStore {
 
   /** A player's most recent request ids with the sequence number of their reply, newest first. */
   recentRequests(playerId: number, limit: number): { requestId: string; seq: number }[] {
+    if (!this.exists()) return [];
     return this.sql
       .exec<{ request_id: string; seq: number }>(
         `SELECT request_id, seq FROM history WHERE player_id = ? AND request_id IS NOT NULL
@@ -115,6 +149,7 @@ export class HistoryStore {
 
   /** Drops frames older than `before` (server ms); each player's sequence number stays in `streams`. */
   prune(before: number): void {
+    if (!this.exists()) return;
     // Scans only the rows it deletes: the first row young enough to keep bounds the range.
     const keep = this.sql
       .exec<{ id: number }>("SELECT id FROM history WHERE at >= ? ORDER BY id LIMIT 1", before)
