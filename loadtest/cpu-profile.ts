@@ -2,6 +2,8 @@
  * @module Samples a CPU profile of the running Worker and its Durable Objects through the runtime's inspector
  * (`wrangler dev` serves it on 127.0.0.1:9229), writes a `.cpuprofile` (open it in Chrome DevTools) and prints the
  * functions with the most self time. `npm run profile -- --seconds 20 [--inspector 9229] [--out file]`.
+ * `npm run profile -- --heap` instead prints the isolate's JavaScript heap after a full GC (the figure the
+ * 128 MB isolate limit applies to); divide the growth by the players connected for the heap per player.
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -47,8 +49,12 @@ export function selfTimes(profile: Profile): SelfTime[] {
     .sort((a, b) => b.ms - a.ms);
 }
 
-/** Connects to the inspector, profiles for `seconds`, and returns the profile. */
-export async function captureProfile(inspectorUrl: string, seconds: number): Promise<Profile> {
+interface Inspector {
+  call(method: string, params?: object): Promise<unknown>;
+  close(): void;
+}
+
+async function openInspector(inspectorUrl: string): Promise<Inspector> {
   const ws = new WebSocket(inspectorUrl);
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
@@ -60,19 +66,36 @@ export async function captureProfile(inspectorUrl: string, seconds: number): Pro
     const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
     if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
   });
-  const call = (method: string, params: object = {}) =>
-    new Promise<unknown>((resolve) => {
-      const id = nextId++;
-      pending.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  await call("Profiler.enable");
-  await call("Profiler.setSamplingInterval", { interval: 500 });
-  await call("Profiler.start");
+  return {
+    call: (method, params = {}) =>
+      new Promise<unknown>((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve);
+        ws.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => ws.close(),
+  };
+}
+
+/** Connects to the inspector, profiles for `seconds`, and returns the profile. */
+export async function captureProfile(inspectorUrl: string, seconds: number): Promise<Profile> {
+  const ins = await openInspector(inspectorUrl);
+  await ins.call("Profiler.enable");
+  await ins.call("Profiler.setSamplingInterval", { interval: 500 });
+  await ins.call("Profiler.start");
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  const { profile } = (await call("Profiler.stop")) as { profile: Profile };
-  ws.close();
+  const { profile } = (await ins.call("Profiler.stop")) as { profile: Profile };
+  ins.close();
   return profile;
+}
+
+/** The isolate's JavaScript heap in bytes after a full garbage collection. */
+export async function heapAfterGc(inspectorUrl: string): Promise<{ usedSize: number; totalSize: number }> {
+  const ins = await openInspector(inspectorUrl);
+  await ins.call("HeapProfiler.collectGarbage");
+  const heap = (await ins.call("Runtime.getHeapUsage")) as { usedSize: number; totalSize: number };
+  ins.close();
+  return heap;
 }
 
 async function main(): Promise<void> {
@@ -82,8 +105,16 @@ async function main(): Promise<void> {
       inspector: { type: "string", default: "9229" },
       out: { type: "string", default: "loadtest/reports/worker.cpuprofile" },
       top: { type: "string", default: "30" },
+      heap: { type: "boolean", default: false },
     },
   });
+  if (values.heap) {
+    const h = await heapAfterGc(`ws://127.0.0.1:${values.inspector}/ws`);
+    console.log(
+      `JS heap after GC: ${(h.usedSize / 1e6).toFixed(2)} MB used of ${(h.totalSize / 1e6).toFixed(2)} MB`,
+    );
+    return;
+  }
   const profile = await captureProfile(`ws://127.0.0.1:${values.inspector}/ws`, Number(values.seconds));
   writeFileSync(values.out, JSON.stringify(profile));
   const wall = (profile.endTime - profile.startTime) / 1000;
