@@ -31,8 +31,6 @@ export interface FanoutBudgetOptions {
   /** A measurement is pooled with the next ones until they span this long (ms) or `poolFrames` frames. */
   readonly poolMs: number;
   readonly poolFrames: number;
-  /** Slices with fewer frames are not measured: their time is mostly fixed cost and timer noise. */
-  readonly minMeasuredFrames: number;
 }
 
 export const FANOUT_BUDGET: FanoutBudgetOptions = {
@@ -47,7 +45,6 @@ export const FANOUT_BUDGET: FanoutBudgetOptions = {
   window: 8,
   poolMs: 10,
   poolFrames: 5_000,
-  minMeasuredFrames: 16,
 };
 
 export class FanoutBudget {
@@ -89,7 +86,9 @@ export class FanoutBudget {
   /** A slice sent `frames` frames and the object was busy `busyMs` from its start until its event loop was free. */
   measured(frames: number, busyMs: number): void {
     const o = this.opts;
-    if (frames < o.minMeasuredFrames || !(busyMs >= 0)) return;
+    // Every slice counts, however small: skipping small ones let a high estimate (measured while the loop was
+    // backed up) keep the budget too small ever to be measured again (seen in a starved 2,000-player run).
+    if (frames < 1 || !(busyMs >= 0)) return;
     this.poolFrames += frames;
     this.poolMs += busyMs;
     if (this.poolMs < o.poolMs && this.poolFrames < o.poolFrames) return;

@@ -60,10 +60,18 @@ describe("FanoutBudget", () => {
     expect(b.perFrameMs).toBeGreaterThan(0.005);
   });
 
-  it("ignores slices too small to measure and clamps odd measurements", () => {
+  it("recovers from a high estimate even when the budget has shrunk to a few frames a slice", () => {
     const b = new FanoutBudget(opts);
-    b.measured(3, 100);
-    expect(b.perFrameMs).toBe(1);
+    for (let i = 0; i < 8; i++) b.measured(20, 1_000); // the loop was backed up: 50 ms a frame
+    expect(b.perFrameMs).toBe(FANOUT_BUDGET.maxFrameMs);
+    expect(b.frames(1e6, 50, 0)).toBe(6); // 30 ms / 5 ms
+    for (let i = 0; i < 20; i++) b.measured(6, 1); // the loop is free again: ~0.17 ms a frame, a few at a time
+    expect(b.perFrameMs).toBeLessThan(0.2);
+    expect(b.frames(1e6, 50, 0)).toBeGreaterThan(150);
+  });
+
+  it("clamps odd measurements", () => {
+    const b = new FanoutBudget(opts);
     for (let i = 0; i < 100; i++) b.measured(1_000, 0); // a clock that did not move: pooled, then clamped
     expect(b.perFrameMs).toBeCloseTo(FANOUT_BUDGET.minFrameMs, 6);
     b.measured(100, Number.NaN);
