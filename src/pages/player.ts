@@ -62,6 +62,14 @@ const table = new LeaderboardTable(
 );
 const questions = new QuestionList(byId<HTMLOListElement>("questions"), answer);
 
+/** Why a session ended for good, by close code (README: close codes). */
+const SESSION_ENDED: Record<number, string> = {
+  4501: "you joined from another tab or device",
+  4502: "this tab was replaced by a newer connection",
+  4503: "your session expired; join again",
+  4504: "this battle does not exist",
+};
+
 function setConn(state: ConnState, detail = ""): void {
   const c = byId("conn");
   c.dataset.state = state;
@@ -148,6 +156,13 @@ function wire(c: BattleConnection): void {
       if (reconnecting) setConn("reconnecting");
       else if (!finished)
         setConn("disconnected", code === 4501 ? "you joined from another tab or device" : reason);
+    },
+    // The missed frames were already delivered to the handlers above (toasts included) before this.
+    resumed: (stream) =>
+      setConn("resumed", `${stream.replayed} missed event${stream.replayed === 1 ? "" : "s"} replayed`),
+    continuityLost: () => setConn("resumed", "some events were missed; the view was refreshed"),
+    sessionEnded: (code, reason) => {
+      if (!finished) setConn("disconnected", SESSION_ENDED[code] ?? reason);
     },
   };
 }

@@ -229,6 +229,8 @@ describe("player page and operator console", () => {
     await waitText(bob, "#toasts", "You hit alice");
     proxy.restore();
     await waitState(alice, "resumed");
+    // The attack she missed is replayed once (the resume protocol), not just reflected in a fresh snapshot.
+    await waitText(alice, "#conn", "1 missed event replayed");
     await waitText(alice, "#my-score", "8", true);
 
     // ---- The console watches it live, then ends it; players see their final rank. ----
