@@ -66,11 +66,12 @@ export class PlayerStreams {
    * the batch has committed. `requestId` (JSON of the client's id): the reply to that request, remembered.
    */
   record(playerId: number, frame: string, at: number, requestId: string | null, write: QueueWrite): string {
+    // Looked up before the new seq is set, so a player with no stream yet costs no SQLite read.
+    const r = requestId === null ? null : this.recentOf(playerId);
     const seq = this.seqOf(playerId) + 1;
     this.seqs.set(playerId, seq);
     write(() => this.store.append(playerId, seq, at, frame, requestId));
-    if (requestId !== null) {
-      const r = this.recentOf(playerId);
+    if (r !== null && requestId !== null) {
       r.ids.push(requestId);
       r.seqs.push(seq);
       if (r.ids.length > REQUEST_WINDOW) {
@@ -123,7 +124,9 @@ export class PlayerStreams {
   private recentOf(playerId: number): Recent {
     let r = this.recent.get(playerId);
     if (!r) {
-      const rows = this.store.recentRequests(playerId, REQUEST_WINDOW).reverse();
+      // A player whose stream is empty (seq 0, e.g. every newcomer) has no remembered requests: skip the read.
+      const rows =
+        this.seqOf(playerId) === 0 ? [] : this.store.recentRequests(playerId, REQUEST_WINDOW).reverse();
       r = { ids: rows.map((x) => x.requestId), seqs: rows.map((x) => x.seq) };
       this.recent.set(playerId, r);
     }
