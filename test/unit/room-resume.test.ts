@@ -166,6 +166,30 @@ describe("resuming a player's stream", () => {
     expect(stream(current)).toMatchObject({ continuity: "kept", replayed: 0 });
   });
 
+  it("keeps counting a player's stream after pruning dropped all their frames, across a restart and an end", async () => {
+    const world = new RoomWorld();
+    const { room, ids } = await battle(world);
+    const [alice, bob] = ids as [number, number];
+    const ca = await world.connect(room, alice, "s-alice");
+    const cb = await world.connect(room, bob, "s-bob");
+    answerAll(world, room, [ca, cb]);
+    room.message(cb, JSON.stringify({ type: "attack", id: 1, target: alice }));
+    world.runTimers();
+    const before = stream(await world.connect(room, alice, "s-alice")).seq;
+    expect(before).toBe(2);
+    world.now += HISTORY_WINDOW_MS + PRUNE_INTERVAL_MS;
+    await room.alarm();
+
+    const again = await world.room();
+    const c = await world.connect(again, alice, "s-alice", { seq: before, epoch: stream(ca).epoch });
+    expect(stream(c)).toMatchObject({ continuity: "kept", seq: before, replayed: 0 });
+    await again.end();
+    world.runTimers();
+    const after = await world.connect(again, alice, "s-alice", { seq: before, epoch: stream(ca).epoch });
+    expect(after.frames[0]).toMatchObject({ type: "battle", status: "ended", seq: before + 1 });
+    expect(stream(after)).toMatchObject({ continuity: "kept", seq: before + 1, replayed: 1 });
+  });
+
   it("replays a battle status change that happened while away", async () => {
     const world = new RoomWorld();
     const room = await world.room();

@@ -1,0 +1,97 @@
+/**
+ * @module A Durable Object that measures what one push frame costs inside workerd: it holds the bench's sockets
+ * and a battle of N players in memory, and on request sends every socket `rounds` frames, built the way the
+ * battle builds them or shared. The bench (`bench/workerd-push.bench.ts`) reads workerd's CPU from /proc around
+ * each blast, so the runtime's own write path is in the figure, not only the JavaScript.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { mulberry32 } from "../../loadtest/prng";
+import { BattleInput } from "../../src/battle/config";
+import { BattleGame } from "../../src/battle/game";
+import { LeaderboardJson } from "../../src/battle/leaderboard-json";
+
+interface Env {
+  BENCH: DurableObjectNamespace<FanoutBench>;
+}
+
+const QUESTIONS = Array.from({ length: 40 }, (_, i) => ({ id: `q${i}`, text: `Q${i}`, answer: `a${i}` }));
+
+export class FanoutBench extends DurableObject<Env> {
+  private json: LeaderboardJson | null = null;
+  private sink = 0;
+
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    if (request.headers.get("Upgrade") === "websocket") {
+      const pair = new WebSocketPair();
+      const id = Number(url.searchParams.get("p") ?? "1");
+      this.ctx.acceptWebSocket(pair[1], [`p:${id}`]);
+      pair[1].serializeAttachment({ p: id });
+      return new Response(null, { status: 101, webSocket: pair[0] });
+    }
+    if (url.pathname === "/setup") return Response.json(this.setup(Number(url.searchParams.get("players"))));
+    if (url.pathname === "/blast") {
+      const mode = url.searchParams.get("mode") ?? "shared";
+      const rounds = Number(url.searchParams.get("rounds") ?? "1");
+      return Response.json(this.blast(mode, rounds));
+    }
+    return new Response("not found", { status: 404 });
+  }
+
+  /** A live battle of `players` with seeded scores, so personal views differ. */
+  private setup(players: number): { players: number } {
+    const input = BattleInput.parse({ title: "bench", questions: QUESTIONS, maxPlayers: players });
+    const game = new BattleGame(
+      { ...input, id: "bench", createdAt: 0 },
+      { startsAt: 0, endsAt: 1e12, endedAt: null },
+    );
+    for (let i = 0; i < players; i++) {
+      const plan = game.planJoin(`player${i}`, "s", 0);
+      if (!plan.ok) throw new Error(plan.error.message);
+      game.applyJoin(plan.value);
+    }
+    const rand = mulberry32(7);
+    for (let n = 0; n < players * 3; n++) {
+      const id = 1 + Math.floor(rand() * players);
+      const q = Math.floor(rand() * QUESTIONS.length);
+      const plan = game.planAnswer(id, `q${q}`, `a${q}`, n);
+      if (plan.ok) game.applyAnswer(plan.value);
+    }
+    this.json = new LeaderboardJson(game);
+    return { players };
+  }
+
+  /**
+   * `shared`: one prebuilt frame of a typical size to every socket (send + the runtime's write);
+   * `personal`: each socket's own frame built as the push path builds it, then sent;
+   * `build`: the same frames built but not sent (the JavaScript part alone).
+   */
+  private blast(mode: string, rounds: number): { frames: number } {
+    const json = this.json;
+    if (!json) throw new Error("setup first");
+    const sockets = this.ctx.getWebSockets();
+    const ids = sockets.map((ws) => (ws.deserializeAttachment() as { p: number }).p);
+    const head = `{"type":"leaderboard","total":${json.game.board.size},"online":${sockets.length},`;
+    const shared = `${head}"top":${json.top()},${json.personal(1)}}`;
+    let frames = 0;
+    for (let r = 0; r < rounds; r++) {
+      for (let i = 0; i < sockets.length; i++) {
+        if (mode === "shared") sockets[i]!.send(shared);
+        else {
+          const frame = `${head}${json.personal(ids[i]!)}}`;
+          if (mode === "personal") sockets[i]!.send(frame);
+          else this.sink += frame.length;
+        }
+        frames++;
+      }
+    }
+    return { frames };
+  }
+}
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    if (new URL(request.url).pathname === "/health") return Response.json({ ok: true });
+    return env.BENCH.get(env.BENCH.idFromName("bench")).fetch(request);
+  },
+};
