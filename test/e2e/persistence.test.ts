@@ -10,66 +10,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 // @ts-expect-error: plain ESM script without types
 import { startArena } from "../../scripts/arena-server.mjs";
 // @ts-expect-error: plain ESM script without types
 import { createDatabase, dropDatabase, migratePostgres } from "../../scripts/pg-migrate.mjs";
+import { http, OPERATOR, openSocket, QUESTIONS, step, testDatabaseUrl, waitFor } from "./persist-helpers";
 
 const PORT = 8840 + Math.floor(Math.random() * 10);
-const OPERATOR = { Authorization: "Bearer dev-operator-token", "content-type": "application/json" };
-const DB_URL = `postgres://postgres:postgres@127.0.0.1:5432/arena_test_${randomBytes(6).toString("hex")}`;
+const INSPECTOR = 9310 + Math.floor(Math.random() * 5);
+const DB_URL = testDatabaseUrl();
 const persistTo = mkdtempSync(join(tmpdir(), "arena-persist-e2e-"));
-
-async function http(base: string, method: string, path: string, body?: unknown, headers = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as any };
-}
-
-function openSocket(
-  url: string,
-): Promise<{ ws: WebSocket; request: (m: { id: number; [k: string]: unknown }) => Promise<any> }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const pending = new Map<number, (v: unknown) => void>();
-    ws.on("message", (data) => {
-      const m = JSON.parse(String(data));
-      if (m.type === "welcome") resolve({ ws, request });
-      if (m.type === "reply") pending.get(m.id)?.(m);
-    });
-    ws.on("error", reject);
-    const request = (m: { id: number; [k: string]: unknown }) =>
-      new Promise<any>((r) => {
-        pending.set(m.id, r);
-        ws.send(JSON.stringify(m));
-      });
-  });
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== null) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what} (${String(last)})`);
-}
-
-const QUESTIONS = Array.from({ length: 6 }, (_, i) => ({
-  id: `q${i}`,
-  text: `${i}+1`,
-  answer: String(i + 1),
-}));
 
 afterAll(async () => {
   rmSync(persistTo, { recursive: true, force: true });
@@ -82,7 +32,8 @@ describe("persistence through wrangler dev", () => {
     await migratePostgres(DB_URL);
     process.env.ARENA_PG_URL = DB_URL;
     const vars = { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1", PERSIST_RETRY_BASE_SECONDS: "1" };
-    const start = () => startArena({ port: PORT, persistTo, quiet: true, log: () => {}, vars });
+    const start = () =>
+      startArena({ port: PORT, inspectorPort: INSPECTOR, persistTo, quiet: true, log: () => {}, vars });
     let arena = await start();
     const sql = postgres(DB_URL, { max: 1, onnotice: () => {} });
     try {
@@ -122,7 +73,6 @@ describe("persistence through wrangler dev", () => {
         });
         if (r.ok) acked++;
       };
-      const step = (what: string) => console.log(`persist-e2e ${new Date().toISOString()} ${what}`);
       await play([0, 1], 100);
       step("first answers acknowledged");
       const state = async () =>
@@ -131,8 +81,6 @@ describe("persistence through wrangler dev", () => {
         const s = await state();
         return s.object.confirmed.pg === s.object.lastSeq ? s : null;
       });
-
-      // Postgres unreachable: play goes on, replies are not held up by the outage.
       step("first events confirmed");
 
       // A burst, then SIGKILL at once: what the local queue held is gone with the process.

@@ -50,7 +50,11 @@ function tolerateProxyResets(): void {
 export default async function setup(project: TestProject) {
   tolerateProxyResets();
   if (await portOpen(5432)) {
-    const url = `postgres://postgres:postgres@127.0.0.1:5432/arena_test_${randomBytes(6).toString("hex")}`;
+    // ARENA_TEST_DB_TAG (a-z, 0-9, _) keeps concurrent sessions' databases apart: arena_test_<tag>_<random>.
+    const tag = /^[a-z0-9_]+$/.test(process.env.ARENA_TEST_DB_TAG ?? "")
+      ? `${process.env.ARENA_TEST_DB_TAG}_`
+      : "";
+    const url = `postgres://postgres:postgres@127.0.0.1:5432/arena_test_${tag}${randomBytes(6).toString("hex")}`;
     migrate(url, "--create");
     project.provide("pgUrl", url);
     return () => {
