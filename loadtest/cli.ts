@@ -24,10 +24,13 @@ import {
   type OperatorApi,
   type ServerPushStats,
 } from "./setup";
+import { checkEvents, type EventCheck, type SecondSample, type StormReport, stormReport } from "./storm";
 import { verifyScores } from "./verify";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REQUEST_STATS: readonly StatName[] = ["join", "connect", "answer", "leaderboard", "attack"];
+/** A storm must leave the run at least this long for the crowd to come back. */
+const STORM_MIN_AFTER_MS = 30_000;
 
 const PROFILES: Record<string, Record<string, string>> = {
   smoke: {
@@ -65,6 +68,8 @@ function options() {
       "report-dir": { type: "string" },
       live: { type: "boolean" },
       "via-proxy": { type: "boolean" },
+      "reconnect-storm": { type: "boolean" },
+      "storm-settle": { type: "string" },
       help: { type: "boolean" },
     },
     allowPositionals: false,
@@ -76,7 +81,10 @@ function options() {
   [--inspector-port P]  (the runtime's inspector, for \`npm run profile -- --inspector P\`; default wrangler's 9229)
   [--persist-to DIR]  (server state; default a fresh dir on tmpfs /dev/shm if there is one, see BENCHMARKS.md)
   [--live]  (run wrangler dev on the working tree instead of a snapshot copy; edits then reload it mid-run)
-  [--via-proxy]  (players go through wrangler's dev proxy; by default a local run talks to the runtime directly)`);
+  [--via-proxy]  (players go through wrangler's dev proxy; by default a local run talks to the runtime directly)
+  [--reconnect-storm [--storm-settle 10s]]  (after the join ramp and the settle time, every player's TCP
+    connection is destroyed at once; they come back through the SDK's backoff and resume; reports resume times,
+    replayed events, continuity, lost events and the request p99 in the storm window)`);
     process.exit(0);
   }
   const profile = values.profile ? PROFILES[values.profile] : {};
@@ -114,6 +122,8 @@ function options() {
     reportDir: get("report-dir", join(HERE, "reports")),
     live: values.live === true,
     viaProxy: values["via-proxy"] === true,
+    reconnectStorm: values["reconnect-storm"] === true,
+    stormSettleMs: parseDuration(get("storm-settle", "10s")),
   };
 }
 
@@ -292,6 +302,7 @@ async function run(
   log(`battle ${battleId} created and started`);
 
   const ticks = new Map<number, Tick[]>();
+  let drained = 0;
   const finals: Final[] = [];
   const ready: Promise<void>[] = [];
   const done: Promise<void>[] = [];
@@ -319,6 +330,9 @@ async function run(
           } else if (m.type === "final") {
             finals.push(m);
             resolve();
+          } else if (m.type === "drained") {
+            // Final reports once every worker stopped sending and got its last replies (see worker.ts).
+            if (++drained === o.workers) for (const c of children) c.send({ type: "report" });
           } else if (m.type === "log") log(`worker ${w}: ${m.msg}`);
         });
         child.once("exit", (code) => {
@@ -330,6 +344,16 @@ async function run(
   await Promise.all(ready);
   const startAt = Date.now() + 300;
   const endAt = startAt + o.durationMs;
+  // The storm: after the whole ramp and the settle time; the run must leave the crowd time to come back.
+  const stormAt = o.reconnectStorm ? startAt + Math.ceil(plan.rampSec * 1000) + o.stormSettleMs : null;
+  if (stormAt !== null) {
+    const needSec = Math.ceil((stormAt - startAt + STORM_MIN_AFTER_MS) / 1000);
+    if (stormAt + STORM_MIN_AFTER_MS > endAt)
+      throw new Error(
+        `--duration too short for --reconnect-storm: at least ${needSec}s (ramp + settle + 30 s)`,
+      );
+    log(`reconnect storm at t=${((stormAt - startAt) / 1000).toFixed(1)} s`);
+  }
   const sampler = new ServerSampler(serverPid ?? null, startAt);
   sampler.start();
   const parentCpu0 = process.cpuUsage();
@@ -352,6 +376,7 @@ async function run(
       rightRatio: o.rightRatio,
       questions: questions.plan,
       pushSamplesPerSec: o.pushSamples / o.workers,
+      stormAt,
     };
     child.send({ type: "init", config });
   });
@@ -377,11 +402,18 @@ async function run(
 
   log("ending the battle and checking scores");
   const losses = new Map<number, number>();
+  const hits = new Map<number, number>();
   const unknownTargets = new Set<number>();
   for (const f of finals) {
     for (const [pid, n] of f.losses) losses.set(pid, (losses.get(pid) ?? 0) + n);
+    for (const [pid, n] of f.hits) hits.set(pid, (hits.get(pid) ?? 0) + n);
     for (const pid of f.unknownTargets) unknownTargets.add(pid);
   }
+  const events: EventCheck = checkEvents(
+    finals.flatMap((f) => f.players),
+    hits,
+    unknownTargets,
+  );
   let verification: ReturnType<typeof verifyScores> | null = null;
   let endError: string | null = null;
   let commits: CommitStats | null = null;
@@ -423,6 +455,19 @@ async function run(
       machineCpu: s?.machineCpu ?? null,
     });
   }
+  let storm: StormReport | null = null;
+  if (stormAt !== null) {
+    const seconds = new Map<number, SecondSample>();
+    for (const [sec, list] of ticks) {
+      seconds.set(sec, { hists: list.map((t) => t.hist), failed: list.reduce((a, t) => a + t.failed, 0) });
+    }
+    storm = stormReport(
+      finals.flatMap((f) => (f.storm ? [f.storm] : [])),
+      (stormAt - startAt) / 1000,
+      o.stormSettleMs,
+      seconds,
+    );
+  }
   const playing = timeline.filter((p) => p.sec > plan.rampSec + 1 && p.sec <= o.durationMs / 1000);
   // Latency once every player has joined: the per-second histograms of the playing window, merged.
   const steadyHist = newHistogram();
@@ -445,6 +490,12 @@ async function run(
   if (endError) problems.push(endError);
   if (verification && verification.mismatches.length > 0)
     problems.push(`${verification.mismatches.length} score mismatches`);
+  if (events.missing > 0 || events.extra > 0)
+    problems.push(
+      `attacked events: ${events.missing} acknowledged but never received, ${events.extra} extra`,
+    );
+  if (storm && storm.notResumed > 0)
+    problems.push(`${storm.notResumed} players did not come back after the storm`);
   if (o.minSuccess > 0) {
     for (const a of [...actions.filter((x) => REQUEST_STATS.includes(x.name as StatName)), overall]) {
       if (a.sent > 0 && a.successPct < o.minSuccess)
@@ -524,6 +575,8 @@ async function run(
           }
         : null,
     verification,
+    events,
+    storm,
     timeline,
     passed: problems.length === 0,
     problems,
@@ -531,7 +584,14 @@ async function run(
   const dir = writeReports(join(o.reportDir, startedAt.replace(/[:.]/g, "-")), report);
   console.log(`\n${markdown(report)}`);
   for (const m of verification?.mismatches.slice(0, 20) ?? []) {
-    console.log(`MISMATCH ${m.username} (#${m.participantId}): expected ${m.expected}, server ${m.actual}`);
+    console.log(
+      `MISMATCH ${m.username} (#${m.participantId}): ${m.field ?? "score"} expected ${m.expected}, server ${m.actual}`,
+    );
+  }
+  for (const x of events.examples) {
+    console.log(
+      `EVENTS #${x.participantId}: ${x.acknowledged} attacks acknowledged, ${x.seen} attacked events seen`,
+    );
   }
   log(`reports in ${dir}`);
   return problems.length === 0 ? 0 : 1;

@@ -1,6 +1,7 @@
 /** @module Messages between the load-test coordinator and its worker processes. */
 import type { ActionType } from "./mix";
 import type { PushDelayCounts } from "./push-delay";
+import type { StormCounts } from "./storm";
 import type { PlayerRecord } from "./verify";
 
 export type StatName = ActionType | "join" | "connect" | "heartbeat";
@@ -40,6 +41,14 @@ export interface WorkerConfig {
   readonly questions: readonly QuestionPlan[];
   /** Aim for about this many leaderboard-delay samples a second in this worker. */
   readonly pushSamplesPerSec: number;
+  /** `--reconnect-storm`: epoch ms at which every open socket's TCP connection is destroyed; null for none. */
+  readonly stormAt: number | null;
+}
+
+/** A player's record for the end-of-run checks. */
+export interface PlayerFinal extends PlayerRecord {
+  readonly attackedSeen: number;
+  readonly streamWhole: boolean;
 }
 
 export interface StatCounts {
@@ -77,8 +86,11 @@ export interface Final {
   readonly pushesReceived: number;
   /** Frames from the server that were not valid JSON. */
   readonly invalidFrames: number;
-  readonly players: PlayerRecord[];
+  readonly players: PlayerFinal[];
   readonly losses: [number, number][];
+  /** Acknowledged attacks per target. */
+  readonly hits: [number, number][];
+  readonly storm: StormCounts | null;
   readonly unknownTargets: number[];
   readonly cpu: { user: number; system: number };
   /** This process's event-loop delay (ms): it is part of every latency the process measures. */
@@ -88,7 +100,13 @@ export interface Final {
   readonly closes: Record<string, number>;
 }
 
-export type WorkerMessage = Tick | Final | { readonly type: "ready" } | { readonly type: "log"; msg: string };
+export type WorkerMessage =
+  | Tick
+  | Final
+  | { readonly type: "ready" }
+  | { readonly type: "drained" }
+  | { readonly type: "log"; msg: string };
 export type CoordinatorMessage =
   | { readonly type: "init"; readonly config: WorkerConfig }
+  | { readonly type: "report" }
   | { readonly type: "close" };

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LatencySummary } from "./histogram";
 import type { ServerPushStats } from "./setup";
+import type { EventCheck, StormReport } from "./storm";
 import type { Mismatch } from "./verify";
 
 export interface ActionReport {
@@ -89,6 +90,10 @@ export interface RunReport {
     readonly unknownOnServer: number;
     readonly mismatches: readonly Mismatch[];
   } | null;
+  /** Every acknowledged attack reached its target once as an `attacked` event (players with a whole stream). */
+  readonly events?: EventCheck;
+  /** `--reconnect-storm`. */
+  readonly storm?: StormReport | null;
   readonly timeline: readonly TimelinePoint[];
   readonly passed: boolean;
   readonly problems: readonly string[];
@@ -141,9 +146,26 @@ export function markdown(r: RunReport): string {
     v
       ? `- correctness: ${v.checked} scores checked, ${v.excluded} excluded (a reply never came), ${v.mismatches.length} mismatches, ${v.unknownOnServer} unknown participants on the server`
       : "- correctness: not checked",
+    ...(r.events
+      ? [
+          `- events: ${r.events.expected} acknowledged attacks on ${r.events.checked} players with a whole stream (${r.events.excluded} excluded: continuity lost, not connected at the end, or a reply never came): ${r.events.missing} never received, ${r.events.extra} extra`,
+        ]
+      : []),
+    ...(r.storm ? [stormLine(r.storm)] : []),
     `- result: ${r.passed ? "PASS" : `FAIL (${r.problems.join("; ")})`}`,
     "",
   ].join("\n");
+}
+
+function stormLine(st: StormReport): string {
+  const w = st.window;
+  return (
+    `- reconnect storm at t=${st.atSec.toFixed(1)} s (ramp + ${st.settleMs / 1000} s): ${st.dropped} TCP connections destroyed; ` +
+    `${st.resumed} back (${st.kept} continuity kept, ${st.lost} lost), ${st.notResumed} not back (${st.gaveUp} gave up); ` +
+    `resume time p50 ${ms(st.resumeMs.p50)} / p99 ${ms(st.resumeMs.p99)} / max ${ms(st.resumeMs.max)} ms; ` +
+    `all back after ${st.allResumedMs === null ? "never" : `${ms(st.allResumedMs)} ms`}; ${st.replayed} missed events replayed; ` +
+    `requests in the storm window (t=${w.fromSec}–${w.toSec} s): ${w.latency.count} replies, p50 ${ms(w.latency.p50)} / p99 ${ms(w.latency.p99)} / max ${ms(w.latency.max)} ms, worst second p99 ${ms(w.worstSecondP99)} ms, ${w.failed} failed`
+  );
 }
 
 interface Series {

@@ -8,6 +8,8 @@ export interface PlayerRecord {
   readonly participantId: number;
   /** Sum of `points` over this player's acknowledged answers. */
   readonly answerPoints: number;
+  /** Acknowledged answers that were correct (the server's `correct` must match). */
+  readonly correct?: number;
   /** A request of theirs (answer) never got a reply, so their score cannot be known. */
   readonly unknowable: boolean;
 }
@@ -17,6 +19,8 @@ export interface Mismatch {
   readonly participantId: number;
   readonly expected: number;
   readonly actual: number | null;
+  /** Set when the score matched but the count of correct answers did not. */
+  readonly field?: "correct";
 }
 
 export interface Verification {
@@ -35,10 +39,14 @@ export function verifyScores(
   players: readonly PlayerRecord[],
   losses: ReadonlyMap<number, number>,
   unknownTargets: ReadonlySet<number>,
-  standings: readonly { readonly id: number; readonly score: number }[],
+  standings: readonly { readonly id: number; readonly score: number; readonly correct?: number }[],
 ): Verification {
   const actual = new Map<number, number>();
-  for (const s of standings) actual.set(s.id, s.score);
+  const correct = new Map<number, number>();
+  for (const s of standings) {
+    actual.set(s.id, s.score);
+    if (s.correct !== undefined) correct.set(s.id, s.correct);
+  }
   const mismatches: Mismatch[] = [];
   let checked = 0;
   let excluded = 0;
@@ -58,6 +66,19 @@ export function verifyScores(
         participantId: p.participantId,
         expected,
         actual: got ?? null,
+      });
+    } else if (
+      p.correct !== undefined &&
+      correct.has(p.participantId) &&
+      correct.get(p.participantId) !== p.correct
+    ) {
+      // Same score, different count of correct answers: an acknowledged answer was lost and another counted twice.
+      mismatches.push({
+        username: p.username,
+        participantId: p.participantId,
+        expected: p.correct,
+        actual: correct.get(p.participantId) ?? null,
+        field: "correct",
       });
     }
   }

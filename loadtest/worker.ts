@@ -15,12 +15,18 @@ import {
 } from "../src/client";
 import type { AnswerResult, AttackResult, LeaderboardView } from "../src/protocol/server-messages";
 import { encodeHistogram, type Histogram, newHistogram } from "./histogram";
-import type { StatCounts, StatName, WorkerConfig, WorkerMessage } from "./ipc";
+import type {
+  CoordinatorMessage,
+  PlayerFinal,
+  StatCounts,
+  StatName,
+  WorkerConfig,
+  WorkerMessage,
+} from "./ipc";
 import { STAT_NAMES } from "./ipc";
 import { mixThresholds, pickAction } from "./mix";
 import { deriveSeed, exponential, mulberry32 } from "./prng";
 import { type ObserverFrames, PushDelayProbe } from "./push-delay";
-import type { PlayerRecord } from "./verify";
 
 /** Errors that mean the server did not do the work (as opposed to refusing it by a game rule). */
 /** Sampling period of the event-loop delay monitor; its readings include it, so it is subtracted. */
@@ -42,6 +48,16 @@ interface Player {
   score: number;
   open: boolean;
   timer: ReturnType<typeof setTimeout> | null;
+  /** The current underlying socket (the storm destroys its TCP connection). */
+  ws: WebSocket | null;
+  /** Acknowledged correct answers. */
+  correct: number;
+  /** `attacked` events received (the SDK drops repeats by `seq`). */
+  attackedSeen: number;
+  /** A reconnect lost continuity, the session ended, or reconnecting gave up: events may be missing. */
+  streamBroken: boolean;
+  /** Dropped by the storm and not back yet. */
+  stormAway: boolean;
   /** The last leaderboard push this player got (a reference to the frame, not a copy)… */
   board: string | null;
   /** …and the last one that carried `top`, when that is an older one (compact frames). */
@@ -75,6 +91,8 @@ class Worker {
   private readonly byPid = new Map<number, Player>();
   private readonly joinedPids: number[] = [];
   private readonly losses = new Map<number, number>();
+  /** Acknowledged attacks per target (blocked ones too): each must reach its target as one `attacked` event. */
+  private readonly hits = new Map<number, number>();
   private readonly unknownTargets = new Set<number>();
   private pushesReceived = 0;
   private invalidFrames = 0;
@@ -89,6 +107,8 @@ class Worker {
   private readonly startedAt = Date.now();
   private lastCpu = process.cpuUsage();
   private readonly loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  /** The reconnect storm as this worker saw it. */
+  private storm = { dropped: 0, resumeMs: [] as number[], kept: 0, lost: 0, replayed: 0, gaveUp: 0 };
 
   constructor(private readonly cfg: WorkerConfig) {
     this.rng = mulberry32(deriveSeed(cfg.seed, cfg.index));
@@ -112,6 +132,11 @@ class Worker {
         score: 0,
         open: false,
         timer: null,
+        ws: null,
+        correct: 0,
+        attackedSeen: 0,
+        streamBroken: false,
+        stormAway: false,
         board: null,
         topBoard: null,
       });
@@ -137,6 +162,37 @@ class Worker {
     const ticker = setInterval(() => this.tick(), 1000);
     const end = setTimeout(() => this.stop(ticker), Math.max(0, this.cfg.endAt - Date.now()));
     void end;
+    const stormAt = this.cfg.stormAt;
+    if (stormAt !== null) setTimeout(() => this.dropAll(), Math.max(0, stormAt - Date.now()));
+  }
+
+  /**
+   * The reconnect storm: every open socket's TCP connection is destroyed at once (a reset, no close frame), as when
+   * a network path or a load balancer dies. The SDK sees 1006, backs off and resumes on its own.
+   */
+  private dropAll(): void {
+    let dropped = 0;
+    for (const p of this.players) {
+      if (!p.open || p.ws === null) continue;
+      p.stormAway = true;
+      dropped++;
+      const raw = (p.ws as unknown as { _socket?: { resetAndDestroy?: () => void } })._socket;
+      if (raw?.resetAndDestroy) raw.resetAndDestroy();
+      else p.ws.terminate();
+    }
+    this.storm.dropped = dropped;
+    send({ type: "log", msg: `storm: destroyed ${dropped} TCP connections` });
+  }
+
+  /** A dropped player's next welcome: how long it took from the storm instant. */
+  private stormBack(p: Player, continuity: "kept" | "lost", replayed: number): void {
+    if (!p.stormAway) return;
+    p.stormAway = false;
+    this.storm.resumeMs.push(Math.max(0, Date.now() - (this.cfg.stormAt ?? 0)));
+    if (continuity === "kept") {
+      this.storm.kept++;
+      this.storm.replayed += replayed;
+    } else this.storm.lost++;
   }
 
   private async join(p: Player): Promise<void> {
@@ -160,16 +216,19 @@ class Worker {
 
   private connect(p: Player, wsUrl: string): void {
     const conn = new BattleConnection(wsUrl, {
-      socketFactory: (url) =>
-        new WebSocket(url, {
+      socketFactory: (url) => {
+        const ws = new WebSocket(url, {
           perMessageDeflate: false,
           skipUTF8Validation: true,
           handshakeTimeout: this.cfg.requestTimeoutMs,
-        }) as unknown as WebSocketLike,
+        });
+        p.ws = ws;
+        return ws as unknown as WebSocketLike;
+      },
       requestTimeoutMs: this.cfg.requestTimeoutMs,
       heartbeatMs: this.cfg.heartbeatMs,
       rng: this.rng,
-      maxReconnectAttempts: 5,
+      maxReconnectAttempts: this.cfg.stormAt === null ? 5 : 8,
     });
     p.conn = conn;
     const st = this.stats.connect;
@@ -193,6 +252,17 @@ class Worker {
         if (p.timer === null && !this.stopping) this.schedule(p);
       },
       leaderboardRaw: (frame) => this.onBoard(p, frame),
+      attacked: () => {
+        p.attackedSeen++;
+      },
+      resumed: (stream) => this.stormBack(p, "kept", stream.replayed),
+      continuityLost: () => {
+        p.streamBroken = true;
+        this.stormBack(p, "lost", 0);
+      },
+      sessionEnded: () => {
+        p.streamBroken = true;
+      },
       invalidFrame: (frame) => {
         this.invalidFrames++;
         if (this.invalidFrames <= 3)
@@ -216,6 +286,13 @@ class Worker {
           first = false;
         }
         if (reconnecting) t0 = performance.now();
+        else if (!this.stopping) {
+          p.streamBroken = true;
+          if (p.stormAway) {
+            p.stormAway = false;
+            this.storm.gaveUp++;
+          }
+        }
       },
     };
     conn.connect().catch(() => {
@@ -272,6 +349,7 @@ class Worker {
       if (!o.ok) return;
       const r = o.data as AnswerResult;
       p.answerPoints += r.points;
+      if (r.correct) p.correct++;
       p.arrows = r.arrows;
       if (r.points !== 0) {
         const old = p.score;
@@ -302,6 +380,7 @@ class Worker {
       }
       const r = o.data as AttackResult;
       p.arrows = r.arrows;
+      this.hits.set(target, (this.hits.get(target) ?? 0) + 1);
       if (r.pointsLost !== 0) {
         this.losses.set(target, (this.losses.get(target) ?? 0) + r.pointsLost);
         const local = this.byPid.get(target);
@@ -411,13 +490,26 @@ class Worker {
       clearInterval(wait);
       this.tick();
       clearInterval(ticker);
-      this.final();
+      // The coordinator asks for the final report once every worker is drained, so the `attacked` events of the
+      // last acknowledged attacks (sent before their replies) have reached their targets in other workers.
+      this.drained = true;
+      if (this.reportAsked) this.final();
+      else send({ type: "drained" });
     }, 100);
+  }
+
+  private drained = false;
+  private reportAsked = false;
+
+  /** The coordinator's go for the final report. */
+  report(): void {
+    this.reportAsked = true;
+    if (this.drained) this.final();
   }
 
   private final(): void {
     this.probe.expire(Number.POSITIVE_INFINITY);
-    const players: PlayerRecord[] = [];
+    const players: PlayerFinal[] = [];
     let reconnects = 0;
     for (const p of this.players) {
       reconnects += p.conn?.reconnects ?? 0;
@@ -426,7 +518,10 @@ class Worker {
         username: p.username,
         participantId: p.pid,
         answerPoints: p.answerPoints,
+        correct: p.correct,
         unknowable: p.unknowable,
+        attackedSeen: p.attackedSeen,
+        streamWhole: p.open && !p.streamBroken,
       });
     }
     const hists = {} as Record<StatName, string>;
@@ -445,6 +540,8 @@ class Worker {
       invalidFrames: this.invalidFrames,
       players,
       losses: [...this.losses],
+      hits: [...this.hits],
+      storm: this.cfg.stormAt === null ? null : this.storm,
       unknownTargets: [...this.unknownTargets],
       cpu,
       loopDelayMs: {
@@ -464,10 +561,12 @@ class Worker {
 }
 
 let worker: Worker | null = null;
-process.on("message", (m: { type: string; config?: WorkerConfig }) => {
-  if (m.type === "init" && m.config) {
+process.on("message", (m: CoordinatorMessage) => {
+  if (m.type === "init") {
     worker = new Worker(m.config);
     worker.start();
+  } else if (m.type === "report") {
+    worker?.report();
   } else if (m.type === "close") {
     worker?.closeAll();
     setTimeout(() => process.exit(0), 500);
