@@ -4,7 +4,7 @@
  * (and shrinks when slices fire late). Platform-free: the clock, the timers and the sockets come from the host
  * (the battle Durable Object, or a test).
  */
-import { FanoutBudget } from "./fanout-budget";
+import { FanoutBudget, type FanoutBudgetOptions } from "./fanout-budget";
 import type { LeaderboardJson } from "./leaderboard-json";
 import { LeaderboardPush, type PushTarget } from "./push";
 
@@ -56,11 +56,13 @@ export interface PushHost {
   views(): LeaderboardJson | null;
   sockets(): PushSockets;
   log(msg: string, e: unknown): void;
+  /** The fan-out budget's tuning (default `FANOUT_BUDGET`; tests simulate other costs). */
+  readonly budget?: FanoutBudgetOptions;
 }
 
 export class PushScheduler {
   private readonly push = new LeaderboardPush();
-  private readonly fanout = new FanoutBudget();
+  private readonly fanout: FanoutBudget;
   private timer: unknown = null;
   private lastSlice = Number.NEGATIVE_INFINITY;
   /** When the pending timer should fire, to measure how late it ran. */
@@ -70,7 +72,9 @@ export class PushScheduler {
   private probe: { readonly at: number; readonly frames: number } | null = null;
   private readonly counts = { slices: 0, frames: 0, measuredFrames: 0, measuredMs: 0 };
 
-  constructor(private readonly host: PushHost) {}
+  constructor(private readonly host: PushHost) {
+    this.fanout = new FanoutBudget(host.budget);
+  }
 
   /** The board changed; `playerId`'s own score did, so their next frame comes first. */
   markChanged(playerId?: number): void {

@@ -1,6 +1,7 @@
 /** @module Parsing untrusted frames into typed client messages; never throws. */
 import { CLIENT_TYPES, ClientMessage, RequestId } from "./client-messages";
 import { type ErrorBody, ErrorCode } from "./error-codes";
+import { fastParse } from "./fast-parse";
 import { MAX_FRAME_BYTES } from "./version";
 
 export type ParseResult =
@@ -35,6 +36,8 @@ export function parseClientMessage(raw: unknown): ParseResult {
     return fail(ErrorCode.BAD_MESSAGE, "a message is a JSON object with a `type`");
   }
   const obj = raw as Record<string, unknown>;
+  const fast = fastParse(obj);
+  if (fast !== null) return { ok: true, msg: fast };
   const idResult = RequestId.safeParse(obj.id);
   const id = idResult.success ? idResult.data : undefined;
   if (typeof obj.type !== "string" || !CLIENT_TYPES.has(obj.type)) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../loadtest/prng";
+import { FANOUT_BUDGET } from "../../src/battle/fanout-budget";
 import { BattleGame } from "../../src/battle/game";
 import { LeaderboardJson } from "../../src/battle/leaderboard-json";
 import type { PushTarget } from "../../src/battle/push";
@@ -10,8 +11,11 @@ const QUESTIONS = Array.from({ length: 40 }, (_, i) => ({ id: `q${i}`, text: `Q$
 
 /**
  * A battle of `players` sockets, a manual clock and manual timers. Every frame sent moves the clock `frameMs`
- * on, as the runtime's time would, so the scheduler's measurement sees what frames cost.
+ * on, as the runtime's time would, so the scheduler's measurement sees what frames cost. The budget assumes
+ * 0.15 ms a frame to start and may learn costs up to 5 ms (the shipped bounds fit workerd's ~25 µs frames; these
+ * tests simulate far costlier ones to see the mechanics).
  */
+const BUDGET = { ...FANOUT_BUDGET, initialFrameMs: 0.15, maxFrameMs: 5, window: 8 };
 function setup(players: number, frameMs = 0) {
   const game = new BattleGame(battleConfig({ maxPlayers: players, questions: QUESTIONS }), {
     startsAt: 0,
@@ -57,6 +61,7 @@ function setup(players: number, frameMs = 0) {
     log: (msg, e) => {
       throw new Error(`${msg}: ${String(e)}`);
     },
+    budget: BUDGET,
   });
   /** Fires the earliest timer at its time plus `lateMs`; returns the frames sent meanwhile. */
   const fire = (lateMs = 0) => {

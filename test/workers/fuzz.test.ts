@@ -171,6 +171,10 @@ describe("fuzzing a live battle", () => {
 
           // Let budgets and strikes refill, so every run is judged on its own frames.
           await advanceClock(battleId, 30_000);
+          // Every socket is seen at the new time, so the heartbeat sweep (its alarm fires in real time, on a slow
+          // run within the test) does not take a socket idle for a few runs of the moved clock as silent.
+          for (const s of sockets)
+            expect((await s.request({ type: "ping", id: `keep-${++seq}` })).ok).toBe(true);
         },
       ),
       { numRuns: 40, seed: 20261202 },
