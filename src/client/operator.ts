@@ -29,7 +29,10 @@ export interface PersistenceStatus {
     readonly confirmed: Readonly<Record<string, number>>;
   };
   readonly sinks: { readonly d1: number; readonly pg: number | { readonly error: string } };
+  /** Open dead letters (neither replayed nor covered by both sinks' watermarks): these need an operator. */
   readonly deadLetters: number;
+  /** Dead letters a resend from the watermark has delivered since (no action needed). */
+  readonly deadLettersSuperseded?: number;
 }
 
 export class OperatorClient {

@@ -1,15 +1,22 @@
 /**
  * @module Operator API of the persistence pipeline: a battle's pipeline state (outbox depth, oldest unconfirmed
  * age, confirmed seq per sink, dead letters), its reconciliation against D1 and Postgres, and the dead letters
- * (list, replay once).
+ * (list, replay once). Before counting or listing dead letters, letters whose seqs both sinks now hold are marked
+ * superseded, so what is open is what still needs an operator.
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { countOpenDeadLetters, listDeadLetters, replayDeadLetter } from "../persistence/dead-letters";
+import {
+  countDeadLetters,
+  listDeadLetters,
+  openDeadLetterKeys,
+  replayDeadLetter,
+  supersedeDeadLetters,
+} from "../persistence/dead-letters";
 import { SHARD } from "../persistence/outbox";
 import { pgClient } from "../persistence/pg-sink";
 import { reconcile } from "../persistence/reconcile";
-import { d1Results, d1Watermark, pgBattleRows, pgWatermark } from "../persistence/sink-reads";
+import { d1Results, d1Watermark, pgBattleRows, pgWatermark, pgWatermarks } from "../persistence/sink-reads";
 import { ErrorCode } from "../protocol/error-codes";
 import { requireOperator } from "./auth";
 import { battleStub } from "./battle-stub";
@@ -24,22 +31,42 @@ const DeadLetterQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+/** Marks superseded the open letters (of one battle, or up to 100 battles) both sinks have caught up with. */
+async function supersedeCovered(env: Env, battleId?: string): Promise<void> {
+  const keys = await openDeadLetterKeys(env.DB, battleId, 100);
+  if (keys.length === 0) return;
+  let marks: Awaited<ReturnType<typeof pgWatermarks>>;
+  try {
+    marks = await pgWatermarks(pgClient(env.HYPERDRIVE.connectionString), keys);
+  } catch {
+    return; // Postgres unreachable: nothing can be shown covered; the letters stay open
+  }
+  await supersedeDeadLetters(env.DB, marks, Date.now());
+}
+
 export const persistenceRoutes = new Hono<AppEnv>()
   .use(requireOperator)
   .get("/battles/:id/persistence", async (c) => {
     const id = c.req.param("id");
     const object = unwrap(await battleStub(c.env, id).persistence());
-    const [deadLetters, d1] = await Promise.all([
-      countOpenDeadLetters(c.env.DB, id),
-      d1Watermark(c.env.DB, id, SHARD),
-    ]);
+    const d1 = await d1Watermark(c.env.DB, id, SHARD);
     let pg: number | { error: string };
     try {
       pg = await pgWatermark(pgClient(c.env.HYPERDRIVE.connectionString), id, SHARD);
     } catch (e) {
       pg = { error: e instanceof Error ? e.message : String(e) };
     }
-    return c.json({ battle: id, object, sinks: { d1, pg }, deadLetters });
+    if (typeof pg === "number") await supersedeCovered(c.env, id);
+    const letters = await countDeadLetters(c.env.DB, id);
+    return c.json({
+      battle: id,
+      object,
+      sinks: { d1, pg },
+      /** Open dead letters: neither replayed nor covered by both sinks' watermarks (these need an operator). */
+      deadLetters: letters.open,
+      /** Dead letters a resend from the watermark delivered since (informational). */
+      deadLettersSuperseded: letters.superseded,
+    });
   })
   .get("/battles/:id/reconcile", async (c) => {
     const id = c.req.param("id");
@@ -62,6 +89,7 @@ export const persistenceRoutes = new Hono<AppEnv>()
   })
   .get("/dead-letters", async (c) => {
     const q = DeadLetterQuery.parse(c.req.query());
+    await supersedeCovered(c.env, q.battle);
     const letters = await listDeadLetters(c.env.DB, {
       open: q.all === "0",
       battleId: q.battle,

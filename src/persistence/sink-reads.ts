@@ -44,6 +44,21 @@ export async function pgWatermark(sql: postgres.Sql, battleId: string, shard: nu
   return Number(row?.seq ?? 0);
 }
 
+/** Postgres watermarks of several (battle, shard) pairs in one query; pairs without a row are left out. */
+export async function pgWatermarks(
+  sql: postgres.Sql,
+  keys: readonly { battle: string; shard: number }[],
+): Promise<{ battle: string; shard: number; seq: number }[]> {
+  if (keys.length === 0) return [];
+  const rows = await sql.unsafe<{ battle: string; shard: number; seq: string }[]>(
+    `SELECT w.battle_id AS battle, w.shard, w.seq FROM watermarks w
+     JOIN jsonb_to_recordset($1::text::jsonb) AS k(battle text, shard smallint)
+       ON w.battle_id = k.battle AND w.shard = k.shard`,
+    [JSON.stringify(keys)],
+  );
+  return rows.map((r) => ({ battle: r.battle, shard: Number(r.shard), seq: Number(r.seq) }));
+}
+
 export interface PgBattleRows {
   readonly participants: Omit<FinalStanding, "rank">[];
   readonly results: FinalStanding[];

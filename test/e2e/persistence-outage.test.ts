@@ -6,7 +6,7 @@
  * so from then on every Postgres write fails. Play goes on: every reply arrives while Postgres is down (the request
  * path never waits for it), the outage outlasts the consumer's retries so messages are dead-lettered, and after
  * the restore every acknowledged event reaches Postgres exactly once (the object's resend from the watermark heals
- * it; no replay needed), reconciliation is clean, and the dead letters the outage left are no longer open.
+ * it; no replay needed), reconciliation is clean, and the dead letters the outage left are superseded, not open.
  *
  * Not simulated: a closed port or a reset connection. wrangler 4.86's local Hyperdrive proxy has no socket error
  * handlers, so ECONNREFUSED/ECONNRESET on its Postgres side kill `wrangler dev` (workers-sdk #15768); production
@@ -112,6 +112,7 @@ describe("persistence while Postgres is down", () => {
         (await op("GET", `/dead-letters?battle=${id}&all=${all ? 1 : 0}&limit=100`)).json.deadLetters as {
           id: string;
           toSeq: number;
+          supersededAt: number | null;
         }[];
 
       const before = await play([0, 1], 100);
@@ -163,6 +164,16 @@ describe("persistence while Postgres is down", () => {
       });
       step(`healed: ${JSON.stringify(done)}`);
       expect(done.sinks).toEqual({ d1: done.object.lastSeq, pg: done.object.lastSeq });
+      // The resend delivered what the outage's dead letters held: none is open (nothing for an operator to
+      // replay), all are listed as superseded.
+      const settled = await waitFor("the outage's dead letters superseded", 30_000, async () => {
+        const s = await state();
+        return s.deadLetters === 0 && s.deadLettersSuperseded >= letters.length ? s : null;
+      });
+      expect(await deadLetters(false)).toEqual([]);
+      const all = await deadLetters(true);
+      expect(all.length).toBe(settled.deadLettersSuperseded);
+      expect(all.every((l) => l.supersededAt !== null && l.toSeq <= done.object.lastSeq)).toBe(true);
 
       const sql = postgres(DB_URL, { max: 1, onnotice: () => {} });
       try {

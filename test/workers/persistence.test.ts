@@ -129,5 +129,33 @@ describe("persistence pipeline", () => {
     expect(open.json.deadLetters.map((l: { fromSeq: number }) => l.fromSeq)).toEqual([2]);
     const all = await api("GET", `/api/admin/dead-letters?battle=${battle}&all=1`, undefined, OPERATOR);
     expect(all.json.deadLetters).toHaveLength(2);
+
+    // The object's resend from the watermark delivers seq 2 (what the poison letter stood for): both sinks'
+    // watermarks pass it, so that letter is superseded (listed with all=1, no longer open), not left to alarm.
+    const [resent] = packMessages(battle, 0, [
+      { seq: 2, body: JSON.stringify({ ...answer, q: "q2", at: 6 }) },
+    ]);
+    await env.EVENTS.send(resent);
+    await vi.waitFor(
+      async () => {
+        const [w] = await sql.unsafe("SELECT seq FROM watermarks WHERE battle_id = $1", [battle]);
+        if (Number(w?.seq) !== 2) throw new Error(`pg watermark ${w?.seq}`);
+        const d1 = await env.DB.prepare("SELECT seq FROM watermarks WHERE battle_id = ?1")
+          .bind(battle)
+          .first();
+        if (d1?.seq !== 2) throw new Error(`d1 watermark ${d1?.seq}`);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    const after = await api("GET", `/api/admin/dead-letters?battle=${battle}`, undefined, OPERATOR);
+    expect(after.json.deadLetters).toEqual([]);
+    const listedAll = await api("GET", `/api/admin/dead-letters?battle=${battle}&all=1`, undefined, OPERATOR);
+    const byFrom = new Map(
+      listedAll.json.deadLetters.map((l: { fromSeq: number }) => [l.fromSeq, l] as const),
+    ) as Map<number, { replayedAt: number | null; supersededAt: number | null; shard: number }>;
+    expect(byFrom.get(1)).toMatchObject({ supersededAt: null, shard: 0 });
+    expect(byFrom.get(1)!.replayedAt).not.toBeNull();
+    expect(byFrom.get(2)).toMatchObject({ replayedAt: null, shard: 0 });
+    expect(byFrom.get(2)!.supersededAt).not.toBeNull();
   }, 60_000);
 });
