@@ -13,10 +13,9 @@ import {
   ErrorCode,
   HEARTBEAT_REQUEST,
   HEARTBEAT_RESPONSE,
-  type ReplyData,
 } from "../protocol";
 import type { BattleResults } from "../protocol/http-messages";
-import { BattleRoom } from "./battle-room";
+import { BattleRoom, type HttpOutcome } from "./battle-room";
 import { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection, ConnectionInfo } from "./connection";
@@ -143,8 +142,13 @@ export class BattleDO extends DurableObject<Env> {
     return this.room.join(username, session, proof, address);
   }
 
-  async request(participantId: number, session: string, msg: ClientRequest): Promise<Outcome<ReplyData>> {
-    return this.room.request(participantId, session, msg);
+  async request(
+    participantId: number,
+    session: string,
+    msg: ClientRequest,
+    keyed = false,
+  ): Promise<HttpOutcome> {
+    return this.room.request(participantId, session, msg, keyed);
   }
 
   async finalResults(): Promise<Outcome<BattleResults>> {

@@ -41,7 +41,7 @@ import type { HistoryStore } from "./history-store";
 import { LeaderboardJson } from "./leaderboard-json";
 import { err, type Outcome, ok } from "./outcome";
 import { playerView } from "./player";
-import { HISTORY_WINDOW_MS, PlayerStreams, PRUNE_INTERVAL_MS, withSeq } from "./player-streams";
+import { HISTORY_WINDOW_MS, PlayerStreams, PRUNE_INTERVAL_MS, requestKey, withSeq } from "./player-streams";
 import { PushScheduler } from "./push-scheduler";
 import { RawFrame, RawJson, replyFrame, wrote } from "./reply";
 import { RequestCounters } from "./request-counters";
@@ -80,6 +80,9 @@ export const OVERLOAD_LAG_MS = 1_000;
 /** A lag measurement counts for this long (a quiet object takes no new measurements). */
 const LAG_MEMORY_MS = 1_000;
 const MAX_OVERLOAD_RETRY_MS = 5_000;
+
+/** The reply to an HTTP request; `duplicate` when it is the earlier reply to the same `Idempotency-Key`. */
+export type HttpOutcome = Outcome<ReplyData> & { readonly duplicate?: true };
 
 /** What the room needs from the platform that hosts it. */
 export interface RoomPlatform {
@@ -315,8 +318,17 @@ export class BattleRoom {
     return ok({ participantId: player.id, username: player.username, isNew: plan.value.isNew });
   }
 
-  /** A player request over HTTP (the fallback for clients without a socket): same rules, same limits. */
-  async request(participantId: number, session: string, msg: ClientRequest): Promise<Outcome<ReplyData>> {
+  /**
+   * A player request over HTTP (the fallback for clients without a socket): same rules, same limits. `keyed`: the
+   * client gave the request an id (`Idempotency-Key`, in `msg.id`), so it is deduplicated through the same
+   * per-player window as socket requests, and an accepted one joins the player's stream.
+   */
+  async request(
+    participantId: number,
+    session: string,
+    msg: ClientRequest,
+    keyed = false,
+  ): Promise<HttpOutcome> {
     const auth = this.authorise(participantId, session);
     if (!auth.ok) return auth;
     const now = this.now();
@@ -329,11 +341,24 @@ export class BattleRoom {
       this.counters.count({ ok: false, error: refusal });
       return { ok: false, error: refusal };
     }
-    const result = this.handle(participantId, msg, null);
+    const key = keyed ? requestKey(msg) : null;
+    const result = this.handle(participantId, msg, key);
     this.counters.count(result);
+    if (key !== null && wrote(msg, result) && !(result.ok && result.value instanceof RawFrame)) {
+      this.streams.record(participantId, JSON.stringify(replyFrame(msg.id, result)), now, key, (op) =>
+        this.commit.write(op),
+      );
+    }
     const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
     if (!committed && wrote(msg, result)) return err(ErrorCode.INTERNAL, "the write failed; try again");
     if (result.ok && result.value instanceof RawJson) return ok(JSON.parse(result.value.json) as ReplyData);
+    if (result.ok && result.value instanceof RawFrame) {
+      // The earlier reply to the same key: returned as it was, marked.
+      const earlier = JSON.parse(result.value.frame) as { ok: boolean; data?: ReplyData; error?: ErrorBody };
+      return earlier.ok
+        ? { ok: true, value: earlier.data!, duplicate: true }
+        : { ok: false, error: earlier.error!, duplicate: true };
+    }
     return result as Outcome<ReplyData>;
   }
 
@@ -484,7 +509,8 @@ export class BattleRoom {
         return;
       }
       const requestId = JSON.stringify(msg.id);
-      const result = this.handle(att.p, msg, requestId);
+      const key = requestKey(msg);
+      const result = this.handle(att.p, msg, key);
       this.counters.count(result);
       if (result.ok && result.value instanceof RawFrame) {
         this.reply(conn, result.value.frame);
@@ -496,7 +522,7 @@ export class BattleRoom {
           att.p,
           JSON.stringify(replyFrame(msg.id, result)),
           this.now(),
-          requestId,
+          key,
           (op) => this.commit.write(op),
         );
         this.reply(conn, frame, msg.id);
@@ -638,20 +664,26 @@ export class BattleRoom {
   // ---- Requests ----
 
   /**
-   * Applies one request. `requestId` (the JSON of the client's id, null over HTTP): a retried answer or attack
-   * whose reply is still remembered gets that reply again (`RawFrame`) and changes nothing.
+   * Applies one request. `key` (`requestKey`: the client's id and what it asks; null for reads and un-keyed HTTP):
+   * a retried answer or attack whose reply is still remembered (accepted, or refused for a final reason) gets that
+   * reply again (`RawFrame`) and changes nothing.
    */
   private handle(
     playerId: number,
     msg: ClientRequest,
-    requestId: string | null,
+    key: string | null,
   ): Outcome<ReplyData | RawJson | RawFrame> {
+    if (key === null) return this.apply(playerId, msg);
+    const earlier = this.streams.earlier(playerId, key, msg.id);
+    if (earlier !== null) return ok(new RawFrame(earlier));
+    const result = this.apply(playerId, msg);
+    if (!result.ok) this.streams.refused(playerId, key, result.error);
+    return result;
+  }
+
+  private apply(playerId: number, msg: ClientRequest): Outcome<ReplyData | RawJson | RawFrame> {
     const game = this.game!;
     const now = this.now();
-    if (requestId !== null && msg.type !== "leaderboard") {
-      const original = this.streams.original(playerId, requestId);
-      if (original !== null) return ok(new RawFrame(original));
-    }
     switch (msg.type) {
       case "answer": {
         const plan = game.planAnswer(playerId, msg.questionId, msg.answer, now);

@@ -3,6 +3,8 @@
  * recently answered (so a retried answer or attack gets its original reply), and what a reconnecting client is
  * owed. Frames and ids are stored through `HistoryStore` inside the group commit; this is the index over them.
  */
+import type { ClientRequest, ErrorBody, RequestId } from "../protocol";
+import { ErrorCode } from "../protocol";
 import type { HistoryStore } from "./history-store";
 
 /** Frames are kept (and replayable) this long. */
@@ -13,6 +15,39 @@ export const PRUNE_INTERVAL_MS = 60_000;
 export const REPLAY_MAX = 500;
 /** Request ids remembered per player (the newest ones); a retry of an older one is treated as new. */
 export const REQUEST_WINDOW = 16;
+/** Refused requests remembered per player, in memory only (lost when the object restarts). */
+export const REFUSAL_WINDOW = 8;
+
+/**
+ * Refusals that re-evaluating must not overturn: the request is answered for good. A retry of one gets the same
+ * refusal, marked duplicate, even if it would now succeed (an arrow earned since, the target joined or scored).
+ * Transient ones (`rate_limited`, `overloaded`, `internal`, `battle_not_live`) are not remembered: a retry is
+ * what the client should do.
+ */
+export const FINAL_REFUSALS: ReadonlySet<string> = new Set([
+  ErrorCode.ALREADY_ANSWERED,
+  ErrorCode.NO_ARROWS,
+  ErrorCode.UNKNOWN_TARGET,
+  ErrorCode.TARGET_HAS_NO_POINTS,
+  ErrorCode.SELF_ATTACK,
+  ErrorCode.UNKNOWN_QUESTION,
+  ErrorCode.BATTLE_ENDED,
+]);
+
+/**
+ * What an answer or attack is remembered by: its id and what it asks. A new request that reuses an id (a reloaded
+ * page's SDK counts from 1 again, a second device) is then evaluated, not mistaken for a retry of the old one.
+ */
+export function requestKey(msg: ClientRequest): string | null {
+  switch (msg.type) {
+    case "answer":
+      return `${JSON.stringify(msg.id)}|a|${msg.questionId}|${JSON.stringify(msg.answer)}`;
+    case "attack":
+      return `${JSON.stringify(msg.id)}|t|${msg.target}`;
+    default:
+      return null;
+  }
+}
 
 /** A frame as sent on the wire: the stored frame with its sequence number added at the end. */
 export function withSeq(frame: string, seq: number): string {
@@ -35,6 +70,13 @@ export type QueueWrite = (op: () => void) => void;
 interface Recent {
   readonly ids: string[];
   readonly seqs: number[];
+  /** The reply while its batch has not committed yet (SQLite cannot return it before), then null. */
+  readonly frames: (string | null)[];
+}
+
+interface Refused {
+  readonly keys: string[];
+  readonly errors: ErrorBody[];
 }
 
 export class PlayerStreams {
@@ -42,6 +84,8 @@ export class PlayerStreams {
   private seqs: Map<number, number>;
   /** Recent request ids per player, loaded from storage on a player's first request after a wake. */
   private recent = new Map<number, Recent>();
+  /** Final refusals per player (`FINAL_REFUSALS`), the newest `REFUSAL_WINDOW`; memory only. */
+  private refusals = new Map<number, Refused>();
 
   constructor(
     private readonly store: HistoryStore,
@@ -55,6 +99,7 @@ export class PlayerStreams {
   reload(): void {
     this.seqs = this.store.seqs();
     this.recent.clear();
+    this.refusals.clear();
   }
 
   seqOf(playerId: number): number {
@@ -70,15 +115,22 @@ export class PlayerStreams {
     const r = requestId === null ? null : this.recentOf(playerId);
     const seq = this.seqOf(playerId) + 1;
     this.seqs.set(playerId, seq);
-    write(() => this.store.append(playerId, seq, at, frame, requestId));
     if (r !== null && requestId !== null) {
       r.ids.push(requestId);
       r.seqs.push(seq);
+      r.frames.push(frame);
       if (r.ids.length > REQUEST_WINDOW) {
         r.ids.shift();
         r.seqs.shift();
+        r.frames.shift();
       }
-    }
+      write(() => {
+        this.store.append(playerId, seq, at, frame, requestId);
+        // Written: from now on SQLite returns it (a rollback clears all of this memory).
+        const i = r.seqs.lastIndexOf(seq);
+        if (i >= 0) r.frames[i] = null;
+      });
+    } else write(() => this.store.append(playerId, seq, at, frame, requestId));
     return withSeq(frame, seq);
   }
 
@@ -88,12 +140,42 @@ export class PlayerStreams {
     write(() => this.store.appendToAll(at, frame));
   }
 
+  /**
+   * The earlier reply to the request `key` (see `requestKey`) with client id `id`, marked duplicate: the accepted
+   * one if it is within the window, or a remembered final refusal; null if the request is new.
+   */
+  earlier(playerId: number, key: string, id: RequestId): string | null {
+    const refused = this.refusals.get(playerId);
+    if (refused !== undefined) {
+      const i = refused.keys.lastIndexOf(key);
+      if (i >= 0)
+        return JSON.stringify({ type: "reply", id, ok: false, error: refused.errors[i], duplicate: true });
+    }
+    return this.original(playerId, key);
+  }
+
+  /** Remembers a refusal of the request `key` if its reason is final (`FINAL_REFUSALS`). */
+  refused(playerId: number, key: string, error: ErrorBody): void {
+    if (!FINAL_REFUSALS.has(error.code)) return;
+    let r = this.refusals.get(playerId);
+    if (r === undefined) {
+      r = { keys: [], errors: [] };
+      this.refusals.set(playerId, r);
+    }
+    r.keys.push(key);
+    r.errors.push(error);
+    if (r.keys.length > REFUSAL_WINDOW) {
+      r.keys.shift();
+      r.errors.shift();
+    }
+  }
+
   /** The original reply to `requestId` if this player's request was answered within the window. */
   original(playerId: number, requestId: string): string | null {
     const r = this.recentOf(playerId);
     const i = r.ids.lastIndexOf(requestId);
     if (i < 0) return null;
-    const frame = this.store.frame(playerId, r.seqs[i]!);
+    const frame = r.frames[i] ?? this.store.frame(playerId, r.seqs[i]!);
     return frame === null ? null : asDuplicate(frame);
   }
 
@@ -127,7 +209,7 @@ export class PlayerStreams {
       // A player whose stream is empty (seq 0, e.g. every newcomer) has no remembered requests: skip the read.
       const rows =
         this.seqOf(playerId) === 0 ? [] : this.store.recentRequests(playerId, REQUEST_WINDOW).reverse();
-      r = { ids: rows.map((x) => x.requestId), seqs: rows.map((x) => x.seq) };
+      r = { ids: rows.map((x) => x.requestId), seqs: rows.map((x) => x.seq), frames: rows.map(() => null) };
       this.recent.set(playerId, r);
     }
     return r;

@@ -1,5 +1,5 @@
 /** @module Player API: battle info, join, the WebSocket upgrade, HTTP fallbacks and final results. */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { JoinProof } from "../battle/game";
 import { normaliseUsername, USERNAME_RULES } from "../battle/username";
@@ -77,12 +77,14 @@ export const playerRoutes = new Hono<AppEnv>()
     return battleStub(c.env, claims.b).fetch(new Request(c.req.raw, { headers }));
   })
   .post("/:id/answer", rateLimit("API_LIMITER", 10), requirePlayer, async (c) => {
+    const key = idempotencyKey(c.req.header("Idempotency-Key"));
     const body = await readJson(c, AnswerBody);
-    return c.json({ result: await act(c.env, c.get("session"), { type: "answer", id: "http", ...body }) });
+    return keyedAct(c, { type: "answer", id: key ?? "http", ...body }, key !== null);
   })
   .post("/:id/attack", rateLimit("API_LIMITER", 10), requirePlayer, async (c) => {
+    const key = idempotencyKey(c.req.header("Idempotency-Key"));
     const body = await readJson(c, AttackBody);
-    return c.json({ result: await act(c.env, c.get("session"), { type: "attack", id: "http", ...body }) });
+    return keyedAct(c, { type: "attack", id: key ?? "http", ...body }, key !== null);
   })
   .get("/:id/leaderboard", rateLimit("API_LIMITER", 10), requirePlayer, async (c) => {
     const q = LeaderboardQuery.safeParse(c.req.query());
@@ -98,6 +100,26 @@ export const playerRoutes = new Hono<AppEnv>()
     if (stored) return c.json(stored);
     return c.json(unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.finalResults())));
   });
+
+/**
+ * The optional `Idempotency-Key` of an answer or attack: 1–64 visible ASCII characters. It is the request's id in
+ * the player's window of remembered requests (the same one socket ids use), so a retry with the same key and body
+ * gets the first reply (`duplicate: true`, header `Idempotent-Replayed: true`) and changes nothing.
+ */
+function idempotencyKey(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  if (!/^[\x21-\x7e]{1,64}$/.test(header))
+    throw new ApiError(400, ErrorCode.BAD_MESSAGE, "Idempotency-Key: 1-64 visible ASCII characters");
+  return header;
+}
+
+async function keyedAct(c: Context<AppEnv>, msg: ClientRequest, keyed: boolean) {
+  const s = c.get("session");
+  const out = await writeBattle(c.env, s.b, (b) => b.request(s.p, s.s, msg, keyed));
+  if (out.duplicate) c.header("Idempotent-Replayed", "true");
+  const result = unwrap(out);
+  return c.json(out.duplicate ? { result, duplicate: true } : { result });
+}
 
 async function act(env: Env, s: { b: string; p: number; s: string }, msg: ClientRequest) {
   // A leaderboard read may be repeated; an answer or attack may not (it could be applied twice).

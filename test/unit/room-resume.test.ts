@@ -231,6 +231,101 @@ describe("resuming a player's stream", () => {
   });
 });
 
+describe("idempotent refusals and reused ids", () => {
+  it("a retry of a request refused for a final reason gets the same refusal, marked, without re-evaluating", async () => {
+    const world = new RoomWorld();
+    const { room, ids } = await battle(world, 0);
+    const [alice, bob] = ids as [number, number];
+    const ca = await world.connect(room, alice, "s-alice");
+    const cb = await world.connect(room, bob, "s-bob");
+    room.message(cb, JSON.stringify({ type: "answer", id: "b1", questionId: "q1", answer: 1 }));
+    // No arrows yet: refused.
+    room.message(ca, JSON.stringify({ type: "attack", id: "x1", target: bob }));
+    world.runTimers();
+    expect(ca.of("reply").at(-1)).toMatchObject({ id: "x1", ok: false, error: { code: "no_arrows" } });
+    // Alice earns an arrow; a retry of x1 (its reply was lost) must not now spend it.
+    room.message(ca, JSON.stringify({ type: "answer", id: "a1", questionId: "q1", answer: 1 }));
+    world.runTimers();
+    const arrows = (ca.of("reply").at(-1) as { data: { arrows: number } }).data.arrows;
+    expect(arrows).toBeGreaterThan(0);
+    room.message(ca, JSON.stringify({ type: "attack", id: "x1", target: bob }));
+    world.runTimers();
+    const retried = ca.of("reply").at(-1)!;
+    expect(retried).toMatchObject({ id: "x1", ok: false, error: { code: "no_arrows" }, duplicate: true });
+    expect("seq" in retried).toBe(false);
+    expect(cb.of("attacked")).toHaveLength(0);
+    const info = room.info();
+    expect(info.ok && info.value.stored.attacks).toBe(0);
+    // A new id is a new request and is evaluated now.
+    room.message(ca, JSON.stringify({ type: "attack", id: "x2", target: bob }));
+    world.runTimers();
+    expect(ca.of("reply").at(-1)).toMatchObject({ id: "x2", ok: true, data: { arrows: arrows - 1 } });
+  });
+
+  it("transient refusals are not remembered: a retry is evaluated again", async () => {
+    const world = new RoomWorld();
+    const room = await world.room();
+    await room.create(battleConfig());
+    const j = room.join("alice", "s");
+    if (!j.ok) throw new Error("join");
+    const c = await world.connect(room, j.value.participantId, "s");
+    room.message(c, JSON.stringify({ type: "answer", id: 1, questionId: "q1", answer: 1 }));
+    world.runTimers();
+    expect(c.of("reply").at(-1)).toMatchObject({ id: 1, ok: false, error: { code: "battle_not_live" } });
+    await room.start();
+    room.message(c, JSON.stringify({ type: "answer", id: 1, questionId: "q1", answer: 1 }));
+    world.runTimers();
+    const r = c.of("reply").at(-1)!;
+    expect(r).toMatchObject({ id: 1, ok: true, data: { correct: true } });
+    expect("duplicate" in r).toBe(false);
+  });
+
+  it("an id reused for a different request (a reloaded client counting from 1 again) is a new request", async () => {
+    const world = new RoomWorld();
+    const { room, ids } = await battle(world, 2);
+    const [alice, bob, carol] = ids as [number, number, number];
+    const before = await world.connect(room, alice, "s-alice");
+    answerAll(world, room, [
+      await world.connect(room, bob, "s-bob"),
+      await world.connect(room, carol, "s-carol"),
+    ]);
+    room.message(before, JSON.stringify({ type: "answer", id: 1, questionId: "q1", answer: 1 }));
+    room.message(before, JSON.stringify({ type: "attack", id: 2, target: bob }));
+    world.runTimers();
+    room.closed(before);
+    const after = await world.connect(room, alice, "s-alice");
+    room.message(after, JSON.stringify({ type: "answer", id: 1, questionId: "q2", answer: "Paris" }));
+    room.message(after, JSON.stringify({ type: "attack", id: 2, target: carol }));
+    world.runTimers();
+    const replies = after.of("reply");
+    expect(replies.map((r) => [r.id, r.ok, "duplicate" in r])).toEqual([
+      [1, true, false],
+      [2, true, false],
+    ]);
+    expect(replies[0]).toMatchObject({ data: { questionId: "q2", correct: true } });
+    expect(replies[1]).toMatchObject({ data: { target: carol } });
+    const info = room.info();
+    expect(info.ok && info.value.stored).toMatchObject({ attacks: 2, answers: 4 });
+  });
+
+  it("a retry that arrives before the original's batch committed still gets the original reply", async () => {
+    const world = new RoomWorld();
+    const { room, ids } = await battle(world, 2);
+    const [alice, bob] = ids as [number, number];
+    const ca = await world.connect(room, alice, "s-alice");
+    const cb = await world.connect(room, bob, "s-bob");
+    answerAll(world, room, [ca, cb]);
+    // Both in the same turn: the second arrives while the first's batch is still pending.
+    room.message(ca, JSON.stringify({ type: "attack", id: "z", target: bob }));
+    room.message(ca, JSON.stringify({ type: "attack", id: "z", target: bob }));
+    world.runTimers();
+    const [first, second] = ca.of("reply").filter((r) => r.id === "z");
+    expect(first).toMatchObject({ ok: true });
+    expect(second).toMatchObject({ ok: true, duplicate: true, data: (first as { data: unknown }).data });
+    expect(cb.of("attacked")).toHaveLength(1);
+  });
+});
+
 describe("parseResume", () => {
   it("takes a decimal seq and a short epoch; anything else is no resume", () => {
     expect(parseResume("12", "e")).toEqual({ seq: 12, epoch: "e" });

@@ -86,6 +86,72 @@ describe("resume", () => {
     for (const s of [again, wb]) s.ws.close(1000);
   });
 
+  it("a retried HTTP attack with the same Idempotency-Key spends one arrow only, and shares the socket's window", async () => {
+    const id = await createBattle({ rules: { startingArrows: 3, startingShields: 0 } });
+    await startBattle(id);
+    const [a, b] = [await join(id, "alice"), await join(id, "bob")];
+    const wb = await connect(b);
+    expect((await wb.request({ type: "answer", id: 1, questionId: "q1", answer: 1 })).ok).toBe(true);
+    const auth = { Authorization: `Bearer ${a.token}` };
+    const attack = (key?: string) =>
+      api(
+        "POST",
+        `/api/battles/${id}/attack`,
+        { target: b.participantId },
+        key === undefined ? auth : { ...auth, "Idempotency-Key": key },
+      );
+    const first = await attack("k-1");
+    expect(first.status).toBe(200);
+    expect(first.json).toEqual({ result: expect.objectContaining({ arrows: 2 }) });
+    // The client timed out and retries: the original result, nothing spent.
+    const retry = await attack("k-1");
+    expect(retry.status).toBe(200);
+    expect(retry.json).toEqual({ result: first.json.result, duplicate: true });
+    const admin = await api("GET", `/api/admin/battles/${id}`, undefined, OPERATOR);
+    expect(admin.json.battle.stored.attacks).toBe(1);
+    await wb.next((m) => m.type === "attacked", "the one attacked event");
+    expect(wb.frames.filter((f) => f.type === "attacked")).toHaveLength(1);
+    // The same window as the socket's: the key sent as a socket request id is a retry too.
+    const wa = await connect(a);
+    const overSocket = await wa.request({ type: "attack", id: "k-1", target: b.participantId });
+    expect(overSocket).toMatchObject({ ok: true, duplicate: true, data: first.json.result });
+    expect(welcomeOf(wa).you.arrows).toBe(2);
+    // Without a key every call is a new request; a bad key is refused before anything happens.
+    expect((await attack()).json.result.arrows).toBe(1);
+    const bad = await attack("x".repeat(65));
+    expect(bad).toMatchObject({ status: 400, json: { error: { code: "bad_message" } } });
+    const admin2 = await api("GET", `/api/admin/battles/${id}`, undefined, OPERATOR);
+    expect(admin2.json.battle.stored.attacks).toBe(2);
+    for (const s of [wa, wb]) s.ws.close(1000);
+  });
+
+  it("a retried HTTP request refused for a final reason gets the same refusal, not a second evaluation", async () => {
+    const id = await createBattle({ rules: { startingArrows: 0, startingShields: 0 } });
+    await startBattle(id);
+    const [a, b] = [await join(id, "alice"), await join(id, "bob")];
+    const headers = { Authorization: `Bearer ${a.token}`, "Idempotency-Key": "once" };
+    const refused = await api("POST", `/api/battles/${id}/attack`, { target: b.participantId }, headers);
+    expect(refused).toMatchObject({ status: 409, json: { error: { code: "no_arrows" } } });
+    // Alice earns an arrow; the retry of the refused request still does not attack.
+    const ans = await api(
+      "POST",
+      `/api/battles/${id}/answer`,
+      { questionId: "q1", answer: 1 },
+      {
+        Authorization: `Bearer ${a.token}`,
+      },
+    );
+    expect(ans.json.result.arrows).toBeGreaterThan(0);
+    const retry = await SELF.fetch(`http://arena.test/api/battles/${id}/attack`, {
+      method: "POST",
+      headers: { ...headers, "CF-Connecting-IP": freshIp() },
+      body: JSON.stringify({ target: b.participantId }),
+    });
+    expect(retry.status).toBe(409);
+    expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await retry.json()).toMatchObject({ error: { code: "no_arrows" } });
+  });
+
   it("a player with a stale socket and a new one gets leaderboards on the new one", async () => {
     const id = await createBattle();
     await startBattle(id);
