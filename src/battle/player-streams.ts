@@ -72,6 +72,11 @@ interface Recent {
   readonly seqs: number[];
   /** The reply while its batch has not committed yet (SQLite cannot return it before), then null. */
   readonly frames: (string | null)[];
+  /**
+   * Loaded ids include some stored by the previous release, which remembered the id alone (`JSON(id)`, no `|`):
+   * a retry across the deploy that brings `requestKey` must still find them. Remove after one history window.
+   */
+  readonly legacy: boolean;
 }
 
 interface Refused {
@@ -151,7 +156,7 @@ export class PlayerStreams {
       if (i >= 0)
         return JSON.stringify({ type: "reply", id, ok: false, error: refused.errors[i], duplicate: true });
     }
-    return this.original(playerId, key);
+    return this.original(playerId, key, id);
   }
 
   /** Remembers a refusal of the request `key` if its reason is final (`FINAL_REFUSALS`). */
@@ -171,9 +176,10 @@ export class PlayerStreams {
   }
 
   /** The original reply to `requestId` if this player's request was answered within the window. */
-  original(playerId: number, requestId: string): string | null {
+  original(playerId: number, requestId: string, id?: RequestId): string | null {
     const r = this.recentOf(playerId);
-    const i = r.ids.lastIndexOf(requestId);
+    let i = r.ids.lastIndexOf(requestId);
+    if (i < 0 && r.legacy && id !== undefined) i = r.ids.lastIndexOf(JSON.stringify(id));
     if (i < 0) return null;
     const frame = r.frames[i] ?? this.store.frame(playerId, r.seqs[i]!);
     return frame === null ? null : asDuplicate(frame);
@@ -209,7 +215,12 @@ export class PlayerStreams {
       // A player whose stream is empty (seq 0, e.g. every newcomer) has no remembered requests: skip the read.
       const rows =
         this.seqOf(playerId) === 0 ? [] : this.store.recentRequests(playerId, REQUEST_WINDOW).reverse();
-      r = { ids: rows.map((x) => x.requestId), seqs: rows.map((x) => x.seq), frames: rows.map(() => null) };
+      r = {
+        ids: rows.map((x) => x.requestId),
+        seqs: rows.map((x) => x.seq),
+        frames: rows.map(() => null),
+        legacy: rows.some((x) => !x.requestId.includes("|")),
+      };
       this.recent.set(playerId, r);
     }
     return r;

@@ -308,6 +308,32 @@ describe("idempotent refusals and reused ids", () => {
     expect(info.ok && info.value.stored).toMatchObject({ attacks: 2, answers: 4 });
   });
 
+  it("across the deploy that keys requests by what they ask, a retry of an id stored alone is still a retry", async () => {
+    const world = new RoomWorld();
+    const first = await battle(world, 2);
+    const [alice, bob] = first.ids as [number, number];
+    const ca = await world.connect(first.room, alice, "s-alice");
+    const cb = await world.connect(first.room, bob, "s-bob");
+    answerAll(world, first.room, [ca, cb]);
+    first.room.message(ca, JSON.stringify({ type: "attack", id: "old", target: bob }));
+    world.runTimers();
+    const original = ca.of("reply").at(-1)!;
+    // The previous release stored the id alone.
+    world.db.run(`UPDATE history SET request_id = '"old"' WHERE request_id LIKE '"old"|%'`);
+    const room = await world.room();
+    const again = await world.connect(room, alice, "s-alice");
+    room.message(again, JSON.stringify({ type: "attack", id: "old", target: bob }));
+    world.runTimers();
+    expect(again.of("reply").at(-1)).toMatchObject({
+      id: "old",
+      ok: true,
+      duplicate: true,
+      data: (original as { data: unknown }).data,
+    });
+    const info = room.info();
+    expect(info.ok && info.value.stored.attacks).toBe(1);
+  });
+
   it("a retry that arrives before the original's batch committed still gets the original reply", async () => {
     const world = new RoomWorld();
     const { room, ids } = await battle(world, 2);
