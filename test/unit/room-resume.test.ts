@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { MAX_SOCKETS_PER_PLAYER } from "../../src/battle/battle-room";
-import { HISTORY_WINDOW_MS, PRUNE_INTERVAL_MS, parseResume } from "../../src/battle/player-streams";
+import {
+  HISTORY_WINDOW_MS,
+  PRUNE_INTERVAL_MS,
+  parseResume,
+  requestKey,
+} from "../../src/battle/player-streams";
 import { battleConfig } from "./fixtures";
 import { type MemoryConnection, RoomWorld } from "./room-harness";
 
@@ -349,6 +354,22 @@ describe("idempotent refusals and reused ids", () => {
     expect(first).toMatchObject({ ok: true });
     expect(second).toMatchObject({ ok: true, duplicate: true, data: (first as { data: unknown }).data });
     expect(cb.of("attacked")).toHaveLength(1);
+  });
+});
+
+describe("requestKey", () => {
+  it("tells requests under one id apart, by question, answer and its type, or target; stays short", () => {
+    const ans = (id: string | number, questionId: string, answer: string | number) =>
+      requestKey({ type: "answer", id, questionId, answer });
+    expect(ans(1, "q1", 1)).toBe(ans(1, "q1", 1));
+    const keys = [ans(1, "q1", 1), ans(1, "q1", "1"), ans(1, "q2", 1), ans(2, "q1", 1), ans("1", "q1", 1)];
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(requestKey({ type: "attack", id: 1, target: 7 })).toBe("1|t7");
+    expect(requestKey({ type: "attack", id: 1, target: 7 })).not.toBe(
+      requestKey({ type: "attack", id: 1, target: 8 }),
+    );
+    expect(requestKey({ type: "leaderboard", id: 1 })).toBeNull();
+    expect(ans("x".repeat(64), "q".repeat(64), "a".repeat(1024))!.length).toBeLessThan(80);
   });
 });
 
