@@ -15,11 +15,21 @@ import {
   HEARTBEAT_RESPONSE,
 } from "../protocol";
 import type { BattleResults } from "../protocol/http-messages";
+import { Coordinator, isSharded, type ShardedJoin } from "../sharding/coordinator";
+import { doNetwork } from "../sharding/do-network";
+import type {
+  RemoteAttackRequest,
+  RemoteAttackResult,
+  ShardNetwork,
+  ShardSnapshot,
+  SyncReply,
+  SyncRequest,
+} from "../sharding/protocol";
 import { BattleRoom, type HttpOutcome } from "./battle-room";
 import { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection, ConnectionInfo } from "./connection";
-import type { JoinProof } from "./game";
+import type { JoinAlloc, JoinProof } from "./game";
 import { HistoryStore } from "./history-store";
 import type { Outcome } from "./outcome";
 import { parseResume } from "./player-streams";
@@ -79,10 +89,14 @@ export class BattleDO extends DurableObject<Env> {
   private readonly host: SocketHost;
   /** One connection per socket, so the attachment is deserialised once per wake (it copies on every call). */
   private readonly connections = new WeakMap<WebSocket, SocketConnection>();
+  /** Set when this object is the coordinator of a sharded battle (its shards are other objects). */
+  private coordinator: Coordinator | null = null;
+  private readonly network: ShardNetwork;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.host = { ctx, inEventOf: null };
+    this.network = doNetwork(env.BATTLE as unknown as DurableObjectNamespace);
     this.room = new BattleRoom({
       id: ctx.id.toString(),
       store: new BattleStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn)),
@@ -97,9 +111,17 @@ export class BattleDO extends DurableObject<Env> {
       },
       abort: (reason) => ctx.abort(reason),
       joinsPerAddressPerMinute: positiveOrUndefined(env.JOIN_LIMIT_PER_MINUTE),
+      network: this.network,
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
-    void ctx.blockConcurrencyWhile(() => this.room.load());
+    void ctx.blockConcurrencyWhile(async () => {
+      await this.room.load();
+      const config = this.room.config;
+      if (isSharded(config) && config!.shardIndex === undefined) {
+        this.coordinator = new Coordinator(this.room, this.network);
+        await this.coordinator.load();
+      }
+    });
   }
 
   /** The server clock; tests replace it (through `runInDurableObject`) to move past the end without sleeping. */
@@ -114,11 +136,15 @@ export class BattleDO extends DurableObject<Env> {
   // ---- RPC for the Worker (operator and player HTTP API) ----
 
   async create(config: BattleConfig): Promise<Outcome<BattleAdminView>> {
+    if (isSharded(config) && config.shardIndex === undefined && !this.room.config) {
+      this.coordinator = new Coordinator(this.room, this.network);
+      return this.coordinator.create(config);
+    }
     return this.room.create(config);
   }
 
   async info(): Promise<Outcome<BattleAdminView>> {
-    return this.room.info();
+    return this.coordinator ? this.coordinator.info() : this.room.info();
   }
 
   async view(): Promise<Outcome<BattleView>> {
@@ -126,20 +152,55 @@ export class BattleDO extends DurableObject<Env> {
   }
 
   async start(at?: number, endsAt?: number): Promise<Outcome<BattleAdminView>> {
-    return this.room.start(at, endsAt);
+    return this.coordinator ? this.coordinator.start(at, endsAt) : this.room.start(at, endsAt);
   }
 
   async end(): Promise<Outcome<BattleAdminView>> {
-    return this.room.end();
+    return this.coordinator ? this.coordinator.end() : this.room.end();
   }
 
+  /** In a sharded battle the answer also names the player's shard (the Worker puts it into the token). */
   async join(
     username: string,
     session: string,
     proof: JoinProof,
     address?: string,
-  ): Promise<Outcome<JoinResult>> {
+  ): Promise<Outcome<JoinResult | ShardedJoin>> {
+    if (this.coordinator) return this.coordinator.join(username, session, proof, address);
     return this.room.join(username, session, proof, address);
+  }
+
+  // ---- RPC between the objects of a sharded battle (src/sharding) ----
+
+  /** Coordinator → shard: create this shard (the config carries its index). */
+  async createShard(config: BattleConfig): Promise<Outcome<BattleAdminView>> {
+    return this.room.create(config);
+  }
+
+  /** Coordinator → shard: a join with the participant id the coordinator allocated. */
+  async joinShard(
+    username: string,
+    session: string,
+    proof: JoinProof,
+    alloc: JoinAlloc,
+  ): Promise<Outcome<JoinResult>> {
+    return this.room.joinShard(username, session, proof, alloc);
+  }
+
+  /** Coordinator → shard: every player of this shard (rebuilding the global order, final standings). */
+  async snapshot(): Promise<ShardSnapshot | null> {
+    return this.room.snapshot();
+  }
+
+  /** Shard → shard: a cross-shard attack on one of this shard's players. */
+  async remoteAttack(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
+    return this.room.remoteAttack(req);
+  }
+
+  /** Shard → coordinator: a shard's changes in, the other shards' changes out. */
+  async sync(req: SyncRequest): Promise<SyncReply> {
+    if (!this.coordinator) throw new Error("not the coordinator of a sharded battle");
+    return this.coordinator.sync(req);
   }
 
   async request(
@@ -152,11 +213,11 @@ export class BattleDO extends DurableObject<Env> {
   }
 
   async finalResults(): Promise<Outcome<BattleResults>> {
-    return this.room.finalResults();
+    return this.coordinator ? this.coordinator.finalResults() : this.room.finalResults();
   }
 
   async results(): Promise<Outcome<BattleResults>> {
-    return this.room.results();
+    return this.coordinator ? this.coordinator.results() : this.room.results();
   }
 
   /** The queue consumer reports what D1 and Postgres hold, so the outbox can drop those rows. */

@@ -12,6 +12,7 @@ import {
   type BattleEvent,
   finalEvents,
   joinEvent,
+  playerState,
 } from "../persistence/events";
 import type { EventMessage } from "../persistence/message";
 import type { Confirmed } from "../persistence/outbox";
@@ -29,13 +30,22 @@ import {
   type ServerMessage,
 } from "../protocol";
 import type { BattleResults } from "../protocol/http-messages";
+import type {
+  RemoteAttackRequest,
+  RemoteAttackResult,
+  ShardNetwork,
+  ShardSnapshot,
+  SyncEntry,
+} from "../sharding/protocol";
+import { RemoteHits } from "../sharding/remote-hits";
+import { ShardLink } from "../sharding/shard-link";
 import { AlarmScheduler } from "./alarm-scheduler";
 import type { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection } from "./connection";
 import { FixedWindow } from "./fixed-window";
 import { FrameMeter } from "./frame-meter";
-import { type BattleGame, type JoinProof, NO_PROOF } from "./game";
+import { type AttackPlan, type BattleGame, type JoinAlloc, type JoinProof, NO_PROOF } from "./game";
 import { GroupCommit } from "./group-commit";
 import type { HistoryStore } from "./history-store";
 import { LeaderboardJson } from "./leaderboard-json";
@@ -74,6 +84,8 @@ export interface ResumeFrom {
 }
 
 export const DEFAULT_JOINS_PER_ADDRESS_PER_MINUTE = 30;
+/** Calls to the target's shard before a cross-shard attack is refunded (the attack id makes a repeat harmless). */
+export const REMOTE_ATTACK_ATTEMPTS = 2;
 
 /** A group-commit turn running later than this means the object is behind: requests get `overloaded`. */
 export const OVERLOAD_LAG_MS = 1_000;
@@ -104,6 +116,8 @@ export interface RoomPlatform {
   readonly joinsPerAddressPerMinute?: number;
   /** Storage cannot be trusted any more: reset the object. */
   abort(reason: string): void;
+  /** How the objects of a sharded battle reach each other (absent: the battle cannot be sharded here). */
+  readonly network?: ShardNetwork;
 }
 
 export class BattleRoom {
@@ -133,6 +147,13 @@ export class BattleRoom {
 
   /** The server clock; tests replace it to move past the end without sleeping. */
   clock: () => number = Date.now;
+  /**
+   * Sharded battles (see src/sharding): on a shard, its link to the coordinator (null otherwise, and the room runs
+   * exactly as before); on the coordinator, `beforeFinal` pulls every shard before the final standings are built.
+   */
+  link: ShardLink | null = null;
+  beforeFinal: (() => Promise<void>) | null = null;
+  private hits: RemoteHits | null = null;
 
   constructor(private readonly platform: RoomPlatform) {
     const store = platform.store;
@@ -194,6 +215,12 @@ export class BattleRoom {
         } else if (due === null || at < due) void this.timers.set(Timer.PERSIST, at);
       },
       log: (msg, e) => this.log(msg, e),
+      // A shard writes its own stream; a coordinator the one after its shards' (a battle of N shards: N).
+      shard: () => {
+        const c = this.game?.config;
+        if (!c) return 0;
+        return c.shardIndex ?? ((c.shards ?? 1) > 1 ? c.shards! : 0);
+      },
     });
     this.timers.register(Timer.PERSIST, () => this.persist.flushDue());
     this.timers.register(Timer.HISTORY, (now) => this.pruneHistory(now));
@@ -211,6 +238,48 @@ export class BattleRoom {
   private setGame(game: BattleGame | null): void {
     this.game = game;
     this.views = game ? new LeaderboardJson(game) : null;
+    const shard = game?.config.shardIndex;
+    if (shard !== undefined && this.platform.network && !this.link) {
+      this.link = new ShardLink({
+        battle: game!.config.id,
+        shard,
+        network: this.platform.network,
+        setTimer: (fn, ms) => this.platform.setTimer(fn, ms),
+        entryOf: (id) => this.entryOf(id),
+        applyRemote: (entries) => this.applyRemote(entries),
+        online: () => this.sockets().size,
+        status: () => this.game?.status(this.now()) ?? "ended",
+        log: (msg, e) => this.log(msg, e),
+      });
+      this.hits = new RemoteHits(this.platform.store.sql);
+    }
+    if (this.link && game) {
+      // After a reload the replica holds our own players only: the next report gets everyone else again.
+      this.link.start();
+    }
+  }
+
+  /** The battle's config, once created. */
+  get config(): BattleGame["config"] | undefined {
+    return this.game?.config;
+  }
+
+  get schedule(): BattleGame["schedule"] | undefined {
+    return this.game?.schedule;
+  }
+
+  /** The in-memory game (the sharding layer reads its players). */
+  get state(): BattleGame | null {
+    return this.game;
+  }
+
+  get defaultJoinLimit(): number {
+    return this.platform.joinsPerAddressPerMinute ?? DEFAULT_JOINS_PER_ADDRESS_PER_MINUTE;
+  }
+
+  /** Whether this room is a shard of a sharded battle: the coordinator writes the battle's lifecycle events. */
+  private get isShard(): boolean {
+    return this.game?.config.shardIndex !== undefined;
   }
 
   private now(): number {
@@ -231,7 +300,8 @@ export class BattleRoom {
       schedule.endsAt = schedule.startsAt + config.durationMs;
     }
     const now = this.now();
-    this.platform.store.create(config, schedule, battleEvent("created", config, schedule, now), now);
+    const created = config.shardIndex === undefined ? battleEvent("created", config, schedule, now) : null;
+    this.platform.store.create(config, schedule, created, now);
     this.persist.kick();
     this.setGame(this.platform.store.load());
     await this.syncLifecycle();
@@ -262,7 +332,8 @@ export class BattleRoom {
     game.schedule.startsAt = startsAt;
     game.schedule.endsAt = end;
     const why = game.status(now) === "live" ? "started" : "scheduled";
-    this.platform.store.saveSchedule(game.schedule, battleEvent(why, game.config, game.schedule, now), now);
+    const event = this.isShard ? null : battleEvent(why, game.config, game.schedule, now);
+    this.platform.store.saveSchedule(game.schedule, event, now);
     this.persist.kick();
     await this.syncLifecycle();
     return ok(this.adminView(game));
@@ -276,11 +347,8 @@ export class BattleRoom {
       game.schedule.endedAt = now;
       // Pending writes first, so every answer precedes the end in seq order.
       this.commit.flush();
-      this.platform.store.saveSchedule(
-        game.schedule,
-        battleEvent("ended", game.config, game.schedule, now, game),
-        now,
-      );
+      const event = this.isShard ? null : battleEvent("ended", game.config, game.schedule, now, game);
+      this.platform.store.saveSchedule(game.schedule, event, now);
       this.persist.kick();
       await this.syncLifecycle();
     }
@@ -293,6 +361,7 @@ export class BattleRoom {
     session: string,
     proof: JoinProof = NO_PROOF,
     address?: string,
+    alloc?: JoinAlloc,
   ): Outcome<JoinResult> {
     const game = this.game;
     if (!game) return notFound();
@@ -304,7 +373,7 @@ export class BattleRoom {
       const wait = this.joinWindow.take(address, limit, this.now());
       if (wait > 0) return err(ErrorCode.RATE_LIMITED, "too many joins from this address", wait);
     }
-    const plan = game.planJoin(username, session, this.now(), proof);
+    const plan = game.planJoin(username, session, this.now(), proof, alloc);
     if (!plan.ok) return plan;
     this.platform.store.join(plan.value, joinEvent(plan.value));
     const player = game.applyJoin(plan.value);
@@ -314,7 +383,10 @@ export class BattleRoom {
         this.closeConnection(conn, CloseCode.SESSION_REPLACED, "session replaced by a newer login");
       }
     }
-    if (plan.value.isNew) this.markChanged();
+    if (plan.value.isNew) {
+      this.markChanged();
+      this.link?.touch(player.id);
+    }
     return ok({ participantId: player.id, username: player.username, isNew: plan.value.isNew });
   }
 
@@ -342,6 +414,9 @@ export class BattleRoom {
       return { ok: false, error: refusal };
     }
     const key = keyed ? requestKey(msg) : null;
+    if (msg.type === "attack" && this.link && !this.game!.players.has(msg.target)) {
+      return this.requestRemoteAttack(participantId, msg, key);
+    }
     const result = this.handle(participantId, msg, key);
     this.counters.count(result);
     if (key !== null && wrote(msg, result) && !(result.ok && result.value instanceof RawFrame)) {
@@ -377,7 +452,7 @@ export class BattleRoom {
     if (!game) return notFound();
     const now = this.now();
     const standings = game.board.toRows().map((s, i) => {
-      const p = game.players.get(s.id)!;
+      const p = game.players.get(s.id) ?? game.remote.get(s.id)!;
       return {
         rank: i + 1,
         id: p.id,
@@ -399,6 +474,265 @@ export class BattleRoom {
   /** The pipeline's state as this object sees it (for operators). */
   persistence(): Outcome<OutboxStatus> {
     return this.game ? ok(this.persist.status()) : notFound();
+  }
+
+  // ---- Sharded battles (src/sharding): the seams a shard and a coordinator use ----
+
+  /** A local player's state for the coordinator, or null if unknown here. */
+  entryOf(id: number): SyncEntry | null {
+    const p = this.game?.players.get(id);
+    return p
+      ? [
+          p.id,
+          p.score,
+          p.reachedAt,
+          p.arrows,
+          p.shields,
+          p.correct,
+          p.username,
+          this.game!.config.shardIndex ?? 0,
+        ]
+      : null;
+  }
+
+  /** Participants of other shards changed: the replica of the global order follows (our own players win). */
+  applyRemote(entries: readonly SyncEntry[]): void {
+    const game = this.game;
+    if (!game) return;
+    let changed = false;
+    for (const [id, score, reachedAt, arrows, shields, correct, username, shard] of entries) {
+      if (game.players.has(id)) continue;
+      const p = game.remote.get(id);
+      if (p) {
+        p.arrows = arrows;
+        p.shields = shields;
+        p.correct = correct;
+        if (p.score === score && p.reachedAt === reachedAt) continue;
+        p.score = score;
+        p.reachedAt = reachedAt;
+      } else {
+        game.remote.set(id, { id, username, score, reachedAt, arrows, shields, correct, shard });
+      }
+      game.board.set(id, score, reachedAt);
+      changed = true;
+    }
+    if (changed) {
+      game.boardVersion++;
+      this.markChanged();
+    }
+  }
+
+  /** A shard's join, with the id and fullness the coordinator decided; a new player's entry comes back with it. */
+  joinShard(
+    username: string,
+    session: string,
+    proof: JoinProof,
+    alloc: JoinAlloc,
+  ): Outcome<JoinResult & { entry?: SyncEntry }> {
+    const joined = this.join(username, session, proof, undefined, alloc);
+    if (!joined.ok || !joined.value.isNew) return joined;
+    return ok({ ...joined.value, entry: this.entryOf(joined.value.participantId)! });
+  }
+
+  /** Everything this shard holds of its own players (committed first). */
+  snapshot(): ShardSnapshot | null {
+    const game = this.game;
+    if (!game || !this.link) return null;
+    this.commit.flush();
+    const entries: SyncEntry[] = [];
+    for (const id of game.players.keys()) entries.push(this.entryOf(id)!);
+    return {
+      shard: game.config.shardIndex!,
+      incarnation: this.link.incarnation,
+      batch: this.link.batch,
+      online: this.sockets().size,
+      entries,
+    };
+  }
+
+  /**
+   * The attacker's side of a cross-shard attack: the arrow is reserved, the target's shard applies the hit (by
+   * attack id, so a retry cannot apply it twice), and the arrow is spent on its answer or refunded on a refusal or
+   * a failure. Checks run in the order a one-object battle runs them.
+   */
+  private async attackRemote(attackerId: number, targetId: number): Promise<Outcome<ReplyData>> {
+    const game = this.game!;
+    const link = this.link!;
+    const now = this.now();
+    const attacker = game.players.get(attackerId);
+    if (!attacker) return err(ErrorCode.UNAUTHORIZED, "unknown participant");
+    const notLive = game.requireLive(now);
+    if (notLive) return notLive;
+    // A target who joined a moment ago on another shard may not be in our replica yet.
+    if (!game.remote.has(targetId)) await link.sync();
+    if (!game.remote.has(targetId)) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${targetId}`);
+    if (attacker.arrows <= 0) return err(ErrorCode.NO_ARROWS, "you have no arrows");
+    attacker.arrows -= 1;
+    const req: RemoteAttackRequest = {
+      id: `${link.incarnation}:${attackerId}:${++this.attackSeq}`,
+      attacker: { id: attackerId, username: attacker.username },
+      arrows: attacker.arrows,
+      target: targetId,
+    };
+    const shardOfTarget = game.remote.get(targetId)!.shard;
+    let answer: Outcome<RemoteAttackResult> | null = null;
+    for (let attempt = 0; attempt < REMOTE_ATTACK_ATTEMPTS && answer === null; attempt++) {
+      try {
+        answer = await this.platform.network!.shard(game.config.id, shardOfTarget).remoteAttack(req);
+      } catch (e) {
+        this.log("cross-shard attack failed", e);
+      }
+    }
+    if (answer === null || !answer.ok) {
+      attacker.arrows += 1;
+      // Another write (an answer) may have stored the reserved count meanwhile: store the refund too.
+      this.commit.write(() => this.hits!.spendArrow(attackerId, attacker.arrows));
+      return answer ?? err(ErrorCode.INTERNAL, "the target's shard did not answer; your arrow was refunded");
+    }
+    const arrows = attacker.arrows;
+    this.commit.write(() => this.hits!.spendArrow(attackerId, arrows));
+    this.link?.touch(attackerId);
+    const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
+    if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
+    return ok({
+      target: targetId,
+      blocked: answer.value.blocked,
+      pointsLost: answer.value.pointsLost,
+      arrows,
+    });
+  }
+
+  private attackSeq = 0;
+
+  /** A socket's cross-shard attack: the reply joins the player's stream like any accepted write. */
+  private async replyRemoteAttack(
+    conn: Connection,
+    playerId: number,
+    id: string | number,
+    target: number,
+    key: string | null,
+  ): Promise<void> {
+    const result = await this.attackRemote(playerId, target);
+    this.counters.count(result);
+    if (!result.ok) {
+      if (key !== null) this.streams.refused(playerId, key, result.error);
+      this.reply(conn, JSON.stringify(replyFrame(id, result)));
+      return;
+    }
+    const frame = this.streams.record(
+      playerId,
+      JSON.stringify(replyFrame(id, result)),
+      this.now(),
+      key,
+      (op) => this.commit.write(op),
+    );
+    this.reply(conn, frame, id);
+  }
+
+  /** An HTTP cross-shard attack; with an `Idempotency-Key`, remembered like a socket request. */
+  private async requestRemoteAttack(
+    participantId: number,
+    msg: Extract<ClientRequest, { type: "attack" }>,
+    key: string | null,
+  ): Promise<HttpOutcome> {
+    const earlier = key === null ? null : this.streams.earlier(participantId, key, msg.id);
+    if (earlier !== null) {
+      const e = JSON.parse(earlier) as { ok: boolean; data?: ReplyData; error?: ErrorBody };
+      return e.ok
+        ? { ok: true, value: e.data!, duplicate: true }
+        : { ok: false, error: e.error!, duplicate: true };
+    }
+    const result = await this.attackRemote(participantId, msg.target);
+    this.counters.count(result);
+    if (key !== null && !result.ok) this.streams.refused(participantId, key, result.error);
+    if (key !== null && result.ok) {
+      this.streams.record(participantId, JSON.stringify(replyFrame(msg.id, result)), this.now(), key, (op) =>
+        this.commit.write(op),
+      );
+      const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
+      if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
+    }
+    return result;
+  }
+
+  /**
+   * The target's side of a cross-shard attack: same rules as a local one, written and delivered (the `attacked`
+   * event, with the target's stream seq) by this shard; the answer is remembered by attack id.
+   */
+  remoteAttack(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
+    const inFlight = this.pendingHits.get(req.id);
+    if (inFlight) return inFlight;
+    const run = this.hit(req).finally(() => this.pendingHits.delete(req.id));
+    this.pendingHits.set(req.id, run);
+    return run;
+  }
+
+  private readonly pendingHits = new Map<string, Promise<Outcome<RemoteAttackResult>>>();
+
+  private async hit(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
+    const game = this.game;
+    if (!game || !this.hits) return notFound();
+    const known = this.hits.answerOf(req.id);
+    if (known) return ok(known);
+    const now = this.now();
+    const notLive = game.requireLive(now);
+    if (notLive) return notLive;
+    const target = game.players.get(req.target);
+    if (!target) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${req.target}`);
+    if (target.score <= 0) return err(ErrorCode.TARGET_HAS_NO_POINTS, "the target has no points to lose");
+    const blocked = target.shields > 0;
+    const pointsLost = blocked ? 0 : 1;
+    const plan: AttackPlan = {
+      attackerId: req.attacker.id,
+      target: target.id,
+      at: now,
+      blocked,
+      pointsLost,
+      arrows: req.arrows,
+      targetShields: blocked ? target.shields - 1 : target.shields,
+      targetScore: target.score - pointsLost,
+      targetReachedAt: blocked ? target.reachedAt : now,
+    };
+    game.applyHit(plan);
+    const event: BattleEvent = {
+      k: "attack",
+      p: req.attacker.id,
+      x: target.id,
+      bl: blocked ? 1 : 0,
+      lost: pointsLost,
+      at: now,
+      st: [0, req.arrows, 0, 0, 0],
+      xs: playerState(target),
+      r: 1,
+    };
+    const answer: RemoteAttackResult = { blocked, pointsLost };
+    this.commit.write(() => {
+      // The attacker's row is on their own shard: the statement that would update it here changes nothing.
+      this.platform.store.attack(plan, event);
+      this.hits!.remember(req.id, answer);
+    });
+    const frame = this.streams.record(
+      target.id,
+      JSON.stringify({
+        type: "attacked",
+        attacker: req.attacker,
+        blocked,
+        pointsLost,
+        at: now,
+        score: plan.targetScore,
+        shields: plan.targetShields,
+      }),
+      now,
+      null,
+      (op) => this.commit.write(op),
+    );
+    this.commit.after((committed) => {
+      if (committed) for (const t of this.sockets().ofPlayer(target.id)) t.send(frame);
+    });
+    if (pointsLost !== 0) this.markChanged(target.id);
+    this.link?.touch(target.id);
+    const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
+    return committed ? ok(answer) : err(ErrorCode.INTERNAL, "the write failed; try again");
   }
 
   // ---- Connections ----
@@ -510,6 +844,12 @@ export class BattleRoom {
       }
       const requestId = JSON.stringify(msg.id);
       const key = requestKey(msg);
+      if (msg.type === "attack" && this.link && !this.game!.players.has(msg.target)) {
+        const earlier = key === null ? null : this.streams.earlier(att.p, key, msg.id);
+        if (earlier !== null) this.reply(conn, earlier);
+        else void this.replyRemoteAttack(conn, att.p, msg.id, msg.target, key);
+        return;
+      }
       const result = this.handle(att.p, msg, key);
       this.counters.count(result);
       if (result.ok && result.value instanceof RawFrame) {
@@ -616,11 +956,13 @@ export class BattleRoom {
     const now = this.now();
     const status = game.status(now);
     if (store.announced() !== status) {
+      // A coordinator pulls every shard first, so the final standings are exact.
+      if (status === "ended" && this.beforeFinal) await this.beforeFinal();
       // Pending writes first, so the final standings follow every answer in seq order.
       this.commit.flush();
       const why: BattleChange = status === "live" ? "started" : status;
-      const events = [battleEvent(why, game.config, game.schedule, now, game)];
-      if (status === "ended") events.push(...finalEvents(finalRows(game)));
+      const events = this.isShard ? [] : [battleEvent(why, game.config, game.schedule, now, game)];
+      if (status === "ended" && !this.isShard) events.push(...finalEvents(finalRows(game)));
       store.saveAnnounced(status, events, now);
       this.persist.kick();
       const { startsAt, endsAt, endedAt } = game.schedule;
@@ -637,6 +979,7 @@ export class BattleRoom {
         this.markChanged();
         this.pushes.sliceNow();
       }
+      if (status === "live") this.link?.start();
     }
     const next = nextTransition(game.schedule, now);
     if (next === null) this.timers.clear(Timer.LIFECYCLE);
@@ -693,6 +1036,7 @@ export class BattleRoom {
         this.commit.write(() => this.platform.store.answer(answer, answerEv));
         game.applyAnswer(plan.value);
         if (plan.value.points !== 0) this.markChanged(playerId);
+        this.link?.touch(playerId);
         const {
           playerId: _p,
           answer: _a,
@@ -732,6 +1076,8 @@ export class BattleRoom {
           if (committed) for (const t of this.sockets().ofPlayer(target)) t.send(event);
         });
         if (pointsLost !== 0) this.markChanged(target);
+        this.link?.touch(playerId);
+        this.link?.touch(target);
         return ok({ target, blocked, pointsLost, arrows });
       }
       case "leaderboard":
@@ -806,7 +1152,7 @@ function battleEvent(
 
 function finalRows(game: BattleGame) {
   return game.board.toRows().map((s, i) => {
-    const p = game.players.get(s.id)!;
+    const p = game.players.get(s.id) ?? game.remote.get(s.id)!;
     return [i + 1, p.id, p.username, p.score, p.correct, p.arrows, p.shields] as const;
   });
 }

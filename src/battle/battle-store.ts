@@ -49,7 +49,7 @@ export class BattleStore implements TimerStore {
   readonly outbox: Outbox;
 
   constructor(
-    private readonly sql: SqlDatabase,
+    readonly sql: SqlDatabase,
     private readonly transaction: <T>(fn: () => T) => T,
   ) {
     // Tables are created with the battle (or on the first wake of an older one), never for an unknown id.
@@ -149,19 +149,20 @@ export class BattleStore implements TimerStore {
     return game;
   }
 
-  create(config: BattleConfig, schedule: Schedule, event: BattleEvent, at: number): void {
+  /** `event`: null for a shard of a sharded battle (its coordinator writes the battle's lifecycle events). */
+  create(config: BattleConfig, schedule: Schedule, event: BattleEvent | null, at: number): void {
     this.transaction(() => {
       for (const stmt of SCHEMA) this.sql.exec(stmt);
       this.setMeta("config", config);
       this.setMeta("schedule", schedule);
-      this.outbox.append(event, at);
+      if (event) this.outbox.append(event, at);
     });
   }
 
-  saveSchedule(schedule: Schedule, event: BattleEvent, at: number): void {
+  saveSchedule(schedule: Schedule, event: BattleEvent | null, at: number): void {
     this.transaction(() => {
       this.setMeta("schedule", schedule);
-      this.outbox.append(event, at);
+      if (event) this.outbox.append(event, at);
     });
   }
 

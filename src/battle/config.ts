@@ -1,5 +1,6 @@
 /** @module Battle configuration as the operator sends it: questions with their keys, scoring and arrow/shield rules. */
 import { z } from "zod";
+import { MAX_SHARDS } from "../sharding/shard-of";
 
 const QuestionInput = z.strictObject({
   id: z
@@ -75,6 +76,11 @@ export const BattleInput = z
      * deployment's `JOIN_LIMIT_PER_MINUTE`. For a venue behind one NAT, set it to the expected head count.
      */
     joinsPerAddressPerMinute: z.number().int().min(0).max(100_000).optional(),
+    /**
+     * Shard objects the battle's players are spread over (default 1: one object, no coordinator). Above 1, the
+     * battle's object coordinates (config, lifecycle, the global order) and each shard owns its players.
+     */
+    shards: z.number().int().min(1).max(MAX_SHARDS).optional(),
   })
   .superRefine((battle, ctx) => {
     const seen = new Set<string>();
@@ -101,7 +107,12 @@ export const BattleInput = z
   });
 
 export type BattleInput = z.input<typeof BattleInput>;
-export type BattleConfig = z.output<typeof BattleInput> & { readonly id: string; readonly createdAt: number };
+export type BattleConfig = z.output<typeof BattleInput> & {
+  readonly id: string;
+  readonly createdAt: number;
+  /** Set by the coordinator on the config it gives shard `shardIndex` of a sharded battle. */
+  readonly shardIndex?: number;
+};
 export type QuestionConfig = BattleConfig["questions"][number];
 export type RulesConfig = BattleConfig["rules"];
 

@@ -61,11 +61,37 @@ export interface AttackPlan extends AttackResult {
   readonly targetReachedAt: number;
 }
 
+/**
+ * A participant of another shard of a sharded battle, as the coordinator last reported them: enough to show them
+ * on the leaderboard (and, on the coordinator, in the final standings).
+ */
+export interface RemotePlayer {
+  readonly id: number;
+  readonly username: string;
+  score: number;
+  reachedAt: number;
+  arrows: number;
+  shields: number;
+  correct: number;
+  /** The shard that owns them. */
+  readonly shard: number;
+}
+
+/** How a shard's join gets its participant id and the battle's fullness from the coordinator (sharded battles). */
+export interface JoinAlloc {
+  /** The id a new player gets (ids are allocated by the coordinator in join order, across all shards). */
+  readonly id: number;
+  /** The battle already has `maxPlayers` players (across all shards). */
+  readonly full: boolean;
+}
+
 /** Players a leaderboard view shows above and below "me". */
 export const AROUND = 5;
 
 export class BattleGame {
   readonly players = new Map<number, Player>();
+  /** Participants of the battle's other shards (empty unless the battle is sharded); `players` holds ours. */
+  readonly remote = new Map<number, RemotePlayer>();
   board = new Leaderboard();
   /** Bumped on every leaderboard change, so serialised views can be cached per version. */
   boardVersion = 0;
@@ -103,7 +129,13 @@ export class BattleGame {
    * A new name joins as a new player; an existing name (by look-alike key) only with proof that it is the same
    * player, otherwise `username_taken` and the original player is untouched.
    */
-  planJoin(rawName: string, session: string, now: number, proof: JoinProof = NO_PROOF): Outcome<JoinPlan> {
+  planJoin(
+    rawName: string,
+    session: string,
+    now: number,
+    proof: JoinProof = NO_PROOF,
+    alloc?: JoinAlloc,
+  ): Outcome<JoinPlan> {
     if (this.status(now) === "ended") return err(ErrorCode.BATTLE_ENDED, "the battle has ended");
     if (this.config.identity === "operator" && !proof.identified) {
       return err(
@@ -136,12 +168,12 @@ export class BattleGame {
         shields: existing.shields,
       });
     }
-    if (this.players.size >= this.config.maxPlayers) {
+    if (alloc ? alloc.full : this.players.size >= this.config.maxPlayers) {
       return err(ErrorCode.BATTLE_FULL, `the battle is full (${this.config.maxPlayers} players)`);
     }
     const { startingArrows, startingShields } = this.config.rules;
     return ok({
-      id: this.nextId,
+      id: alloc?.id ?? this.nextId,
       keyHash: proof.issue,
       username,
       session,
@@ -289,7 +321,20 @@ export class BattleGame {
     }
   }
 
-  private requireLive(now: number): Outcome<never> | null {
+  /** A cross-shard attack's hit on one of our players (the attacker lives on another shard). */
+  applyHit(plan: AttackPlan): void {
+    const target = this.players.get(plan.target)!;
+    target.shields = plan.targetShields;
+    if (target.score !== plan.targetScore) {
+      target.score = plan.targetScore;
+      target.reachedAt = plan.targetReachedAt;
+      this.board.set(target.id, target.score, target.reachedAt);
+      this.boardVersion++;
+    }
+  }
+
+  /** Null while live, otherwise the refusal an action gets now. */
+  requireLive(now: number): Outcome<never> | null {
     const status = this.status(now);
     if (status === "live") return null;
     if (status === "ended") return err(ErrorCode.BATTLE_ENDED, "the battle has ended");
@@ -304,7 +349,7 @@ export class BattleGame {
   }
 
   standing(id: number, rank: number): StandingView {
-    const p = this.players.get(id)!;
+    const p = this.players.get(id) ?? this.remote.get(id)!;
     return { rank, id, username: p.username, score: p.score };
   }
 
@@ -343,7 +388,7 @@ export class BattleGame {
       endsAt: this.schedule.endedAt ?? this.schedule.endsAt,
       durationMs: c.durationMs,
       maxPlayers: c.maxPlayers,
-      players: this.players.size,
+      players: this.board.size,
       rules: { ...c.rules, speedBonus: c.speedBonus ?? null },
       questions:
         status === "scheduled"

@@ -55,7 +55,7 @@ export class LeaderboardJson {
   name(id: number): string {
     let name = this.names.get(id);
     if (name === undefined) {
-      name = JSON.stringify(this.game.players.get(id)?.username ?? "");
+      name = JSON.stringify(this.game.players.get(id)?.username ?? this.game.remote.get(id)?.username ?? "");
       this.names.set(id, name);
     }
     return name;

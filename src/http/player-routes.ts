@@ -3,12 +3,13 @@ import { type Context, Hono } from "hono";
 import { z } from "zod";
 import type { JoinProof } from "../battle/game";
 import { normaliseUsername, USERNAME_RULES } from "../battle/username";
+import type { JoinResult } from "../battle/views";
 import { finalResultsFromD1 } from "../persistence/sink-reads";
 import { AnswerBody, AttackBody, type ClientRequest } from "../protocol/client-messages";
 import { ErrorCode } from "../protocol/error-codes";
 import type { JoinResponse } from "../protocol/http-messages";
 import { requirePlayer } from "./auth";
-import { battleStub, readBattle, writeBattle } from "./battle-stub";
+import { playerStub, readBattle, readPlayer, writeBattle, writePlayer } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, readJson, unwrap } from "./errors";
 import { identityKeyring, verifyIdentity } from "./identity-token";
@@ -42,15 +43,18 @@ export const playerRoutes = new Hono<AppEnv>()
     if (normaliseUsername(username) === null)
       throw new ApiError(400, ErrorCode.INVALID_USERNAME, USERNAME_RULES);
     const session = newSessionId();
-    const joined = unwrap(
+    // A sharded battle's object routes the join to the player's shard and says which; players never see it.
+    const { shard, ...joined } = unwrap(
       await writeBattle(c.env, battleId, (b) =>
         b.join(username, session, proof, limitedAddress(c.env, c.req.raw)),
       ),
-    );
+    ) as JoinResult & { shard?: number };
     const ttl = Number(c.env.TOKEN_TTL_SECONDS) || 86_400;
     const expiresAt = Math.floor(Date.now() / 1000) + ttl;
     const token = await signSession(
-      { b: battleId, p: joined.participantId, s: session, e: expiresAt },
+      shard === undefined
+        ? { b: battleId, p: joined.participantId, s: session, e: expiresAt }
+        : { b: battleId, p: joined.participantId, s: session, e: expiresAt, sh: shard },
       sessionKeyring(c.env),
     );
     const url = new URL(c.req.url);
@@ -74,7 +78,7 @@ export const playerRoutes = new Hono<AppEnv>()
     const headers = new Headers(c.req.raw.headers);
     headers.set("x-arena-participant", String(claims.p));
     headers.set("x-arena-session", claims.s);
-    return battleStub(c.env, claims.b).fetch(new Request(c.req.raw, { headers }));
+    return playerStub(c.env, claims).fetch(new Request(c.req.raw, { headers }));
   })
   .post("/:id/answer", rateLimit("API_LIMITER", 10), requirePlayer, async (c) => {
     const key = idempotencyKey(c.req.header("Idempotency-Key"));
@@ -115,16 +119,16 @@ function idempotencyKey(header: string | undefined): string | null {
 
 async function keyedAct(c: Context<AppEnv>, msg: ClientRequest, keyed: boolean) {
   const s = c.get("session");
-  const out = await writeBattle(c.env, s.b, (b) => b.request(s.p, s.s, msg, keyed));
+  const out = await writePlayer(c.env, s, (b) => b.request(s.p, s.s, msg, keyed));
   if (out.duplicate) c.header("Idempotent-Replayed", "true");
   const result = unwrap(out);
   return c.json(out.duplicate ? { result, duplicate: true } : { result });
 }
 
-async function act(env: Env, s: { b: string; p: number; s: string }, msg: ClientRequest) {
+async function act(env: Env, s: { b: string; p: number; s: string; sh?: number }, msg: ClientRequest) {
   // A leaderboard read may be repeated; an answer or attack may not (it could be applied twice).
-  const call = msg.type === "leaderboard" ? readBattle : writeBattle;
-  return unwrap(await call(env, s.b, (b) => b.request(s.p, s.s, msg)));
+  const call = msg.type === "leaderboard" ? readPlayer : writePlayer;
+  return unwrap(await call(env, s, (b) => b.request(s.p, s.s, msg)));
 }
 
 /**

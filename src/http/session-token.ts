@@ -10,6 +10,8 @@ export interface SessionClaims {
   readonly s: string;
   /** Expiry, epoch seconds. */
   readonly e: number;
+  /** The player's shard in a sharded battle (absent: the battle's one object). `k` is the signing key's id. */
+  readonly sh?: number;
 }
 
 /** `TOKEN_SECRET` signs (as key id `TOKEN_KID`, default "1"); `TOKEN_SECRETS_PREVIOUS` still verify. */
@@ -38,10 +40,13 @@ export async function verifySession(
     typeof c.p !== "number" ||
     typeof c.s !== "string" ||
     typeof c.e !== "number" ||
-    c.e * 1000 <= nowMs
+    c.e * 1000 <= nowMs ||
+    (c.sh !== undefined && !(Number.isInteger(c.sh) && (c.sh as number) >= 0))
   )
     return null;
-  return { b: c.b, p: c.p, s: c.s, e: c.e };
+  return typeof c.sh === "number"
+    ? { b: c.b, p: c.p, s: c.s, e: c.e, sh: c.sh }
+    : { b: c.b, p: c.p, s: c.s, e: c.e };
 }
 
 export function newSessionId(): string {

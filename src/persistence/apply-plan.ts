@@ -175,7 +175,7 @@ export function planApply(messages: readonly ParsedMessage[]): ApplyPlan {
             lost: ev.lost,
             at: ev.at,
           });
-          setState(participant(b, ev.p), seq, ev.st, ev.at);
+          if (ev.r !== 1) setState(participant(b, ev.p), seq, ev.st, ev.at);
           setState(participant(b, ev.x), seq, ev.xs, ev.at);
           break;
         case "final":

@@ -57,6 +57,11 @@ export type BattleEvent =
       readonly st: PlayerState;
       /** Target's state after. */
       readonly xs: PlayerState;
+      /**
+       * 1: a cross-shard attack written by the target's shard; the attacker lives in another shard's stream, so
+       * `st` is not theirs to take (their arrows arrive with their own shard's next event).
+       */
+      readonly r?: 1;
     }
   /** One chunk of the final standings (written when the battle ends); `total` rows across all chunks. */
   | { readonly k: "final"; readonly total: number; readonly rows: readonly FinalRow[] };

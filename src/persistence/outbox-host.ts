@@ -16,6 +16,8 @@ export interface OutboxHostHooks {
   /** Arms the object's alarm at `at` unless it already fires sooner; null: no longer needed. */
   readonly armAlarm: (at: number | null) => void;
   readonly log: (msg: string, e?: unknown) => void;
+  /** This object's shard number in its battle's event streams (default `SHARD`, 0). */
+  readonly shard?: () => number;
 }
 
 /** What an operator sees of one battle's pipeline from the object. */
@@ -43,7 +45,9 @@ export class OutboxHost {
       {
         now: hooks.now,
         battle: hooks.battle,
-        shard: SHARD,
+        get shard() {
+          return hooks.shard?.() ?? SHARD;
+        },
         read: (after, max) => this.outbox.read(after, max),
         lastSeq: () => this.outbox.lastSeq,
         settled: () => this.outbox.settled,
@@ -109,7 +113,7 @@ export class OutboxHost {
   status(): OutboxStatus {
     const { rows, oldestAt } = this.outbox.depth();
     return {
-      shard: SHARD,
+      shard: this.hooks.shard?.() ?? SHARD,
       lastSeq: this.outbox.lastSeq,
       sentThrough: this.flusher.sent,
       confirmed: this.outbox.confirmed,

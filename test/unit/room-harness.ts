@@ -10,6 +10,7 @@ import { HistoryStore } from "../../src/battle/history-store";
 import type { BattleEvent } from "../../src/persistence/events";
 import { type EventMessage, parseMessage } from "../../src/persistence/message";
 import type { ServerMessage } from "../../src/protocol";
+import type { ShardNetwork } from "../../src/sharding/protocol";
 
 const SQL = await initSqlJs();
 
@@ -101,6 +102,8 @@ export class RoomWorld {
   /** The event queue: `sendEvents` throws while set. */
   queueFails = false;
   readonly sent: EventMessage[] = [];
+  /** How this object reaches the other objects of a sharded battle (see shard-harness.ts). */
+  network?: ShardNetwork;
 
   platform(): RoomPlatform {
     const db = this.db;
@@ -129,6 +132,7 @@ export class RoomWorld {
       abort: (reason) => {
         throw new Error(`aborted: ${reason}`);
       },
+      ...(this.network ? { network: this.network } : {}),
     };
   }
 

@@ -1,0 +1,229 @@
+/**
+ * @module The coordinator of a sharded battle: the battle's own object, holding the config, the lifecycle and the
+ * global order. Joins pass through it (it picks the shard from the username's look-alike key and allocates
+ * participant ids in join order, so ids, and with them the tie-break, are the same whatever the shard count);
+ * start and end reach every shard; shards report their players' changes and get everyone else's back
+ * (`sync`); final standings and operator reads pull every shard's snapshot first, so they are exact.
+ *
+ * It wraps a `BattleRoom` (which keeps the config, schedule, persistence events and final standings) whose game has
+ * no players of its own: everyone is a remote player.
+ */
+import type { BattleRoom } from "../battle/battle-room";
+import type { BattleConfig } from "../battle/config";
+import { FixedWindow } from "../battle/fixed-window";
+import type { JoinProof } from "../battle/game";
+import { err, type Outcome, ok } from "../battle/outcome";
+import { normaliseUsername, usernameKey } from "../battle/username";
+import type { BattleAdminView, JoinResult } from "../battle/views";
+import type { BattleView } from "../protocol";
+import { ErrorCode } from "../protocol/error-codes";
+import type { BattleResults } from "../protocol/http-messages";
+import type { ShardNetwork, ShardSnapshot, SyncEntry, SyncReply, SyncRequest } from "./protocol";
+import { shardOf } from "./shard-of";
+
+/** The join answer of a sharded battle: the player's shard goes into their token (players never see it). */
+export interface ShardedJoin extends JoinResult {
+  readonly shard: number;
+}
+
+export function isSharded(config: BattleConfig | undefined): boolean {
+  return (config?.shards ?? 1) > 1;
+}
+
+export class Coordinator {
+  /** Participant ids in the order their state last changed; a shard's cursor is a position in it. */
+  private log: number[] = [];
+  private readonly owner = new Map<number, number>();
+  /** Per shard: the last report batch applied (older reports, overtaken by a pulled snapshot, are ignored). */
+  private applied: { inc: string; batch: number }[] = [];
+  private online: number[] = [];
+  private epoch: string;
+  private nextId = 1;
+  /** Joins run one at a time: ids are allocated in join order, and `full` is exact. */
+  private joins: Promise<unknown> = Promise.resolve();
+  private readonly joinWindow = new FixedWindow(60_000);
+
+  constructor(
+    private readonly room: BattleRoom,
+    private readonly network: ShardNetwork,
+    private readonly newEpoch: () => string = () => crypto.randomUUID(),
+  ) {
+    this.epoch = newEpoch();
+    room.beforeFinal = () => this.pullAll();
+  }
+
+  private get config(): BattleConfig {
+    return this.room.config!;
+  }
+
+  private get shards(): number {
+    return this.config.shards ?? 1;
+  }
+
+  /** On wake: the global order is rebuilt from every shard's snapshot (the coordinator stores none of it). */
+  async load(): Promise<void> {
+    if (!this.room.config) return;
+    this.epoch = this.newEpoch();
+    this.log = [];
+    this.applied = [];
+    this.online = new Array(this.shards).fill(0);
+    await this.pullAll();
+  }
+
+  /** Pulls every shard's snapshot into the global order (before final standings and operator reads). */
+  async pullAll(): Promise<void> {
+    const snaps = await Promise.all(
+      Array.from({ length: this.shards }, (_, k) => this.network.shard(this.config.id, k).snapshot()),
+    );
+    for (const s of snaps) if (s) this.applySnapshot(s);
+  }
+
+  private applySnapshot(s: ShardSnapshot): void {
+    const last = this.applied[s.shard];
+    if (!last || last.inc !== s.incarnation || last.batch < s.batch)
+      this.applied[s.shard] = { inc: s.incarnation, batch: s.batch };
+    this.online[s.shard] = s.online;
+    this.apply(s.shard, s.entries);
+  }
+
+  private apply(shard: number, entries: readonly SyncEntry[]): void {
+    if (entries.length === 0) return;
+    for (const e of entries) {
+      this.owner.set(e[0], shard);
+      this.log.push(e[0]);
+      if (e[0] >= this.nextId) this.nextId = e[0] + 1;
+    }
+    this.room.applyRemote(entries);
+  }
+
+  // ---- Operator API ----
+
+  /** Creates the battle here, then its shards (each with the config and its index). */
+  async create(config: BattleConfig): Promise<Outcome<BattleAdminView>> {
+    const made = await this.room.create(config);
+    if (!made.ok) return made;
+    this.applied = [];
+    this.online = new Array(this.shards).fill(0);
+    const shardConfig = { ...config, startsAt: this.room.schedule!.startsAt ?? undefined };
+    await Promise.all(
+      Array.from({ length: this.shards }, (_, k) =>
+        this.network.shard(config.id, k).createShard({ ...shardConfig, shardIndex: k }),
+      ),
+    );
+    return this.info();
+  }
+
+  async start(at?: number, endsAt?: number): Promise<Outcome<BattleAdminView>> {
+    const started = await this.room.start(at, endsAt);
+    if (!started.ok) return started;
+    const s = this.room.schedule!;
+    await this.eachShard((p) => p.start(s.startsAt!, s.endsAt!));
+    return this.info();
+  }
+
+  /** Ends every shard first (they stop accepting), then the battle here with the exact final standings. */
+  async end(): Promise<Outcome<BattleAdminView>> {
+    if (!this.room.config) return this.room.end();
+    await this.eachShard((p) => p.end());
+    const ended = await this.room.end();
+    if (!ended.ok) return ended;
+    return this.info();
+  }
+
+  async info(): Promise<Outcome<BattleAdminView>> {
+    const info = this.room.info();
+    if (!info.ok) return info;
+    return ok({ ...info.value, online: this.onlineTotal() });
+  }
+
+  view(): Outcome<BattleView> {
+    return this.room.view();
+  }
+
+  async results(): Promise<Outcome<BattleResults>> {
+    if (!this.room.config) return this.room.results();
+    await this.pullAll();
+    return this.room.results();
+  }
+
+  async finalResults(): Promise<Outcome<BattleResults>> {
+    if (!this.room.config) return this.room.finalResults();
+    const status = this.room.view();
+    if (status.ok && status.value.status === "ended") await this.pullAll();
+    return this.room.finalResults();
+  }
+
+  // ---- Joins ----
+
+  /** Routes a join to the player's shard (by look-alike key, so a rejoin lands on the same one). */
+  join(username: string, session: string, proof: JoinProof, address?: string): Promise<Outcome<ShardedJoin>> {
+    const run = this.joins.then(() => this.joinNow(username, session, proof, address));
+    this.joins = run.catch(() => undefined);
+    return run;
+  }
+
+  private async joinNow(
+    username: string,
+    session: string,
+    proof: JoinProof,
+    address?: string,
+  ): Promise<Outcome<ShardedJoin>> {
+    const config = this.room.config;
+    if (!config) return err(ErrorCode.NOT_FOUND, "no such battle");
+    const name = normaliseUsername(username);
+    if (name === null) return this.room.join(username, session, proof) as Outcome<never>;
+    if (address !== undefined) {
+      const limit = config.joinsPerAddressPerMinute ?? this.room.defaultJoinLimit;
+      const wait = this.joinWindow.take(address, limit, this.room.clock());
+      if (wait > 0) return err(ErrorCode.RATE_LIMITED, "too many joins from this address", wait);
+    }
+    const shard = shardOf(usernameKey(name), this.shards);
+    const id = this.nextId;
+    const joined = await this.network
+      .shard(config.id, shard)
+      .joinShard(username, session, proof, { id, full: id > config.maxPlayers });
+    if (!joined.ok) return joined;
+    const { entry, ...result } = joined.value as JoinResult & { entry?: SyncEntry };
+    if (result.isNew && entry) {
+      this.nextId = Math.max(this.nextId, id + 1);
+      this.apply(shard, [entry]);
+    }
+    return ok({ ...result, shard });
+  }
+
+  // ---- Shards ----
+
+  /** A shard's report: its changes go into the global order; it gets the other shards' changes since its cursor. */
+  sync(req: SyncRequest): SyncReply {
+    const last = this.applied[req.shard];
+    if (!last || last.inc !== req.incarnation || req.batch > last.batch) {
+      this.applied[req.shard] = { inc: req.incarnation, batch: req.batch };
+      this.apply(req.shard, req.entries);
+    }
+    this.online[req.shard] = req.online;
+    const from = req.epoch === this.epoch ? Math.min(req.cursor, this.log.length) : 0;
+    const seen = new Set<number>();
+    const entries: SyncEntry[] = [];
+    const remote = this.room.state!.remote;
+    for (let i = this.log.length - 1; i >= from; i--) {
+      const id = this.log[i]!;
+      if (seen.has(id) || this.owner.get(id) === req.shard) continue;
+      seen.add(id);
+      const p = remote.get(id);
+      if (p) entries.push([id, p.score, p.reachedAt, p.arrows, p.shields, p.correct, p.username, p.shard]);
+    }
+    return { epoch: this.epoch, cursor: this.log.length, entries, online: this.onlineTotal() };
+  }
+
+  private onlineTotal(): number {
+    let n = 0;
+    for (const o of this.online) n += o ?? 0;
+    return n;
+  }
+
+  private async eachShard(call: (p: ReturnType<ShardNetwork["shard"]>) => Promise<unknown>): Promise<void> {
+    await Promise.all(
+      Array.from({ length: this.shards }, (_, k) => call(this.network.shard(this.config.id, k))),
+    );
+  }
+}

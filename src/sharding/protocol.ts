@@ -1,0 +1,91 @@
+/**
+ * @module What the objects of a sharded battle say to each other (Durable Object RPC in production, direct calls in
+ * Node tests): shards report their players' changes to the coordinator and get the other shards' changes back;
+ * the coordinator drives the shards' lifecycle and joins; a shard attacks another shard's player.
+ */
+
+import type { BattleConfig } from "../battle/config";
+import type { JoinProof } from "../battle/game";
+import type { Outcome } from "../battle/outcome";
+import type { JoinResult } from "../battle/views";
+
+/** One participant's state: `[id, score, reachedAt, arrows, shields, correct, username, shard]`. */
+export type SyncEntry = readonly [number, number, number, number, number, number, string, number];
+
+/** A shard's report (its players changed since its last report) and where it stands in the coordinator's log. */
+export interface SyncRequest {
+  readonly shard: number;
+  /** The shard object's incarnation (new on every wake): report numbers restart with it. */
+  readonly incarnation: string;
+  /** Numbered per incarnation; the coordinator ignores a report older than a snapshot it already pulled. */
+  readonly batch: number;
+  /** Open sockets on the shard now. */
+  readonly online: number;
+  readonly entries: readonly SyncEntry[];
+  /** The coordinator incarnation the cursor belongs to (null: never synced). */
+  readonly epoch: string | null;
+  readonly cursor: number;
+}
+
+/** The other shards' players that changed since the shard's cursor, and the battle-wide online count. */
+export interface SyncReply {
+  readonly epoch: string;
+  readonly cursor: number;
+  readonly entries: readonly SyncEntry[];
+  readonly online: number;
+}
+
+/** Everything a shard holds of its own players (the coordinator rebuilds the global order from these). */
+export interface ShardSnapshot {
+  readonly shard: number;
+  readonly incarnation: string;
+  /** The last report batch this snapshot includes. */
+  readonly batch: number;
+  readonly online: number;
+  readonly entries: readonly SyncEntry[];
+}
+
+/** A cross-shard attack, from the attacker's shard to the target's; `id` makes a retry idempotent. */
+export interface RemoteAttackRequest {
+  readonly id: string;
+  readonly attacker: { readonly id: number; readonly username: string };
+  /** The attacker's arrows after this attack (for the event the target's shard writes). */
+  readonly arrows: number;
+  readonly target: number;
+}
+
+export interface RemoteAttackResult {
+  readonly blocked: boolean;
+  readonly pointsLost: number;
+}
+
+/** What the coordinator (and other shards) call on a shard. */
+export interface ShardPeer {
+  createShard(config: BattleConfig): Promise<Outcome<unknown>>;
+  start(at?: number, endsAt?: number): Promise<Outcome<unknown>>;
+  end(): Promise<Outcome<unknown>>;
+  joinShard(
+    username: string,
+    session: string,
+    proof: JoinProof,
+    alloc: { id: number; full: boolean },
+  ): Promise<Outcome<JoinResult>>;
+  snapshot(): Promise<ShardSnapshot | null>;
+  remoteAttack(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>>;
+}
+
+/** What a shard calls on its coordinator. */
+export interface CoordinatorPeer {
+  sync(req: SyncRequest): Promise<SyncReply>;
+}
+
+/** How one object of a sharded battle reaches the others. */
+export interface ShardNetwork {
+  coordinator(battle: string): CoordinatorPeer;
+  shard(battle: string, index: number): ShardPeer;
+}
+
+/** The object name of shard `index` of a battle (the coordinator is named by the battle id itself). */
+export function shardObjectName(battle: string, index: number): string {
+  return `${battle}#s${index}`;
+}

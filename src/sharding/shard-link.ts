@@ -1,0 +1,118 @@
+/**
+ * @module A shard's link to its battle's coordinator: the shard's players whose state changed are reported in
+ * batches (conflated per player: one entry however often they scored), and the reply carries the other shards'
+ * changes, which the shard applies to its replica of the global order. Reports go every `SYNC_MS` while the battle
+ * is live (every `IDLE_SYNC_MS` before the start), so a change on one shard is in every other shard's replica
+ * within about two periods plus two RPCs.
+ */
+import type { BattleStatus } from "../protocol/server-messages";
+import type { ShardNetwork, SyncEntry } from "./protocol";
+
+/** Report period while live. */
+export const SYNC_MS = 40;
+/** Report period before the start (joins in the lobby). */
+export const IDLE_SYNC_MS = 1_000;
+
+export interface ShardLinkHost {
+  readonly battle: string;
+  readonly shard: number;
+  readonly network: ShardNetwork;
+  setTimer(fn: () => void, ms: number): unknown;
+  /** A local player's current state, or null if unknown. */
+  entryOf(id: number): SyncEntry | null;
+  /** Other shards' players changed: update the replica. */
+  applyRemote(entries: readonly SyncEntry[]): void;
+  online(): number;
+  status(): BattleStatus;
+  log(msg: string, e?: unknown): void;
+}
+
+export class ShardLink {
+  private touched = new Set<number>();
+  private epoch: string | null = null;
+  private cursor = 0;
+  private batchNo = 0;
+  readonly incarnation = crypto.randomUUID();
+  private chain: Promise<void> = Promise.resolve();
+  private armed = false;
+  /** Open sockets across the battle, as of the last reply. */
+  globalOnline = 0;
+  /** Reports sent and failed (for operators). */
+  readonly stats = { syncs: 0, failed: 0, sent: 0, received: 0 };
+
+  constructor(private readonly host: ShardLinkHost) {}
+
+  /** The last report batch number started (a snapshot taken now includes everything up to it). */
+  get batch(): number {
+    return this.batchNo;
+  }
+
+  /** A local player's state changed (joined, scored, was attacked, spent an arrow). */
+  touch(id: number): void {
+    this.touched.add(id);
+    this.arm(SYNC_MS);
+  }
+
+  /** Starts the periodic reports (on wake and when the battle starts). */
+  start(): void {
+    this.arm(this.host.status() === "live" ? SYNC_MS : IDLE_SYNC_MS);
+  }
+
+  /** Reports now (after any report in flight); resolves once the reply is applied. */
+  sync(): Promise<void> {
+    this.chain = this.chain.then(() => this.once());
+    return this.chain;
+  }
+
+  private arm(ms: number): void {
+    if (this.armed) return;
+    const status = this.host.status();
+    if (status === "ended" && this.touched.size === 0) return;
+    this.armed = true;
+    this.host.setTimer(() => {
+      this.armed = false;
+      void this.sync().then(() => {
+        const now = this.host.status();
+        if (now === "ended" && this.touched.size === 0) return;
+        this.arm(now === "live" || this.touched.size > 0 ? SYNC_MS : IDLE_SYNC_MS);
+      });
+    }, ms);
+  }
+
+  private async once(): Promise<void> {
+    const ids = this.touched;
+    this.touched = new Set();
+    const entries: SyncEntry[] = [];
+    for (const id of ids) {
+      const e = this.host.entryOf(id);
+      if (e) entries.push(e);
+    }
+    this.batchNo++;
+    this.stats.syncs++;
+    try {
+      const reply = await this.host.network.coordinator(this.host.battle).sync({
+        shard: this.host.shard,
+        incarnation: this.incarnation,
+        batch: this.batchNo,
+        online: this.host.online(),
+        entries,
+        epoch: this.epoch,
+        cursor: this.cursor,
+      });
+      this.stats.sent += entries.length;
+      this.stats.received += reply.entries.length;
+      if (reply.epoch !== this.epoch) {
+        // A new coordinator incarnation rebuilt its log: the reply holds everyone, and we may have missed nothing.
+        this.epoch = reply.epoch;
+      }
+      this.cursor = reply.cursor;
+      this.globalOnline = reply.online;
+      if (reply.entries.length > 0) this.host.applyRemote(reply.entries);
+    } catch (e) {
+      // Report again next time: the entries are absolute states, so a repeat is harmless.
+      this.stats.failed++;
+      for (const id of ids) this.touched.add(id);
+      this.host.log("sync with the coordinator failed", e);
+    }
+  }
+}
