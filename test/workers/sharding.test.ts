@@ -1,0 +1,167 @@
+/**
+ * Sharded battles through the real Worker and Durable Objects (coordinator + shard objects over DO RPC): the same
+ * seeded script against one object and against 4 shards gives the same replies, views and final standings (every
+ * object runs on one injected clock); a cross-shard attack reaches the target's socket from the target's shard.
+ */
+import { env, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleRoom } from "../../src/battle/battle-room";
+import { err, type Outcome, ok } from "../../src/battle/outcome";
+import type { JoinResult } from "../../src/battle/views";
+import type { ClientRequest, ReplyData } from "../../src/protocol";
+import type { ErrorCode } from "../../src/protocol/error-codes";
+import type { BattleResults } from "../../src/protocol/http-messages";
+import { shardObjectName } from "../../src/sharding/protocol";
+import type { TestBattle } from "../unit/shard-harness";
+import { DIFF_CONFIG, play, script } from "../unit/shard-script";
+import { api, connect, OPERATOR } from "./helpers";
+
+const stub = (name: string) => env.BATTLE.get(env.BATTLE.idFromName(name));
+
+/** A battle driven over HTTP, with every one of its objects on `clock`. */
+class HttpBattle implements TestBattle {
+  private readonly tokens = new Map<number, string>();
+  readonly objects: string[];
+
+  constructor(
+    readonly id: string,
+    readonly shards: number,
+    private readonly clock: { now: number },
+  ) {
+    this.objects =
+      shards === 1 ? [id] : [id, ...Array.from({ length: shards }, (_, k) => shardObjectName(id, k))];
+  }
+
+  static async create(id: string, shards: number, clock: { now: number }): Promise<HttpBattle> {
+    const { id: _id, createdAt: _c, ...input } = DIFF_CONFIG;
+    const body = { ...input, id, ...(shards > 1 ? { shards } : {}) };
+    const res = await api("POST", "/api/admin/battles", body, OPERATOR);
+    if (res.status !== 201) throw new Error(`create failed: ${JSON.stringify(res.json)}`);
+    const b = new HttpBattle(id, shards, clock);
+    for (const name of b.objects) {
+      await runInDurableObject(stub(name), (instance: BattleDO) => {
+        instance.clock = () => clock.now;
+      });
+    }
+    return b;
+  }
+
+  get now(): number {
+    return this.clock.now;
+  }
+
+  set now(t: number) {
+    this.clock.now = t;
+  }
+
+  advance(ms: number): void {
+    this.clock.now += ms;
+  }
+
+  async join(username: string): Promise<Outcome<JoinResult>> {
+    const res = await api("POST", `/api/battles/${this.id}/join`, { username });
+    if (res.status >= 400) return err(res.json.error.code as ErrorCode, res.json.error.message);
+    this.tokens.set(res.json.participantId, res.json.token);
+    const { participantId, username: name, isNew } = res.json;
+    return ok({ participantId, username: name, isNew });
+  }
+
+  async request(participantId: number, _session: string, msg: ClientRequest): Promise<Outcome<ReplyData>> {
+    const auth = { Authorization: `Bearer ${this.tokens.get(participantId)}` };
+    const path = `/api/battles/${this.id}`;
+    const res =
+      msg.type === "answer"
+        ? await api("POST", `${path}/answer`, { questionId: msg.questionId, answer: msg.answer }, auth)
+        : msg.type === "attack"
+          ? await api("POST", `${path}/attack`, { target: msg.target }, auth)
+          : await api("GET", `${path}/leaderboard`, undefined, auth);
+    if (res.status >= 400) return err(res.json.error.code as ErrorCode, res.json.error.message);
+    return ok(res.json.result);
+  }
+
+  async start(): Promise<Outcome<unknown>> {
+    const res = await api("POST", `/api/admin/battles/${this.id}/start`, {}, OPERATOR);
+    return res.status === 200 ? ok(res.json) : err(res.json.error.code, "");
+  }
+
+  async end(): Promise<Outcome<unknown>> {
+    const res = await api("POST", `/api/admin/battles/${this.id}/end`, {}, OPERATOR);
+    return res.status === 200 ? ok(res.json) : err(res.json.error.code, "");
+  }
+
+  async results(): Promise<Outcome<BattleResults>> {
+    const res = await api("GET", `/api/admin/battles/${this.id}/standings`, undefined, OPERATOR);
+    return res.status === 200 ? ok(res.json) : err(res.json.error.code, "");
+  }
+
+  /** Two rounds of shard reports, so every replica holds every change (awaited, no sleeping). */
+  async settle(): Promise<void> {
+    if (this.shards === 1) return;
+    for (let round = 0; round < 2; round++) {
+      for (const name of this.objects.slice(1)) {
+        await runInDurableObject(stub(name), async (instance: BattleDO) => {
+          await (instance as unknown as { room: BattleRoom }).room.link!.sync();
+        });
+      }
+    }
+  }
+}
+
+describe("sharded battles through the Worker and Durable Objects", () => {
+  it("4 shards give the same replies, global views and final standings as one object (seeded script)", async () => {
+    const steps = script(7, 10, 50);
+
+    const t0 = Date.now();
+    const one = await play(await HttpBattle.create(`diff-one-${t0}`, 1, { now: t0 }), steps);
+    const sharded = await HttpBattle.create(`diff-four-${t0}`, 4, { now: t0 });
+    const four = await play(sharded, steps);
+    expect(four.length).toBe(one.length);
+    for (let i = 0; i < one.length; i++) {
+      if (JSON.stringify(four[i]) !== JSON.stringify(one[i]))
+        expect({ i, got: four[i] }).toEqual({ i, got: one[i] });
+    }
+    // The coordinator's operator view sums what the shards hold.
+    const info = await api("GET", `/api/admin/battles/${sharded.id}`, undefined, OPERATOR);
+    expect(info.json.battle).toMatchObject({ status: "ended", config: { shards: 4 } });
+  }, 120_000);
+
+  it("delivers a cross-shard attack to the target's socket from the target's shard, with its stream seq", async () => {
+    const t0 = Date.now();
+    const id = `xshard-${t0}`;
+    const { id: _id, createdAt: _c, ...input } = DIFF_CONFIG;
+    expect((await api("POST", "/api/admin/battles", { ...input, id, shards: 2 }, OPERATOR)).status).toBe(201);
+    // Names until two land on different shards (the token says which; players never see it).
+    const players: { participantId: number; token: string; wsUrl: string; shard: number }[] = [];
+    for (let i = 0; players.length < 2 || players[0]!.shard === players.at(-1)!.shard; i++) {
+      const res = await api("POST", `/api/battles/${id}/join`, { username: `xs${i}` });
+      expect(res.status).toBe(201);
+      expect(res.json).not.toHaveProperty("shard");
+      const claims = JSON.parse(atob(res.json.token.split(".")[0].replace(/-/g, "+").replace(/_/g, "/")));
+      players.push({ ...res.json, shard: claims.sh });
+      expect(i).toBeLessThan(20);
+    }
+    const attacker = players[0]!;
+    const target = players.at(-1)!;
+    expect((await api("POST", `/api/admin/battles/${id}/start`, {}, OPERATOR)).status).toBe(200);
+    const ws = await connect(target as never);
+    const scored = await ws.request({ type: "answer", id: 1, questionId: "q1", answer: 0 });
+    expect(scored).toMatchObject({ ok: true, data: { correct: true } });
+    const auth = { Authorization: `Bearer ${attacker.token}` };
+    // Twice: the first hits the shield, the second takes a point.
+    const first = await api("POST", `/api/battles/${id}/attack`, { target: target.participantId }, auth);
+    expect(first.json.result).toMatchObject({ target: target.participantId, blocked: true, arrows: 1 });
+    const second = await api("POST", `/api/battles/${id}/attack`, { target: target.participantId }, auth);
+    expect(second.json.result).toMatchObject({ blocked: false, pointsLost: 1, arrows: 0 });
+    const hits = [
+      await ws.next((m) => m.type === "attacked", "attacked 1"),
+      await ws.next((m) => m.type === "attacked", "attacked 2"),
+    ];
+    expect(hits[0]).toMatchObject({ attacker: { id: attacker.participantId }, blocked: true });
+    expect(hits[1]).toMatchObject({ blocked: false, pointsLost: 1 });
+    expect((hits[1] as { seq: number }).seq).toBe((hits[0] as { seq: number }).seq + 1);
+    const third = await api("POST", `/api/battles/${id}/attack`, { target: target.participantId }, auth);
+    expect(third.json.error.code).toBe("no_arrows");
+    ws.ws.close();
+  });
+});
