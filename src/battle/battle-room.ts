@@ -245,7 +245,9 @@ export class BattleRoom {
         shard,
         network: this.platform.network,
         setTimer: (fn, ms) => this.platform.setTimer(fn, ms),
+        now: () => this.now(),
         entryOf: (id) => this.entryOf(id),
+        localIds: () => this.game?.players.keys() ?? [],
         applyRemote: (entries) => this.applyRemote(entries),
         online: () => this.sockets().size,
         status: () => this.game?.status(this.now()) ?? "ended",
@@ -544,6 +546,7 @@ export class BattleRoom {
     return {
       shard: game.config.shardIndex!,
       incarnation: this.link.incarnation,
+      since: this.link.since,
       batch: this.link.batch,
       online: this.sockets().size,
       entries,

@@ -35,7 +35,7 @@ export class Coordinator {
   private log: number[] = [];
   private readonly owner = new Map<number, number>();
   /** Per shard: the last report batch applied (older reports, overtaken by a pulled snapshot, are ignored). */
-  private applied: { inc: string; batch: number }[] = [];
+  private applied: { inc: string; since: number; batch: number }[] = [];
   private online: number[] = [];
   private epoch: string;
   private nextId = 1;
@@ -79,9 +79,8 @@ export class Coordinator {
   }
 
   private applySnapshot(s: ShardSnapshot): void {
-    const last = this.applied[s.shard];
-    if (!last || last.inc !== s.incarnation || last.batch < s.batch)
-      this.applied[s.shard] = { inc: s.incarnation, batch: s.batch };
+    if (this.newer(s.shard, s.incarnation, s.since, s.batch))
+      this.applied[s.shard] = { inc: s.incarnation, since: s.since, batch: s.batch };
     this.online[s.shard] = s.online;
     this.apply(s.shard, s.entries);
   }
@@ -195,9 +194,8 @@ export class Coordinator {
 
   /** A shard's report: its changes go into the global order; it gets the other shards' changes since its cursor. */
   sync(req: SyncRequest): SyncReply {
-    const last = this.applied[req.shard];
-    if (!last || last.inc !== req.incarnation || req.batch > last.batch) {
-      this.applied[req.shard] = { inc: req.incarnation, batch: req.batch };
+    if (this.newer(req.shard, req.incarnation, req.since, req.batch)) {
+      this.applied[req.shard] = { inc: req.incarnation, since: req.since, batch: req.batch };
       this.apply(req.shard, req.entries);
     }
     this.online[req.shard] = req.online;
@@ -213,6 +211,15 @@ export class Coordinator {
       if (p) entries.push([id, p.score, p.reachedAt, p.arrows, p.shields, p.correct, p.username, p.shard]);
     }
     return { epoch: this.epoch, cursor: this.log.length, entries, online: this.onlineTotal() };
+  }
+
+  /** Whether a report (or snapshot) is newer than what was last applied from that shard. */
+  private newer(shard: number, inc: string, since: number, batch: number): boolean {
+    const last = this.applied[shard];
+    if (!last) return true;
+    if (inc === last.inc) return batch > last.batch;
+    // Another incarnation: a later wake wins; a report of an earlier one is a leftover of a dead object.
+    return since >= last.since;
   }
 
   private onlineTotal(): number {

@@ -17,6 +17,8 @@ export interface SyncRequest {
   readonly shard: number;
   /** The shard object's incarnation (new on every wake): report numbers restart with it. */
   readonly incarnation: string;
+  /** When that incarnation woke: a report of an older incarnation than the last one heard is stale. */
+  readonly since: number;
   /** Numbered per incarnation; the coordinator ignores a report older than a snapshot it already pulled. */
   readonly batch: number;
   /** Open sockets on the shard now. */
@@ -39,6 +41,7 @@ export interface SyncReply {
 export interface ShardSnapshot {
   readonly shard: number;
   readonly incarnation: string;
+  readonly since: number;
   /** The last report batch this snapshot includes. */
   readonly batch: number;
   readonly online: number;

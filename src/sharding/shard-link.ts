@@ -18,8 +18,11 @@ export interface ShardLinkHost {
   readonly shard: number;
   readonly network: ShardNetwork;
   setTimer(fn: () => void, ms: number): unknown;
+  now(): number;
   /** A local player's current state, or null if unknown. */
   entryOf(id: number): SyncEntry | null;
+  /** Every local player (the first report of an incarnation carries them all). */
+  localIds(): Iterable<number>;
   /** Other shards' players changed: update the replica. */
   applyRemote(entries: readonly SyncEntry[]): void;
   online(): number;
@@ -33,14 +36,21 @@ export class ShardLink {
   private cursor = 0;
   private batchNo = 0;
   readonly incarnation = crypto.randomUUID();
+  readonly since: number;
   private chain: Promise<void> = Promise.resolve();
   private armed = false;
+  /**
+   * A new incarnation reports every player once: the one before may have died with changes it had not reported.
+   */
+  private full = true;
   /** Open sockets across the battle, as of the last reply. */
   globalOnline = 0;
   /** Reports sent and failed (for operators). */
   readonly stats = { syncs: 0, failed: 0, sent: 0, received: 0 };
 
-  constructor(private readonly host: ShardLinkHost) {}
+  constructor(private readonly host: ShardLinkHost) {
+    this.since = host.now();
+  }
 
   /** The last report batch number started (a snapshot taken now includes everything up to it). */
   get batch(): number {
@@ -82,6 +92,10 @@ export class ShardLink {
   private async once(): Promise<void> {
     const ids = this.touched;
     this.touched = new Set();
+    if (this.full) {
+      this.full = false;
+      for (const id of this.host.localIds()) ids.add(id);
+    }
     const entries: SyncEntry[] = [];
     for (const id of ids) {
       const e = this.host.entryOf(id);
@@ -93,6 +107,7 @@ export class ShardLink {
       const reply = await this.host.network.coordinator(this.host.battle).sync({
         shard: this.host.shard,
         incarnation: this.incarnation,
+        since: this.since,
         batch: this.batchNo,
         online: this.host.online(),
         entries,

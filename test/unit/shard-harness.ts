@@ -27,6 +27,9 @@ export interface TestBattle {
   advance(ms: number): void;
 }
 
+/** Node's `setImmediate` (this file is also type-checked with the Workers types, which lack it). */
+const nextTurn = (globalThis as unknown as { setImmediate: (f: () => void) => void }).setImmediate;
+
 /** Runs every world's due timers and lets promises move until `p` settles. */
 async function pump<T>(worlds: readonly RoomWorld[], p: Promise<T>): Promise<T> {
   let done = false;
@@ -40,7 +43,7 @@ async function pump<T>(worlds: readonly RoomWorld[], p: Promise<T>): Promise<T> 
   );
   for (let i = 0; i < 10_000 && !done; i++) {
     for (const w of worlds) w.runTimers();
-    await new Promise((r) => setImmediate(r));
+    await new Promise<void>((r) => nextTurn(r));
   }
   if (!done) throw new Error("pump: the call never settled");
   return p;
@@ -193,6 +196,11 @@ export class ShardedBattle implements TestBattle {
 
   results() {
     return pump(this.worlds, this.coordinator.results());
+  }
+
+  /** Lets the worlds run until `p` settles (calls straight into a room). */
+  run<T>(p: Promise<T>): Promise<T> {
+    return pump(this.worlds, p);
   }
 
   /** Two rounds of reports: every change goes up in the first, and every shard hears of all of them in the second. */

@@ -75,13 +75,19 @@ export function script(seed: number, players: number, actions: number): Step[] {
 }
 
 /** Plays the script; returns everything observable, in order. */
-export async function play(battle: TestBattle, steps: readonly Step[]): Promise<unknown[]> {
+export async function play(
+  battle: TestBattle,
+  steps: readonly Step[],
+  /** Runs before step `i` (restarts mid-battle). */
+  before?: (i: number) => Promise<void>,
+): Promise<unknown[]> {
   const seen: unknown[] = [];
   const ids: number[] = [];
   const sessions: string[] = [];
   const view = (o: Outcome<unknown>) => (o.ok ? { ok: o.value } : { err: o.error.code });
   let reqId = 0;
-  for (const step of steps) {
+  for (const [i, step] of steps.entries()) {
+    await before?.(i);
     switch (step.k) {
       case "join": {
         const session = `s${sessions.length}`;
