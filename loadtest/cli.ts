@@ -70,6 +70,7 @@ function options() {
       "via-proxy": { type: "boolean" },
       "reconnect-storm": { type: "boolean" },
       "storm-settle": { type: "string" },
+      shards: { type: "string" },
       help: { type: "boolean" },
     },
     allowPositionals: false,
@@ -78,6 +79,7 @@ function options() {
     console.log(`npm run loadtest -- [--profile smoke] [--players N] [--duration 5m] [--rps R] [--join-rate N/min]
   [--target URL --operator-token T] [--port 8790] [--workers N] [--seed S] [--heartbeat 30s] [--timeout 10s]
   [--right-ratio 0.7] [--mix answer=10,leaderboard=30,attack=5] [--min-success 99] [--server-pid PID]
+  [--shards N]  (a sharded battle of N shard objects plus its coordinator; default 1, one object)
   [--inspector-port P]  (the runtime's inspector, for \`npm run profile -- --inspector P\`; default wrangler's 9229)
   [--persist-to DIR]  (server state; default a fresh dir on tmpfs /dev/shm if there is one, see BENCHMARKS.md)
   [--live]  (run wrangler dev on the working tree instead of a snapshot copy; edits then reload it mid-run)
@@ -124,6 +126,7 @@ function options() {
     viaProxy: values["via-proxy"] === true,
     reconnectStorm: values["reconnect-storm"] === true,
     stormSettleMs: parseDuration(get("storm-settle", "10s")),
+    shards: Number(get("shards", "1")),
   };
 }
 
@@ -298,6 +301,7 @@ async function run(
     questions: questions.input,
     durationMs: o.durationMs + plan.rampSec * 1000 + 600_000,
     maxPlayers: o.players + 100,
+    ...(o.shards > 1 ? { shards: o.shards } : {}),
   });
   log(`battle ${battleId} created and started`);
 
