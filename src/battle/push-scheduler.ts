@@ -107,10 +107,13 @@ export class PushScheduler {
     if (!views) return;
     const now = this.host.now();
     const late = Math.max(0, now - this.due);
+    // The time this slice stands for: slices that fire late cover more of it (up to 4 slices' worth).
+    const elapsed = Math.min(4 * PUSH_SLICE_MS, PUSH_SLICE_MS + late);
     this.lastSlice = now;
     const sockets = this.host.sockets();
-    // The rotation's pace: every player once per interval. Hot and deferred players come on top of it.
-    const pace = Math.ceil(sockets.size / (PUSH_INTERVAL_MS / PUSH_SLICE_MS));
+    // The rotation's pace: every player once per interval, however far apart slices fire. Hot and deferred
+    // players come on top of it.
+    const pace = Math.ceil((sockets.size * elapsed) / PUSH_INTERVAL_MS);
     const changed = this.boardChanged;
     this.boardChanged = false;
     let sent = 0;
@@ -118,7 +121,7 @@ export class PushScheduler {
       sent = this.push.tick(views, sockets.targets, changed, {
         listMax: PRESENCE_LIST_MAX,
         byPlayer: (id) => sockets.ofPlayer(id),
-        budget: this.fanout.frames(pace + this.push.queued, PUSH_SLICE_MS, late),
+        budget: this.fanout.frames(pace + this.push.queued, elapsed, late),
         pace,
         now,
         minGapMs: PUSH_INTERVAL_MS,

@@ -17,19 +17,20 @@ describe("FanoutBudget", () => {
     expect(d.frames(1e6, 50, 0) * (1000 / 50)).toBe(20_000);
   });
 
-  it("gives requests first call: the time a slice waited behind other work comes off its budget", () => {
+  it("budgets the time since the last slice: a slice that fires late covers the time that passed", () => {
     const b = new FanoutBudget(opts);
     expect(b.frames(1_000, 50, 0)).toBe(30);
-    expect(b.frames(1_000, 50, 6)).toBe(24); // 30 ms − 6 ms late, share unchanged (6 < onTimeMs grows, capped at 1)
-    expect(b.frames(1_000, 50, 20)).toBe(10); // neither late nor on time: share holds, 10 ms left
+    expect(b.frames(1_000, 100, 6)).toBe(60); // 100 ms passed, on time enough: 60 ms × 0.6 at 1 ms a frame
+    expect(b.frames(1_000, 100, 30)).toBe(30); // late: the share halves, the elapsed time still counts
+    expect(b.frames(1_000, 0, 0)).toBe(1); // always one frame
   });
 
   it("halves on every late slice down to the floor, and grows back step by step when on time", () => {
     const b = new FanoutBudget({ ...opts, initialFrameMs: 0.01 }); // 3,000 frames fit a whole share
-    expect([b.frames(1e6, 50, 26), b.frames(1e6, 50, 26), b.frames(1e6, 50, 26)]).toEqual([200, 100, 50]); // 4 ms left of 30, then halved
+    expect([b.frames(1e6, 50, 26), b.frames(1e6, 50, 26), b.frames(1e6, 50, 26)]).toEqual([1500, 750, 750]);
     for (let i = 0; i < 5; i++) b.frames(1e6, 50, 500);
-    expect(b.current).toBe(1 / 16);
-    expect(b.frames(1e6, 50, 0)).toBe(375); // 2/16 of 3,000
+    expect(b.current).toBe(1 / 4); // fan-out keeps a quarter of its share however loaded the object is
+    expect(b.frames(1e6, 50, 0)).toBe(937); // 5/16 of 3,000
     for (let i = 0; i < 20; i++) b.frames(1e6, 50, 0);
     expect(b.current).toBe(1);
     expect(b.frames(1e6, 50, 0)).toBe(3_000);
@@ -84,9 +85,9 @@ describe("FanoutBudget", () => {
   });
 
   it("always allows one frame", () => {
-    const b = new FanoutBudget(opts);
+    const b = new FanoutBudget({ ...opts, initialFrameMs: 5 });
     for (let i = 0; i < 10; i++) b.frames(3, 50, 1000);
-    expect(b.frames(3, 50, 1000)).toBe(1);
+    expect(b.frames(3, 50, 1000)).toBe(1); // 50 ms × 0.6 × 1/4 fits 1.5 frames of 5 ms
   });
 
   it("as shipped, keeps sending thousands of frames a second when every measurement is inflated by requests", () => {
@@ -95,8 +96,8 @@ describe("FanoutBudget", () => {
     for (let i = 0; i < 64; i++) b.measured(200, 58);
     expect(b.perFrameMs).toBe(FANOUT_BUDGET.maxFrameMs);
     expect(b.frames(1e6, 50, 0) * (1000 / 50)).toBe(6_000);
-    // Lateness still takes it down: requests come first.
+    // Lateness takes it down to a quarter (requests come first), not to nothing: 1,500 frames/s.
     for (let i = 0; i < 5; i++) b.frames(1e6, 50, 100);
-    expect(b.frames(1e6, 50, 100)).toBe(1);
+    expect(b.frames(1e6, 50, 100) * (1000 / 50)).toBe(1_500);
   });
 });
