@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import { createConnection } from "node:net";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -80,6 +80,12 @@ export function workerVars(env, explicit = {}) {
   return { ...vars, ...explicit };
 }
 
+/** NODE_OPTIONS that preload `proxy-guard.mjs` into wrangler (see there), keeping the caller's own options. */
+export function proxyGuardOptions() {
+  const guard = `--import=${pathToFileURL(join(ROOT, "scripts", "proxy-guard.mjs")).href}`;
+  return [process.env.NODE_OPTIONS, guard].filter(Boolean).join(" ");
+}
+
 /**
  * Runs `wrangler dev` and resolves once it answers /health.
  * @param {{port?: number, persistTo?: string, inspectorPort?: number, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
@@ -106,7 +112,12 @@ export async function startArena(opts = {}) {
   for (const [k, v] of Object.entries(workerVars(process.env, opts.vars))) args.push("--var", `${k}:${v}`);
   const child = spawn("npx", args, {
     cwd: ROOT,
-    env: { ...process.env, ...OFFLINE_ENV, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.url },
+    env: {
+      ...process.env,
+      ...OFFLINE_ENV,
+      CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.url,
+      NODE_OPTIONS: proxyGuardOptions(),
+    },
     stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit",
     detached: true,
   });
