@@ -164,7 +164,7 @@ function stormLine(st: StormReport): string {
     `${st.resumed} back (${st.kept} continuity kept, ${st.lost} lost), ${st.notResumed} not back (${st.gaveUp} gave up); ` +
     `resume time p50 ${ms(st.resumeMs.p50)} / p99 ${ms(st.resumeMs.p99)} / max ${ms(st.resumeMs.max)} ms; ` +
     `all back after ${st.allResumedMs === null ? "never" : `${ms(st.allResumedMs)} ms`}; ${st.replayed} missed events replayed; ` +
-    `requests in the storm window (t=${w.fromSec}–${w.toSec} s): ${w.latency.count} replies, p50 ${ms(w.latency.p50)} / p99 ${ms(w.latency.p99)} / max ${ms(w.latency.max)} ms, worst second p99 ${ms(w.worstSecondP99)} ms, ${w.failed} failed`
+    `requests in the storm window (t=${w.fromSec}–${w.toSec} s, the last resume + 5 s): ${w.latency.count} replies, p50 ${ms(w.latency.p50)} / p99 ${ms(w.latency.p99)} / max ${ms(w.latency.max)} ms, worst second p99 ${ms(w.worstSecondP99)} ms, ${w.failed} failed`
   );
 }
 

@@ -37,7 +37,10 @@ export interface StormReport {
   readonly resumeMs: { readonly p50: number; readonly p99: number; readonly max: number };
   /** From the drop until the last player was back, ms; null if some never came back. */
   readonly allResumedMs: number | null;
-  /** Request latency over the storm window's seconds (the drop's second to the last resume's), merged. */
+  /**
+   * Request latency over the storm window's seconds (the drop's second to the last resume's, plus
+   * `STORM_TAIL_SEC`: a request sent while the crowd reconnects may be answered a few seconds later), merged.
+   */
   readonly window: {
     readonly fromSec: number;
     readonly toSec: number;
@@ -47,6 +50,9 @@ export interface StormReport {
     readonly failed: number;
   };
 }
+
+/** Seconds after the last resume still counted in the storm window (replies that queued behind the reconnects). */
+export const STORM_TAIL_SEC = 5;
 
 /** Nearest-rank percentile of ascending `sorted` (0 for none). */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -70,6 +76,7 @@ export function stormReport(
   atSec: number,
   settleMs: number,
   seconds: ReadonlyMap<number, SecondSample>,
+  tailSec = STORM_TAIL_SEC,
 ): StormReport {
   const times = counts.flatMap((c) => c.resumeMs).sort((a, b) => a - b);
   const sum = (f: (c: StormCounts) => number) => counts.reduce((a, c) => a + f(c), 0);
@@ -78,7 +85,7 @@ export function stormReport(
   const last = times.at(-1) ?? 0;
   // The series rounds to whole seconds: the window covers every second the storm touched.
   const fromSec = Math.floor(atSec);
-  const toSec = Math.max(fromSec, Math.ceil(atSec + last / 1000));
+  const toSec = Math.max(fromSec, Math.ceil(atSec + last / 1000)) + tailSec;
   const h = newHistogram();
   let worst = 0;
   let failed = 0;
