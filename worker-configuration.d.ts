@@ -16,6 +16,7 @@ declare namespace Cloudflare {
 		TOKEN_TTL_SECONDS: "86400";
 		RATE_LIMIT_EXEMPT_IPS: "";
 		PERSIST_RETRY_BASE_SECONDS: "2";
+		PERSISTENCE: "on";
 		JOIN_LIMIT_PER_MINUTE: "30";
 		OPERATOR_TOKEN: string;
 		TOKEN_SECRET: string;
@@ -27,7 +28,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "TOKEN_TTL_SECONDS" | "RATE_LIMIT_EXEMPT_IPS" | "PERSIST_RETRY_BASE_SECONDS" | "JOIN_LIMIT_PER_MINUTE" | "OPERATOR_TOKEN" | "TOKEN_SECRET">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "TOKEN_TTL_SECONDS" | "RATE_LIMIT_EXEMPT_IPS" | "PERSIST_RETRY_BASE_SECONDS" | "PERSISTENCE" | "JOIN_LIMIT_PER_MINUTE" | "OPERATOR_TOKEN" | "TOKEN_SECRET">> {}
 }
 
 // Begin runtime types

@@ -13,6 +13,7 @@ import { decodeHistogram, encodeHistogram, mergeEncoded, newHistogram, summarize
 import type { Final, StatName, Tick, WorkerConfig, WorkerMessage } from "./ipc";
 import { STAT_NAMES } from "./ipc";
 import { type ActionType, parseDuration, planLoad, REFERENCE_MIX } from "./mix";
+import { measurePersistLag, type PersistLagReport } from "./persist-lag";
 import { deriveSeed, mulberry32 } from "./prng";
 import { type ActionReport, markdown, type RunReport, type TimelinePoint, writeReports } from "./report";
 import { findDirectEntry, ServerSampler } from "./server-stats";
@@ -71,6 +72,9 @@ function options() {
       "reconnect-storm": { type: "boolean" },
       "storm-settle": { type: "string" },
       shards: { type: "string" },
+      persistence: { type: "string" },
+      "persist-lag": { type: "boolean" },
+      pg: { type: "string" },
       help: { type: "boolean" },
     },
     allowPositionals: false,
@@ -86,7 +90,11 @@ function options() {
   [--via-proxy]  (players go through wrangler's dev proxy; by default a local run talks to the runtime directly)
   [--reconnect-storm [--storm-settle 10s]]  (after the join ramp and the settle time, every player's TCP
     connection is destroyed at once; they come back through the SDK's backoff and resume; reports resume times,
-    replayed events, continuity, lost events and the request p99 in the storm window)`);
+    replayed events, continuity, lost events and the request p99 in the storm window)
+  [--persist-lag [--pg URL]]  (after the battle ends: wait for the pipeline to drain, then report ack → Postgres
+    lag p50/p99/max, events/s end to end, queue messages/s; --pg for a --target run, default ARENA_PG_URL)
+  [--persistence off]  (the local server runs with PERSISTENCE=off: no outbox rows, nothing to the queue, D1 or
+    Postgres; the "before" of a before/after comparison, see BENCHMARKS.md)`);
     process.exit(0);
   }
   const profile = values.profile ? PROFILES[values.profile] : {};
@@ -127,7 +135,15 @@ function options() {
     reconnectStorm: values["reconnect-storm"] === true,
     stormSettleMs: parseDuration(get("storm-settle", "10s")),
     shards: Number(get("shards", "1")),
+    persistence: persistenceOption(values.persistence),
+    persistLag: values["persist-lag"] === true,
+    pgUrl: values.pg ?? process.env.ARENA_PG_URL ?? null,
   };
+}
+
+function persistenceOption(v: string | undefined): "on" | "off" {
+  if (v === undefined || v === "on" || v === "off") return v ?? "on";
+  throw new Error(`--persistence on|off, not ${v}`);
 }
 
 type Options = ReturnType<typeof options>;
@@ -238,7 +254,8 @@ async function main(): Promise<number> {
       `ramp ${plan.rampSec.toFixed(0)} s at ${o.joinPerMin}/min, ${o.workers} workers, ${plan.questions} questions`,
   );
 
-  let server: { url: string; pid: number | undefined; stop: () => Promise<void> } | null = null;
+  type Server = { url: string; pid: number | undefined; stop: () => Promise<void>; pgUrl?: string };
+  let server: Server | null = null;
   let baseUrl = o.target;
   if (!baseUrl) {
     const root = join(HERE, "..");
@@ -246,9 +263,7 @@ async function main(): Promise<number> {
     // snapshot under the repo reloaded (and dropped every socket) whenever the repo's own package.json changed.
     const serverRoot = o.live ? root : snapshotTree(root, join(tmpdir(), `arena-loadtest-src-${o.port}`));
     const mod = await import(pathToFileURL(join(serverRoot, "scripts", "arena-server.mjs")).href);
-    const startArena = mod.startArena as (
-      opts: object,
-    ) => Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }>;
+    const startArena = mod.startArena as (opts: object) => Promise<Server>;
     const persistTo = resolve(root, o.persistTo || defaultPersistDir(root, o.port));
     log(`server state (Durable Object SQLite, D1) in ${persistTo}`);
     const t0 = Date.now();
@@ -256,7 +271,7 @@ async function main(): Promise<number> {
       port: o.port,
       persistTo,
       inspectorPort: o.inspectorPort,
-      vars: { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1" },
+      vars: { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1", PERSISTENCE: o.persistence },
       quiet: true,
       log,
     });
@@ -274,7 +289,8 @@ async function main(): Promise<number> {
   const api: OperatorApi = { baseUrl, token: o.operatorToken };
   const children: ReturnType<typeof fork>[] = [];
   try {
-    return await run(o, plan, api, server?.pid ?? o.serverPid, startedAt, children);
+    const pgUrl = server?.pgUrl ?? o.pgUrl;
+    return await run(o, plan, api, server?.pid ?? o.serverPid, startedAt, children, pgUrl);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill();
     if (server) {
@@ -291,6 +307,7 @@ async function run(
   serverPid: number | null | undefined,
   startedAt: string,
   children: ReturnType<typeof fork>[],
+  pgUrl: string | null,
 ): Promise<number> {
   const log = (s: string) => console.log(`[loadtest] ${s}`);
   const battleId = `lt-${Date.now().toString(36)}-${o.seed}`;
@@ -435,6 +452,18 @@ async function run(
     endError = `could not end the battle or read results: ${(e as Error).message}`;
   }
   for (const c of children) c.send({ type: "close" });
+  let persistence: PersistLagReport | null = null;
+  if (o.persistLag) {
+    if (o.persistence === "off") log("--persist-lag: persistence is off, nothing to measure");
+    else if (!pgUrl) log("--persist-lag: no Postgres URL (--pg or ARENA_PG_URL)");
+    else {
+      try {
+        persistence = await measurePersistLag(join(HERE, ".."), api, battleId, pgUrl, log);
+      } catch (e) {
+        log(`--persist-lag failed: ${(e as Error).message}`);
+      }
+    }
+  }
 
   const actions = STAT_NAMES.map((n) => actionReport(n, finals, [n]));
   const overall = actionReport("overall", finals, REQUEST_STATS);
@@ -532,6 +561,7 @@ async function run(
       questions: plan.questions,
       target: api.baseUrl,
       battleId,
+      persistence: o.persistence,
     },
     actions,
     overall,
@@ -581,6 +611,7 @@ async function run(
     verification,
     events,
     storm,
+    persistence,
     timeline,
     passed: problems.length === 0,
     problems,

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LatencySummary } from "./histogram";
+import type { PersistLagReport } from "./persist-lag";
 import type { ServerPushStats } from "./setup";
 import type { EventCheck, StormReport } from "./storm";
 import type { Mismatch } from "./verify";
@@ -92,6 +93,8 @@ export interface RunReport {
   } | null;
   /** Every acknowledged attack reached its target once as an `attacked` event (players with a whole stream). */
   readonly events?: EventCheck;
+  /** `--persist-lag`: the persistence pipeline's lag and rates for this battle. */
+  readonly persistence?: PersistLagReport | null;
   /** `--reconnect-storm`. */
   readonly storm?: StormReport | null;
   readonly timeline: readonly TimelinePoint[];
@@ -105,6 +108,19 @@ const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 function errorList(e: Record<string, number>): string {
   const entries = Object.entries(e).sort((a, b) => b[1] - a[1]);
   return entries.length === 0 ? "" : entries.map(([k, v]) => `${k}:${v}`).join(" ");
+}
+
+function persistenceLine(p: PersistLagReport): string {
+  const lag = (v: number | null) => (v === null ? "n/a" : ms(v));
+  const rate = (v: number | null, d: number) => (v === null ? "n/a" : v.toFixed(d));
+  return (
+    `- persistence (${p.drained ? "drained" : "NOT drained"} ${p.drainSec.toFixed(1)} s after the end): ${p.events} answers+attacks in Postgres; ` +
+    `ack → Postgres lag p50 ${lag(p.lagMs.p50)} / p99 ${lag(p.lagMs.p99)} / max ${lag(p.lagMs.max)} ms; ` +
+    `${rate(p.eventsPerSec, 0)} events/s end to end over ${p.spanSec.toFixed(1)} s; ` +
+    (p.queue
+      ? `queue ${p.queue.messages} messages (${rate(p.messagesPerSec, 1)}/s), ${p.queue.resends} resends, ${p.queue.sendErrors} send errors`
+      : "queue counters unavailable")
+  );
 }
 
 export function markdown(r: RunReport): string {
@@ -143,6 +159,7 @@ export function markdown(r: RunReport): string {
     r.pushes && r.pushes.slices > 0
       ? `- fan-out (server side): ${r.pushes.frames} frames in ${r.pushes.slices} slices; measured in the object ${((1000 * r.pushes.measuredMs) / Math.max(1, r.pushes.measuredFrames)).toFixed(1)} µs per frame over ${r.pushes.measuredFrames} frames (slice start → event loop free, requests meanwhile included); budget at the end ${(1000 * r.pushes.perFrameMs).toFixed(1)} µs/frame, share ${r.pushes.share.toFixed(2)}`
       : "- fan-out: no counters",
+    ...(r.persistence ? [persistenceLine(r.persistence)] : []),
     v
       ? `- correctness: ${v.checked} scores checked, ${v.excluded} excluded (a reply never came), ${v.mismatches.length} mismatches, ${v.unknownOnServer} unknown participants on the server`
       : "- correctness: not checked",

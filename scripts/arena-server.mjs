@@ -71,7 +71,13 @@ export function applyD1Migrations(persistTo) {
  * Worker settings `npm start` takes from its own environment and passes to `wrangler dev` as `--var`, so
  * `RATE_LIMIT_EXEMPT_IPS=127.0.0.1 npm start` works (wrangler.toml's [vars] alone would win otherwise).
  */
-export const ENV_VARS = ["RATE_LIMIT_EXEMPT_IPS", "TOKEN_TTL_SECONDS", "JOIN_LIMIT_PER_MINUTE", "TOKEN_KID"];
+export const ENV_VARS = [
+  "RATE_LIMIT_EXEMPT_IPS",
+  "TOKEN_TTL_SECONDS",
+  "JOIN_LIMIT_PER_MINUTE",
+  "TOKEN_KID",
+  "PERSISTENCE",
+];
 
 /** The `--var` values: those set in `env`, then `explicit` (the caller's) on top. */
 export function workerVars(env, explicit = {}) {
@@ -144,5 +150,5 @@ export async function startArena(opts = {}) {
     await exited;
     await pg.stop();
   };
-  return { url, pid: child.pid, child, stop };
+  return { url, pid: child.pid, child, stop, pgUrl: pg.url };
 }

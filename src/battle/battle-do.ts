@@ -99,7 +99,9 @@ export class BattleDO extends DurableObject<Env> {
     this.network = doNetwork(env.BATTLE as unknown as DurableObjectNamespace);
     this.room = new BattleRoom({
       id: ctx.id.toString(),
-      store: new BattleStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn)),
+      store: new BattleStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn), {
+        persistence: (env.PERSISTENCE as string | undefined) !== "off",
+      }),
       history: new HistoryStore(ctx.storage.sql),
       transaction: (run) => ctx.storage.transactionSync(run),
       setTimer: (fn, ms) => setTimeout(fn, ms),

@@ -51,9 +51,10 @@ export class BattleStore implements TimerStore {
   constructor(
     readonly sql: SqlDatabase,
     private readonly transaction: <T>(fn: () => T) => T,
+    opts: { persistence?: boolean } = {},
   ) {
     // Tables are created with the battle (or on the first wake of an older one), never for an unknown id.
-    this.outbox = new Outbox(sql);
+    this.outbox = new Outbox(sql, { enabled: opts.persistence ?? true });
   }
 
   /** Whether the schema is known to be current (checked once per wake). */

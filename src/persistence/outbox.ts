@@ -21,11 +21,17 @@ const SCHEMA = [
 
 export class Outbox {
   private next = 1;
+  /** `PERSISTENCE=off` (a before/after benchmark only): `append` writes nothing, so nothing is ever sent. */
+  readonly enabled: boolean;
   private marks: Confirmed = { d1: 0, pg: 0 };
   /** Whether the tables exist: they are created by the first append, so an object without a battle stores nothing. */
   private ready: boolean;
 
-  constructor(private readonly sql: SqlDatabase) {
+  constructor(
+    private readonly sql: SqlDatabase,
+    opts: { enabled?: boolean } = {},
+  ) {
+    this.enabled = opts.enabled ?? true;
     this.ready =
       sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox'").toArray().length > 0;
     this.reload();
@@ -41,8 +47,9 @@ export class Outbox {
     this.next = Math.max(max, ...Object.values(this.marks)) + 1;
   }
 
-  /** Inserts one event; the caller runs it inside the transaction of the change it describes. */
+  /** Inserts one event; the caller runs it inside the transaction of the change it describes. 0 when disabled. */
   append(event: BattleEvent, at: number): number {
+    if (!this.enabled) return 0;
     if (!this.ready) {
       for (const stmt of SCHEMA) this.sql.exec(stmt);
       this.ready = true;

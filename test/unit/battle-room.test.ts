@@ -119,6 +119,25 @@ describe("BattleRoom in Node (real SQLite, in-memory connections)", () => {
     expect(room.timers.dueAt(Timer.PERSIST)).toBeNull();
   });
 
+  it("with PERSISTENCE=off writes no outbox row and sends nothing, and plays the same", async () => {
+    const world = new RoomWorld();
+    world.persistence = false;
+    const { room, alice, bob } = await liveBattle(world);
+    const ca = await world.connect(room, alice, "sa");
+    const cb = await world.connect(room, bob, "sb");
+    room.message(cb, JSON.stringify({ type: "answer", id: 1, questionId: "q1", answer: 1 }));
+    await drainTimers(world);
+    room.message(ca, JSON.stringify({ type: "attack", id: 2, target: bob }));
+    await drainTimers(world);
+    expect([...cb.of("reply"), ...ca.of("reply")].map((r) => r.ok)).toEqual([true, true]);
+    expect((await room.end()).ok).toBe(true);
+    await drainTimers(world);
+    expect(world.sent).toEqual([]);
+    expect(world.db.exec("SELECT name FROM sqlite_master WHERE name = 'outbox'")).toEqual([]);
+    expect(room.persistence()).toMatchObject({ ok: true, value: { lastSeq: 0, depth: 0 } });
+    expect(room.timers.dueAt(Timer.PERSIST)).toBeNull();
+  });
+
   it("closes the old socket with 4501 and forgets it at once when the same player logs in again", async () => {
     const world = new RoomWorld();
     const { room, bob } = await liveBattle(world);

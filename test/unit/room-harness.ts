@@ -104,12 +104,14 @@ export class RoomWorld {
   readonly sent: EventMessage[] = [];
   /** How this object reaches the other objects of a sharded battle (see shard-harness.ts). */
   network?: ShardNetwork;
+  /** False: the store runs as with `PERSISTENCE=off` (no outbox rows). */
+  persistence = true;
 
   platform(): RoomPlatform {
     const db = this.db;
     return {
       id: "memory",
-      store: new BattleStore(sqlStorage(db), (fn) => transaction(db, fn)),
+      store: new BattleStore(sqlStorage(db), (fn) => transaction(db, fn), { persistence: this.persistence }),
       history: new HistoryStore(sqlStorage(db)),
       transaction: (run) => transaction(db, run),
       setTimer: (fn, ms) => {
