@@ -8,9 +8,9 @@
  * the restore every acknowledged event reaches Postgres exactly once (the object's resend from the watermark heals
  * it; no replay needed), reconciliation is clean, and the dead letters the outage left are superseded, not open.
  *
- * Not simulated: a closed port or a reset connection. wrangler 4.86's local Hyperdrive proxy has no socket error
- * handlers, so ECONNREFUSED/ECONNRESET on its Postgres side kill `wrangler dev` (workers-sdk #15768); production
- * Hyperdrive returns an error to the Worker instead, which the consumer handles like the FATAL above.
+ * Not simulated here: a closed port or a reset connection. wrangler 4.86's local Hyperdrive proxy has no socket
+ * error handlers (workers-sdk #15768); scripts/proxy-guard.mjs (preloaded by startArena) drops such sockets so the
+ * consumer sees an error, as production Hyperdrive returns one, and handles it like the FATAL above.
  */
 
 import { randomBytes } from "node:crypto";
