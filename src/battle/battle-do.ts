@@ -223,8 +223,16 @@ export class BattleDO extends DurableObject<Env> {
   }
 
   /** The queue consumer reports what D1 and Postgres hold, so the outbox can drop those rows. */
-  async confirmPersisted(marks: Partial<Confirmed>): Promise<void> {
-    this.room.confirmPersisted(marks);
+  async confirmPersisted(marks: Partial<Confirmed>, stream?: number): Promise<void> {
+    if (stream === undefined || stream === this.room.stream) {
+      this.room.confirmPersisted(marks);
+      return;
+    }
+    // A sharded battle's coordinator passes a shard's watermarks on to that shard; any other stream is not ours.
+    const config = this.room.config;
+    if (this.coordinator && config && stream < (config.shards ?? 1)) {
+      await this.network.shard(config.id, stream).confirmPersisted(marks, stream);
+    }
   }
 
   async persistence(): Promise<Outcome<OutboxStatus>> {

@@ -215,12 +215,7 @@ export class BattleRoom {
         } else if (due === null || at < due) void this.timers.set(Timer.PERSIST, at);
       },
       log: (msg, e) => this.log(msg, e),
-      // A shard writes its own stream; a coordinator the one after its shards' (a battle of N shards: N).
-      shard: () => {
-        const c = this.game?.config;
-        if (!c) return 0;
-        return c.shardIndex ?? ((c.shards ?? 1) > 1 ? c.shards! : 0);
-      },
+      shard: () => this.stream,
     });
     this.timers.register(Timer.PERSIST, () => this.persist.flushDue());
     this.timers.register(Timer.HISTORY, (now) => this.pruneHistory(now));
@@ -259,6 +254,16 @@ export class BattleRoom {
       // After a reload the replica holds our own players only: the next report gets everyone else again.
       this.link.start();
     }
+  }
+
+  /**
+   * This object's persistence stream (the outbox's shard number): 0 for a one-object battle; a shard writes its
+   * own index; a coordinator the one after its shards' (a battle of N shards: N).
+   */
+  get stream(): number {
+    const c = this.game?.config;
+    if (!c) return 0;
+    return c.shardIndex ?? ((c.shards ?? 1) > 1 ? c.shards! : 0);
   }
 
   /** The battle's config, once created. */

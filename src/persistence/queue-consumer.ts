@@ -74,7 +74,8 @@ async function confirm(
 ): Promise<void> {
   const calls = keys.map(({ battle, shard }) => {
     const key = watermarkKey(battle, shard);
-    return battleStub(env, battle).confirmPersisted({ d1: d1.get(key) ?? 0, pg: pg.get(key) ?? 0 });
+    // The battle's object routes a shard's stream to that shard (sharded battles, src/sharding).
+    return battleStub(env, battle).confirmPersisted({ d1: d1.get(key) ?? 0, pg: pg.get(key) ?? 0 }, shard);
   });
   for (const r of await Promise.allSettled(calls)) {
     if (r.status === "rejected") console.error("confirming to a battle object failed", r.reason);

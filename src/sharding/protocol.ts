@@ -75,6 +75,8 @@ export interface ShardPeer {
   ): Promise<Outcome<JoinResult>>;
   snapshot(): Promise<ShardSnapshot | null>;
   remoteAttack(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>>;
+  /** The queue consumer's watermarks for the shard's persistence stream (passed on by the coordinator). */
+  confirmPersisted(marks: Partial<Record<"d1" | "pg", number>>, stream: number): Promise<void>;
 }
 
 /** What a shard calls on its coordinator. */

@@ -125,6 +125,7 @@ export class ShardedBattle implements TestBattle {
           end: async () => room().end(),
           joinShard: async (u, s, proof, alloc) => room().joinShard(u, s, proof, alloc),
           snapshot: async () => room().snapshot(),
+          confirmPersisted: async (marks) => room().confirmPersisted(marks),
           remoteAttack: async (req) => {
             this.attackCalls[k]!++;
             if (this.unreachable.has(k)) throw new Error(`shard ${k} unreachable`);

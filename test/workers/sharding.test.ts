@@ -4,7 +4,7 @@
  * object runs on one injected clock); a cross-shard attack reaches the target's socket from the target's shard.
  */
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { BattleDO } from "../../src/battle/battle-do";
 import type { BattleRoom } from "../../src/battle/battle-room";
 import { err, type Outcome, ok } from "../../src/battle/outcome";
@@ -163,5 +163,46 @@ describe("sharded battles through the Worker and Durable Objects", () => {
     const third = await api("POST", `/api/battles/${id}/attack`, { target: target.participantId }, auth);
     expect(third.json.error.code).toBe("no_arrows");
     ws.ws.close();
+  });
+
+  it("persists every stream: each shard's outbox and the coordinator's are confirmed, D1 has the global standings", async () => {
+    const t0 = Date.now();
+    const id = `xpersist-${t0}`;
+    const { id: _id, createdAt: _c, ...input } = DIFF_CONFIG;
+    expect((await api("POST", "/api/admin/battles", { ...input, id, shards: 3 }, OPERATOR)).status).toBe(201);
+    expect((await api("POST", `/api/admin/battles/${id}/start`, {}, OPERATOR)).status).toBe(200);
+    for (let i = 0; i < 9; i++) {
+      const joined = await api("POST", `/api/battles/${id}/join`, { username: `pp${i}` });
+      const auth = { Authorization: `Bearer ${joined.json.token}` };
+      const answer = { questionId: `q${1 + (i % 3)}`, answer: i % 2 };
+      expect((await api("POST", `/api/battles/${id}/answer`, answer, auth)).status).toBe(200);
+    }
+    expect((await api("POST", `/api/admin/battles/${id}/end`, {}, OPERATOR)).status).toBe(200);
+    const objects = [id, ...[0, 1, 2].map((k) => shardObjectName(id, k))];
+    await vi.waitFor(
+      async () => {
+        for (const name of objects) {
+          const s = await stub(name).persistence();
+          if (!s.ok) throw new Error(`${name}: ${s.error.code}`);
+          const { lastSeq, confirmed, depth } = s.value;
+          if (lastSeq === 0 || confirmed.d1 !== lastSeq || confirmed.pg !== lastSeq || depth !== 0)
+            throw new Error(`${name} not drained: ${JSON.stringify(s.value)}`);
+        }
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    // The streams are the shards' own numbers and the coordinator's (3).
+    const streams = await Promise.all(
+      objects.map(async (n) => ((await stub(n).persistence()) as any).value.shard),
+    );
+    expect(streams).toEqual([3, 0, 1, 2]);
+    const standings = (await api("GET", `/api/admin/battles/${id}/standings`, undefined, OPERATOR)).json
+      .standings;
+    const results = await api("GET", `/api/battles/${id}/results`);
+    expect(results.status).toBe(200);
+    expect(
+      results.json.standings.map((r: { id: number; rank: number; score: number }) => [r.rank, r.id, r.score]),
+    ).toEqual(standings.map((r: { id: number; rank: number; score: number }) => [r.rank, r.id, r.score]));
+    expect(standings).toHaveLength(9);
   });
 });
