@@ -6,7 +6,7 @@
  */
 import type { AnswerPlan, AttackPlan, JoinPlan } from "../battle/game";
 import type { Player } from "../battle/player";
-import type { BattleStatus, BattleView } from "../protocol/server-messages";
+import type { BattleView } from "../protocol/server-messages";
 
 /** `[score, arrows, shields, correct, reachedAt]` after the event. */
 export type PlayerState = readonly [number, number, number, number, number];
@@ -69,16 +69,10 @@ export type BattleEvent =
 export type BattleChange = "created" | "scheduled" | "started" | "ended";
 
 /** The battle fields the sinks index (the public view without questions, whose text stays in the object). */
-export interface BattleIndexView {
-  readonly id: string;
-  readonly title: string;
-  readonly status: BattleStatus;
-  readonly startsAt: number | null;
-  readonly endsAt: number | null;
-  readonly durationMs: number;
-  readonly maxPlayers: number;
-  readonly createdAt: number;
-}
+export type BattleIndexView = Pick<
+  BattleView,
+  "id" | "title" | "status" | "startsAt" | "endsAt" | "durationMs" | "maxPlayers"
+> & { readonly createdAt: number };
 
 /** Final standings go out in chunks of this many rows, so one event stays far below a queue message (128 KB). */
 export const FINAL_CHUNK = 500;
