@@ -2,8 +2,9 @@
  * @module Postgres unreachable mid-battle, through a real `wrangler dev` (ports 8850-8859) and the real local
  * Hyperdrive path, on a database of its own. The outage is Postgres itself refusing connections
  * (`ALTER DATABASE … ALLOW_CONNECTIONS false`: every new connection gets `FATAL 55000 database "…" is not
- * currently accepting connections`, as in a maintenance window); the consumer opens one connection per invocation,
- * so from then on every Postgres write fails. Play goes on: every reply arrives while Postgres is down (the request
+ * currently accepting connections`, as in a maintenance window) and the connections open at that moment are ended
+ * (`pg_terminate_backend`); the consumer opens one connection per invocation, so from then on every Postgres write
+ * fails. Play goes on: every reply arrives while Postgres is down (the request
  * path never waits for it), the outage outlasts the consumer's retries so messages are dead-lettered, and after
  * the restore every acknowledged event reaches Postgres exactly once (the object's resend from the watermark heals
  * it; no replay needed), reconciliation is clean, and the dead letters the outage left are superseded, not open.
@@ -44,6 +45,13 @@ const admin = postgres(DB_URL.replace(/\/[^/]+$/, "/postgres"), { max: 1, onnoti
 
 async function allowConnections(allow: boolean): Promise<void> {
   await admin.unsafe(`ALTER DATABASE ${DB_NAME} WITH ALLOW_CONNECTIONS ${allow}`);
+}
+
+/** Ends every open connection to the test database (a consumer caught mid-transaction sees it die). */
+async function terminateConnections(): Promise<number> {
+  const rows = await admin`SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+    WHERE datname = ${DB_NAME} AND pid <> pg_backend_pid()`;
+  return rows.filter((r) => r.done).length;
 }
 
 afterAll(async () => {
@@ -124,6 +132,7 @@ describe("persistence while Postgres is down", () => {
       step(`first events confirmed (pg ${confirmedBefore}); slowest reply ${before.toFixed(0)} ms`);
 
       await allowConnections(false);
+      const ended = await terminateConnections();
       await expect(
         (async () => {
           const probe = postgres(DB_URL, { max: 1, onnotice: () => {} });
@@ -134,7 +143,7 @@ describe("persistence while Postgres is down", () => {
           }
         })(),
       ).rejects.toThrow(/not currently accepting connections/);
-      step("postgres refuses connections");
+      step(`postgres refuses connections (${ended} open connection(s) ended)`);
 
       // Play on: every reply arrives while Postgres is down (awaited before the restore below).
       let during = await play([2, 3], 200);
