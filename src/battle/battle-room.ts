@@ -12,7 +12,6 @@ import {
   type BattleEvent,
   finalEvents,
   joinEvent,
-  playerState,
 } from "../persistence/events";
 import type { EventMessage } from "../persistence/message";
 import type { Confirmed } from "../persistence/outbox";
@@ -37,15 +36,15 @@ import type {
   ShardSnapshot,
   SyncEntry,
 } from "../sharding/protocol";
-import { RemoteHits } from "../sharding/remote-hits";
 import { ShardLink } from "../sharding/shard-link";
+import { ShardSide } from "../sharding/shard-side";
 import { AlarmScheduler } from "./alarm-scheduler";
 import type { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection } from "./connection";
 import { FixedWindow } from "./fixed-window";
 import { FrameMeter } from "./frame-meter";
-import { type AttackPlan, type BattleGame, type JoinAlloc, type JoinProof, NO_PROOF } from "./game";
+import { type BattleGame, type JoinAlloc, type JoinProof, NO_PROOF } from "./game";
 import { GroupCommit } from "./group-commit";
 import type { HistoryStore } from "./history-store";
 import { LeaderboardJson } from "./leaderboard-json";
@@ -84,8 +83,6 @@ export interface ResumeFrom {
 }
 
 export const DEFAULT_JOINS_PER_ADDRESS_PER_MINUTE = 30;
-/** Calls to the target's shard before a cross-shard attack is refunded (the attack id makes a repeat harmless). */
-export const REMOTE_ATTACK_ATTEMPTS = 2;
 
 /** A group-commit turn running later than this means the object is behind: requests get `overloaded`. */
 export const OVERLOAD_LAG_MS = 1_000;
@@ -153,7 +150,8 @@ export class BattleRoom {
    */
   link: ShardLink | null = null;
   beforeFinal: (() => Promise<void>) | null = null;
-  private hits: RemoteHits | null = null;
+  /** The shard side of a sharded battle: replica updates, snapshots, cross-shard attacks. */
+  private readonly shard: ShardSide;
 
   constructor(private readonly platform: RoomPlatform) {
     const store = platform.store;
@@ -219,6 +217,21 @@ export class BattleRoom {
     });
     this.timers.register(Timer.PERSIST, () => this.persist.flushDue());
     this.timers.register(Timer.HISTORY, (now) => this.pruneHistory(now));
+    this.shard = new ShardSide({
+      game: () => this.game,
+      link: () => this.link,
+      store,
+      network: platform.network,
+      commit: this.commit,
+      streams: this.streams,
+      counters: this.counters,
+      now: () => this.now(),
+      socketsOf: (id) => this.sockets().ofPlayer(id),
+      online: () => this.sockets().size,
+      reply: (conn, frame, writeId) => this.reply(conn, frame, writeId),
+      markChanged: (id) => this.markChanged(id),
+      log: (msg, e) => this.log(msg, e),
+    });
   }
 
   /** Loads the battle from storage (on every wake) and re-arms its timers. */
@@ -248,7 +261,6 @@ export class BattleRoom {
         status: () => this.game?.status(this.now()) ?? "ended",
         log: (msg, e) => this.log(msg, e),
       });
-      this.hits = new RemoteHits(this.platform.store.sql);
     }
     if (this.link && game) {
       // After a reload the replica holds our own players only: the next report gets everyone else again.
@@ -422,7 +434,7 @@ export class BattleRoom {
     }
     const key = keyed ? requestKey(msg) : null;
     if (msg.type === "attack" && this.link && !this.game!.players.has(msg.target)) {
-      return this.requestRemoteAttack(participantId, msg, key);
+      return this.shard.requestRemoteAttack(participantId, msg, key);
     }
     const result = this.handle(participantId, msg, key);
     this.counters.count(result);
@@ -483,50 +495,16 @@ export class BattleRoom {
     return this.game ? ok(this.persist.status()) : notFound();
   }
 
-  // ---- Sharded battles (src/sharding): the seams a shard and a coordinator use ----
+  // ---- Sharded battles (src/sharding/shard-side.ts holds the logic; these are its seams) ----
 
   /** A local player's state for the coordinator, or null if unknown here. */
   entryOf(id: number): SyncEntry | null {
-    const p = this.game?.players.get(id);
-    return p
-      ? [
-          p.id,
-          p.score,
-          p.reachedAt,
-          p.arrows,
-          p.shields,
-          p.correct,
-          p.username,
-          this.game!.config.shardIndex ?? 0,
-        ]
-      : null;
+    return this.shard.entryOf(id);
   }
 
   /** Participants of other shards changed: the replica of the global order follows (our own players win). */
   applyRemote(entries: readonly SyncEntry[]): void {
-    const game = this.game;
-    if (!game) return;
-    let changed = false;
-    for (const [id, score, reachedAt, arrows, shields, correct, username, shard] of entries) {
-      if (game.players.has(id)) continue;
-      const p = game.remote.get(id);
-      if (p) {
-        p.arrows = arrows;
-        p.shields = shields;
-        p.correct = correct;
-        if (p.score === score && p.reachedAt === reachedAt) continue;
-        p.score = score;
-        p.reachedAt = reachedAt;
-      } else {
-        game.remote.set(id, { id, username, score, reachedAt, arrows, shields, correct, shard });
-      }
-      game.board.set(id, score, reachedAt);
-      changed = true;
-    }
-    if (changed) {
-      game.boardVersion++;
-      this.markChanged();
-    }
+    this.shard.applyRemote(entries);
   }
 
   /** A shard's join, with the id and fullness the coordinator decided; a new player's entry comes back with it. */
@@ -543,204 +521,12 @@ export class BattleRoom {
 
   /** Everything this shard holds of its own players (committed first). */
   snapshot(): ShardSnapshot | null {
-    const game = this.game;
-    if (!game || !this.link) return null;
-    this.commit.flush();
-    const entries: SyncEntry[] = [];
-    for (const id of game.players.keys()) entries.push(this.entryOf(id)!);
-    return {
-      shard: game.config.shardIndex!,
-      incarnation: this.link.incarnation,
-      since: this.link.since,
-      batch: this.link.batch,
-      online: this.sockets().size,
-      entries,
-    };
+    return this.shard.snapshot();
   }
 
-  /**
-   * The attacker's side of a cross-shard attack: the arrow is reserved, the target's shard applies the hit (by
-   * attack id, so a retry cannot apply it twice), and the arrow is spent on its answer or refunded on a refusal or
-   * a failure. Checks run in the order a one-object battle runs them.
-   */
-  private async attackRemote(attackerId: number, targetId: number): Promise<Outcome<ReplyData>> {
-    const game = this.game!;
-    const link = this.link!;
-    const now = this.now();
-    const attacker = game.players.get(attackerId);
-    if (!attacker) return err(ErrorCode.UNAUTHORIZED, "unknown participant");
-    const notLive = game.requireLive(now);
-    if (notLive) return notLive;
-    // A target who joined a moment ago on another shard may not be in our replica yet.
-    if (!game.remote.has(targetId)) await link.sync();
-    if (!game.remote.has(targetId)) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${targetId}`);
-    if (attacker.arrows <= 0) return err(ErrorCode.NO_ARROWS, "you have no arrows");
-    attacker.arrows -= 1;
-    const req: RemoteAttackRequest = {
-      id: `${link.incarnation}:${attackerId}:${++this.attackSeq}`,
-      attacker: { id: attackerId, username: attacker.username },
-      arrows: attacker.arrows,
-      target: targetId,
-    };
-    const shardOfTarget = game.remote.get(targetId)!.shard;
-    let answer: Outcome<RemoteAttackResult> | null = null;
-    for (let attempt = 0; attempt < REMOTE_ATTACK_ATTEMPTS && answer === null; attempt++) {
-      try {
-        answer = await this.platform.network!.shard(game.config.id, shardOfTarget).remoteAttack(req);
-      } catch (e) {
-        this.log("cross-shard attack failed", e);
-      }
-    }
-    if (answer === null || !answer.ok) {
-      attacker.arrows += 1;
-      // Another write (an answer) may have stored the reserved count meanwhile: store the refund too.
-      this.commit.write(() => this.hits!.spendArrow(attackerId, attacker.arrows));
-      return answer ?? err(ErrorCode.INTERNAL, "the target's shard did not answer; your arrow was refunded");
-    }
-    const arrows = attacker.arrows;
-    this.commit.write(() => this.hits!.spendArrow(attackerId, arrows));
-    this.link?.touch(attackerId);
-    const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
-    if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
-    return ok({
-      target: targetId,
-      blocked: answer.value.blocked,
-      pointsLost: answer.value.pointsLost,
-      arrows,
-    });
-  }
-
-  private attackSeq = 0;
-
-  /** A socket's cross-shard attack: the reply joins the player's stream like any accepted write. */
-  private async replyRemoteAttack(
-    conn: Connection,
-    playerId: number,
-    id: string | number,
-    target: number,
-    key: string | null,
-  ): Promise<void> {
-    const result = await this.attackRemote(playerId, target);
-    this.counters.count(result);
-    if (!result.ok) {
-      if (key !== null) this.streams.refused(playerId, key, result.error);
-      this.reply(conn, JSON.stringify(replyFrame(id, result)));
-      return;
-    }
-    const frame = this.streams.record(
-      playerId,
-      JSON.stringify(replyFrame(id, result)),
-      this.now(),
-      key,
-      (op) => this.commit.write(op),
-    );
-    this.reply(conn, frame, id);
-  }
-
-  /** An HTTP cross-shard attack; with an `Idempotency-Key`, remembered like a socket request. */
-  private async requestRemoteAttack(
-    participantId: number,
-    msg: Extract<ClientRequest, { type: "attack" }>,
-    key: string | null,
-  ): Promise<HttpOutcome> {
-    const earlier = key === null ? null : this.streams.earlier(participantId, key, msg.id);
-    if (earlier !== null) {
-      const e = JSON.parse(earlier) as { ok: boolean; data?: ReplyData; error?: ErrorBody };
-      return e.ok
-        ? { ok: true, value: e.data!, duplicate: true }
-        : { ok: false, error: e.error!, duplicate: true };
-    }
-    const result = await this.attackRemote(participantId, msg.target);
-    this.counters.count(result);
-    if (key !== null && !result.ok) this.streams.refused(participantId, key, result.error);
-    if (key !== null && result.ok) {
-      this.streams.record(participantId, JSON.stringify(replyFrame(msg.id, result)), this.now(), key, (op) =>
-        this.commit.write(op),
-      );
-      const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
-      if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
-    }
-    return result;
-  }
-
-  /**
-   * The target's side of a cross-shard attack: same rules as a local one, written and delivered (the `attacked`
-   * event, with the target's stream seq) by this shard; the answer is remembered by attack id.
-   */
+  /** The target's side of a cross-shard attack (see `ShardSide.remoteAttack`). */
   remoteAttack(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
-    const inFlight = this.pendingHits.get(req.id);
-    if (inFlight) return inFlight;
-    const run = this.hit(req).finally(() => this.pendingHits.delete(req.id));
-    this.pendingHits.set(req.id, run);
-    return run;
-  }
-
-  private readonly pendingHits = new Map<string, Promise<Outcome<RemoteAttackResult>>>();
-
-  private async hit(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
-    const game = this.game;
-    if (!game || !this.hits) return notFound();
-    const known = this.hits.answerOf(req.id);
-    if (known) return ok(known);
-    const now = this.now();
-    const notLive = game.requireLive(now);
-    if (notLive) return notLive;
-    const target = game.players.get(req.target);
-    if (!target) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${req.target}`);
-    if (target.score <= 0) return err(ErrorCode.TARGET_HAS_NO_POINTS, "the target has no points to lose");
-    const blocked = target.shields > 0;
-    const pointsLost = blocked ? 0 : 1;
-    const plan: AttackPlan = {
-      attackerId: req.attacker.id,
-      target: target.id,
-      at: now,
-      blocked,
-      pointsLost,
-      arrows: req.arrows,
-      targetShields: blocked ? target.shields - 1 : target.shields,
-      targetScore: target.score - pointsLost,
-      targetReachedAt: blocked ? target.reachedAt : now,
-    };
-    game.applyHit(plan);
-    const event: BattleEvent = {
-      k: "attack",
-      p: req.attacker.id,
-      x: target.id,
-      bl: blocked ? 1 : 0,
-      lost: pointsLost,
-      at: now,
-      st: [0, req.arrows, 0, 0, 0],
-      xs: playerState(target),
-      r: 1,
-    };
-    const answer: RemoteAttackResult = { blocked, pointsLost };
-    this.commit.write(() => {
-      // The attacker's row is on their own shard: the statement that would update it here changes nothing.
-      this.platform.store.attack(plan, event);
-      this.hits!.remember(req.id, answer);
-    });
-    const frame = this.streams.record(
-      target.id,
-      JSON.stringify({
-        type: "attacked",
-        attacker: req.attacker,
-        blocked,
-        pointsLost,
-        at: now,
-        score: plan.targetScore,
-        shields: plan.targetShields,
-      }),
-      now,
-      null,
-      (op) => this.commit.write(op),
-    );
-    this.commit.after((committed) => {
-      if (committed) for (const t of this.sockets().ofPlayer(target.id)) t.send(frame);
-    });
-    if (pointsLost !== 0) this.markChanged(target.id);
-    this.link?.touch(target.id);
-    const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
-    return committed ? ok(answer) : err(ErrorCode.INTERNAL, "the write failed; try again");
+    return this.shard.remoteAttack(req);
   }
 
   // ---- Connections ----
@@ -855,7 +641,7 @@ export class BattleRoom {
       if (msg.type === "attack" && this.link && !this.game!.players.has(msg.target)) {
         const earlier = key === null ? null : this.streams.earlier(att.p, key, msg.id);
         if (earlier !== null) this.reply(conn, earlier);
-        else void this.replyRemoteAttack(conn, att.p, msg.id, msg.target, key);
+        else void this.shard.replyRemoteAttack(conn, att.p, msg.id, msg.target, key);
         return;
       }
       const result = this.handle(att.p, msg, key);

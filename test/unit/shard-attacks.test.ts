@@ -4,9 +4,9 @@
  * retry after a lost answer (same attack id) applies nothing twice.
  */
 import { describe, expect, it } from "vitest";
-import { REMOTE_ATTACK_ATTEMPTS } from "../../src/battle/battle-room";
 import { usernameKey } from "../../src/battle/username";
 import { shardOf } from "../../src/sharding/shard-of";
+import { REMOTE_ATTACK_ATTEMPTS } from "../../src/sharding/shard-side";
 import { ShardedBattle } from "./shard-harness";
 import { DIFF_CONFIG } from "./shard-script";
 

@@ -1,0 +1,311 @@
+/**
+ * @module The shard side of a sharded battle, inside a shard's `BattleRoom`: applying the coordinator's changes to
+ * the replica of the global order, snapshots for the coordinator, and cross-shard attacks (the attacker's side:
+ * reserve, call, commit or refund; the target's side: apply, write, deliver, remember by attack id). The room
+ * hands it its parts through `ShardSideHost`; a one-object battle never calls it.
+ */
+
+import type { HttpOutcome } from "../battle/battle-room";
+import type { BattleStore } from "../battle/battle-store";
+import type { Connection } from "../battle/connection";
+import type { AttackPlan, BattleGame } from "../battle/game";
+import type { GroupCommit } from "../battle/group-commit";
+import { err, type Outcome, ok } from "../battle/outcome";
+import type { PlayerStreams } from "../battle/player-streams";
+import { replyFrame } from "../battle/reply";
+import type { RequestCounters } from "../battle/request-counters";
+import { type BattleEvent, playerState } from "../persistence/events";
+import type { ClientRequest, ErrorBody, ReplyData } from "../protocol";
+import { ErrorCode } from "../protocol/error-codes";
+import type {
+  RemoteAttackRequest,
+  RemoteAttackResult,
+  ShardNetwork,
+  ShardSnapshot,
+  SyncEntry,
+} from "./protocol";
+import { RemoteHits } from "./remote-hits";
+import type { ShardLink } from "./shard-link";
+
+/** Calls to the target's shard before a cross-shard attack is refunded (the attack id makes a repeat harmless). */
+export const REMOTE_ATTACK_ATTEMPTS = 2;
+
+/** What the shard side uses of its room. */
+export interface ShardSideHost {
+  game(): BattleGame | null;
+  link(): ShardLink | null;
+  readonly store: BattleStore;
+  readonly network: ShardNetwork | undefined;
+  readonly commit: GroupCommit;
+  readonly streams: PlayerStreams;
+  readonly counters: RequestCounters;
+  now(): number;
+  socketsOf(playerId: number): Iterable<{ send(frame: string): void }>;
+  online(): number;
+  /** Sends a reply once the writes queued so far have committed (the room's reply ordering). */
+  reply(conn: Connection, frame: string, writeId?: string | number): void;
+  markChanged(playerId?: number): void;
+  log(msg: string, e?: unknown): void;
+}
+
+export class ShardSide {
+  private hitsStore: RemoteHits | null = null;
+
+  constructor(private readonly host: ShardSideHost) {}
+
+  /** Attack-id answers and spent arrows, in this shard's SQLite (the table is made on first use). */
+  private get hits(): RemoteHits {
+    this.hitsStore ??= new RemoteHits(this.host.store.sql);
+    return this.hitsStore;
+  }
+
+  /** A local player's state for the coordinator, or null if unknown here. */
+  entryOf(id: number): SyncEntry | null {
+    const p = this.host.game()?.players.get(id);
+    return p
+      ? [
+          p.id,
+          p.score,
+          p.reachedAt,
+          p.arrows,
+          p.shields,
+          p.correct,
+          p.username,
+          this.host.game()!.config.shardIndex ?? 0,
+        ]
+      : null;
+  }
+
+  /** Participants of other shards changed: the replica of the global order follows (our own players win). */
+  applyRemote(entries: readonly SyncEntry[]): void {
+    const game = this.host.game();
+    if (!game) return;
+    let changed = false;
+    for (const [id, score, reachedAt, arrows, shields, correct, username, shard] of entries) {
+      if (game.players.has(id)) continue;
+      const p = game.remote.get(id);
+      if (p) {
+        p.arrows = arrows;
+        p.shields = shields;
+        p.correct = correct;
+        if (p.score === score && p.reachedAt === reachedAt) continue;
+        p.score = score;
+        p.reachedAt = reachedAt;
+      } else {
+        game.remote.set(id, { id, username, score, reachedAt, arrows, shields, correct, shard });
+      }
+      game.board.set(id, score, reachedAt);
+      changed = true;
+    }
+    if (changed) {
+      game.boardVersion++;
+      this.host.markChanged();
+    }
+  }
+
+  /** Everything this shard holds of its own players (committed first). */
+  snapshot(): ShardSnapshot | null {
+    const game = this.host.game();
+    if (!game || !this.host.link()) return null;
+    this.host.commit.flush();
+    const entries: SyncEntry[] = [];
+    for (const id of game.players.keys()) entries.push(this.entryOf(id)!);
+    return {
+      shard: game.config.shardIndex!,
+      incarnation: this.host.link()!.incarnation,
+      since: this.host.link()!.since,
+      batch: this.host.link()!.batch,
+      online: this.host.online(),
+      entries,
+    };
+  }
+
+  /**
+   * The attacker's side of a cross-shard attack: the arrow is reserved, the target's shard applies the hit (by
+   * attack id, so a retry cannot apply it twice), and the arrow is spent on its answer or refunded on a refusal or
+   * a failure. Checks run in the order a one-object battle runs them.
+   */
+  async attackRemote(attackerId: number, targetId: number): Promise<Outcome<ReplyData>> {
+    const game = this.host.game()!;
+    const link = this.host.link()!;
+    const now = this.host.now();
+    const attacker = game.players.get(attackerId);
+    if (!attacker) return err(ErrorCode.UNAUTHORIZED, "unknown participant");
+    const notLive = game.requireLive(now);
+    if (notLive) return notLive;
+    // A target who joined a moment ago on another shard may not be in our replica yet.
+    if (!game.remote.has(targetId)) await link.sync();
+    if (!game.remote.has(targetId)) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${targetId}`);
+    if (attacker.arrows <= 0) return err(ErrorCode.NO_ARROWS, "you have no arrows");
+    attacker.arrows -= 1;
+    const req: RemoteAttackRequest = {
+      id: `${link.incarnation}:${attackerId}:${++this.attackSeq}`,
+      attacker: { id: attackerId, username: attacker.username },
+      arrows: attacker.arrows,
+      target: targetId,
+    };
+    const shardOfTarget = game.remote.get(targetId)!.shard;
+    let answer: Outcome<RemoteAttackResult> | null = null;
+    for (let attempt = 0; attempt < REMOTE_ATTACK_ATTEMPTS && answer === null; attempt++) {
+      try {
+        answer = await this.host.network!.shard(game.config.id, shardOfTarget).remoteAttack(req);
+      } catch (e) {
+        this.host.log("cross-shard attack failed", e);
+      }
+    }
+    if (answer === null || !answer.ok) {
+      attacker.arrows += 1;
+      // Another write (an answer) may have stored the reserved count meanwhile: store the refund too.
+      this.host.commit.write(() => this.hits.spendArrow(attackerId, attacker.arrows));
+      return answer ?? err(ErrorCode.INTERNAL, "the target's shard did not answer; your arrow was refunded");
+    }
+    const arrows = attacker.arrows;
+    this.host.commit.write(() => this.hits.spendArrow(attackerId, arrows));
+    this.host.link()?.touch(attackerId);
+    const committed = await new Promise<boolean>((resolve) => this.host.commit.after(resolve));
+    if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
+    return ok({
+      target: targetId,
+      blocked: answer.value.blocked,
+      pointsLost: answer.value.pointsLost,
+      arrows,
+    });
+  }
+
+  private attackSeq = 0;
+
+  /** A socket's cross-shard attack: the reply joins the player's stream like any accepted write. */
+  async replyRemoteAttack(
+    conn: Connection,
+    playerId: number,
+    id: string | number,
+    target: number,
+    key: string | null,
+  ): Promise<void> {
+    const result = await this.attackRemote(playerId, target);
+    this.host.counters.count(result);
+    if (!result.ok) {
+      if (key !== null) this.host.streams.refused(playerId, key, result.error);
+      this.host.reply(conn, JSON.stringify(replyFrame(id, result)));
+      return;
+    }
+    const frame = this.host.streams.record(
+      playerId,
+      JSON.stringify(replyFrame(id, result)),
+      this.host.now(),
+      key,
+      (op) => this.host.commit.write(op),
+    );
+    this.host.reply(conn, frame, id);
+  }
+
+  /** An HTTP cross-shard attack; with an `Idempotency-Key`, remembered like a socket request. */
+  async requestRemoteAttack(
+    participantId: number,
+    msg: Extract<ClientRequest, { type: "attack" }>,
+    key: string | null,
+  ): Promise<HttpOutcome> {
+    const earlier = key === null ? null : this.host.streams.earlier(participantId, key, msg.id);
+    if (earlier !== null) {
+      const e = JSON.parse(earlier) as { ok: boolean; data?: ReplyData; error?: ErrorBody };
+      return e.ok
+        ? { ok: true, value: e.data!, duplicate: true }
+        : { ok: false, error: e.error!, duplicate: true };
+    }
+    const result = await this.attackRemote(participantId, msg.target);
+    this.host.counters.count(result);
+    if (key !== null && !result.ok) this.host.streams.refused(participantId, key, result.error);
+    if (key !== null && result.ok) {
+      this.host.streams.record(
+        participantId,
+        JSON.stringify(replyFrame(msg.id, result)),
+        this.host.now(),
+        key,
+        (op) => this.host.commit.write(op),
+      );
+      const committed = await new Promise<boolean>((resolve) => this.host.commit.after(resolve));
+      if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
+    }
+    return result;
+  }
+
+  /**
+   * The target's side of a cross-shard attack: same rules as a local one, written and delivered (the `attacked`
+   * event, with the target's stream seq) by this shard; the answer is remembered by attack id.
+   */
+  remoteAttack(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
+    const inFlight = this.pendingHits.get(req.id);
+    if (inFlight) return inFlight;
+    const run = this.hit(req).finally(() => this.pendingHits.delete(req.id));
+    this.pendingHits.set(req.id, run);
+    return run;
+  }
+
+  private readonly pendingHits = new Map<string, Promise<Outcome<RemoteAttackResult>>>();
+
+  private async hit(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
+    const game = this.host.game();
+    if (!game || !this.host.link()) return err(ErrorCode.NOT_FOUND, "no such battle");
+    const known = this.hits.answerOf(req.id);
+    if (known) return ok(known);
+    const now = this.host.now();
+    const notLive = game.requireLive(now);
+    if (notLive) return notLive;
+    const target = game.players.get(req.target);
+    if (!target) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${req.target}`);
+    if (target.score <= 0) return err(ErrorCode.TARGET_HAS_NO_POINTS, "the target has no points to lose");
+    const blocked = target.shields > 0;
+    const pointsLost = blocked ? 0 : 1;
+    const plan: AttackPlan = {
+      attackerId: req.attacker.id,
+      target: target.id,
+      at: now,
+      blocked,
+      pointsLost,
+      arrows: req.arrows,
+      targetShields: blocked ? target.shields - 1 : target.shields,
+      targetScore: target.score - pointsLost,
+      targetReachedAt: blocked ? target.reachedAt : now,
+    };
+    game.applyHit(plan);
+    const event: BattleEvent = {
+      k: "attack",
+      p: req.attacker.id,
+      x: target.id,
+      bl: blocked ? 1 : 0,
+      lost: pointsLost,
+      at: now,
+      st: [0, req.arrows, 0, 0, 0],
+      xs: playerState(target),
+      r: 1,
+    };
+    const answer: RemoteAttackResult = { blocked, pointsLost };
+    this.host.commit.write(() => {
+      // The attacker's row is on their own shard: the statement that would update it here changes nothing.
+      this.host.store.attack(plan, event);
+      this.hits.remember(req.id, answer);
+    });
+    const frame = this.host.streams.record(
+      target.id,
+      JSON.stringify({
+        type: "attacked",
+        attacker: req.attacker,
+        blocked,
+        pointsLost,
+        at: now,
+        score: plan.targetScore,
+        shields: plan.targetShields,
+      }),
+      now,
+      null,
+      (op) => this.host.commit.write(op),
+    );
+    this.host.commit.after((committed) => {
+      if (committed) for (const t of this.host.socketsOf(target.id)) t.send(frame);
+    });
+    if (pointsLost !== 0) this.host.markChanged(target.id);
+    this.host.link()?.touch(target.id);
+    const committed = await new Promise<boolean>((resolve) => this.host.commit.after(resolve));
+    return committed ? ok(answer) : err(ErrorCode.INTERNAL, "the write failed; try again");
+  }
+}
