@@ -550,7 +550,12 @@ export class BattleRoom {
   async connect(conn: Connection, from?: ResumeFrom): Promise<void> {
     const game = this.game!;
     const participantId = conn.info.p;
-    // Everything owed is committed (so it is in the history) before the replay is read.
+    // Everything owed is committed (so it is in the history) before the replay is read: the socket waits for the
+    // pending batch's commit (the next turn) instead of forcing one, so the connects of a join ramp or a reconnect
+    // storm share the requests' commits (each connect forced its own before). It joins the sockets only then, so
+    // a frame of that batch reaches it once, by the replay, not also live.
+    if (this.commit.pending) await new Promise<boolean>((resolve) => this.commit.after(resolve));
+    if (this.gone.has(conn)) return; // it closed while waiting
     this.commit.flush();
     const sockets = this.sockets();
     const mine = sockets.socketsOf(participantId);

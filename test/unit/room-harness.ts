@@ -197,7 +197,14 @@ export class RoomWorld {
     if (!auth.ok) throw new Error(`refused: ${auth.error.code}`);
     const conn = new MemoryConnection({ p: participantId, s: session, t: this.now });
     this.open.add(conn);
-    await room.connect(conn, from);
+    let settled = false;
+    const connecting = room.connect(conn, from).finally(() => {
+      settled = true;
+    });
+    // A connect waits for the pending write batch to commit (the next turn): run that turn if it is waiting.
+    await new Promise((r) => setTimeout(r, 0));
+    if (!settled) this.runTimers();
+    await connecting;
     return conn;
   }
 }

@@ -195,6 +195,24 @@ describe("resuming a player's stream", () => {
     expect(stream(after)).toMatchObject({ continuity: "kept", seq: before + 1, replayed: 1 });
   });
 
+  it("a socket that connects while an attack on its player waits for its commit gets that attack once", async () => {
+    const world = new RoomWorld();
+    const { room, ids } = await battle(world);
+    const [alice, bob] = ids as [number, number];
+    const ca = await world.connect(room, alice, "s-alice");
+    const cb = await world.connect(room, bob, "s-bob");
+    answerAll(world, room, [ca, cb]);
+    const { epoch, seq } = stream(await world.connect(room, alice, "s-alice"));
+    room.closed(ca);
+    room.message(cb, JSON.stringify({ type: "attack", id: 1, target: alice })); // queued, not committed yet
+    const back = await world.connect(room, alice, "s-alice", { seq, epoch });
+    world.runTimers();
+    const attacked = back.frames.filter((f) => (f as { type: string }).type === "attacked");
+    expect(attacked).toHaveLength(1);
+    expect(attacked[0]).toMatchObject({ seq: seq + 1 });
+    expect(stream(back)).toMatchObject({ continuity: "kept", replayed: 1, seq: seq + 1 });
+  });
+
   it("replays a battle status change that happened while away", async () => {
     const world = new RoomWorld();
     const room = await world.room();
