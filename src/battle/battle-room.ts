@@ -163,6 +163,7 @@ export class BattleRoom {
       beforeSlice: () => this.commit.flush(),
       views: () => this.views,
       sockets: () => this.sockets(),
+      online: () => (this.link ? this.onlineCount() : undefined),
       log: (msg, e) => this.log(msg, e),
     });
     this.commit = new GroupCommit({
@@ -579,7 +580,7 @@ export class BattleRoom {
       ),
       battle: game.battleView(now),
       leaderboard,
-      online: sockets.size,
+      online: this.onlineCount(),
       stream: {
         epoch: this.streams.epoch,
         seq: this.streams.seqOf(participantId),
@@ -722,6 +723,12 @@ export class BattleRoom {
     this.gone.add(conn);
     this.sockets().remove(conn);
     this.pushes.schedule();
+  }
+
+  /** What players see as online: this object's sockets, or in a sharded battle the sum the coordinator reports. */
+  private onlineCount(): number {
+    const here = this.sockets().size;
+    return this.link ? this.link.online(here) : here;
   }
 
   /** Open connections (for operators and tests). */

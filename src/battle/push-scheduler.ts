@@ -55,6 +55,8 @@ export interface PushHost {
   /** The battle's serialised views, or null while the object holds no battle. */
   views(): LeaderboardJson | null;
   sockets(): PushSockets;
+  /** The battle's online count when it is more than this object's sockets (a shard of a sharded battle). */
+  online?(): number | undefined;
   log(msg: string, e: unknown): void;
   /** The fan-out budget's tuning (default `FANOUT_BUDGET`; tests simulate other costs). */
   readonly budget?: FanoutBudgetOptions;
@@ -125,6 +127,7 @@ export class PushScheduler {
         pace,
         now,
         minGapMs: PUSH_INTERVAL_MS,
+        online: this.host.online?.(),
       });
     } catch (e) {
       this.host.log("push failed", e);

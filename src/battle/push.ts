@@ -35,6 +35,8 @@ export interface TickOptions {
   readonly now?: number;
   /** A player gets at most one leaderboard frame (and a battle one presence frame) this often. */
   readonly minGapMs?: number;
+  /** The online count frames carry (default: the targets; a shard passes its whole battle's). */
+  readonly online?: number;
 }
 
 interface SentView {
@@ -121,7 +123,7 @@ export class LeaderboardPush {
         this.topVersion++;
       }
     }
-    this.online = targets.length;
+    this.online = opts.online ?? targets.length;
     if (boardChanged || onlineMoved(this.sweepOnline, this.online)) {
       this.remaining = targets.length;
       this.sweepOnline = this.online;

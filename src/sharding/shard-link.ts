@@ -43,8 +43,9 @@ export class ShardLink {
    * A new incarnation reports every player once: the one before may have died with changes it had not reported.
    */
   private full = true;
-  /** Open sockets across the battle, as of the last reply. */
+  /** Open sockets across the battle, as of the last reply, and this shard's count in it. */
   globalOnline = 0;
+  private reportedOnline = 0;
   /** Reports sent and failed (for operators). */
   readonly stats = { syncs: 0, failed: 0, sent: 0, received: 0 };
 
@@ -55,6 +56,11 @@ export class ShardLink {
   /** The last report batch number started (a snapshot taken now includes everything up to it). */
   get batch(): number {
     return this.batchNo;
+  }
+
+  /** The battle's online count with this shard's own sockets counted as they are now. */
+  online(here: number): number {
+    return Math.max(here, this.globalOnline - this.reportedOnline + here);
   }
 
   /** A local player's state changed (joined, scored, was attacked, spent an arrow). */
@@ -103,13 +109,14 @@ export class ShardLink {
     }
     this.batchNo++;
     this.stats.syncs++;
+    const online = this.host.online();
     try {
       const reply = await this.host.network.coordinator(this.host.battle).sync({
         shard: this.host.shard,
         incarnation: this.incarnation,
         since: this.since,
         batch: this.batchNo,
-        online: this.host.online(),
+        online,
         entries,
         epoch: this.epoch,
         cursor: this.cursor,
@@ -122,6 +129,7 @@ export class ShardLink {
       }
       this.cursor = reply.cursor;
       this.globalOnline = reply.online;
+      this.reportedOnline = online;
       if (reply.entries.length > 0) this.host.applyRemote(reply.entries);
     } catch (e) {
       // Report again next time: the entries are absolute states, so a repeat is harmless.

@@ -1,0 +1,42 @@
+/**
+ * Presence across shards: a player's welcome and pushed leaderboard frames carry the battle's online count (the
+ * sum the coordinator gets from every shard), and the operator's view shows the same sum.
+ */
+import { describe, expect, it } from "vitest";
+import { usernameKey } from "../../src/battle/username";
+import { shardOf } from "../../src/sharding/shard-of";
+import { ShardedBattle } from "./shard-harness";
+import { DIFF_CONFIG } from "./shard-script";
+
+describe("presence in a sharded battle", () => {
+  it("counts the sockets of every shard", async () => {
+    const battle = await ShardedBattle.create(DIFF_CONFIG, 4, 1_000_000);
+    // Three players on three different shards.
+    const names: string[] = [];
+    const used = new Set<number>();
+    for (let i = 0; names.length < 3; i++) {
+      const k = shardOf(usernameKey(`on${i}`), 4);
+      if (!used.has(k)) {
+        used.add(k);
+        names.push(`on${i}`);
+      }
+    }
+    const conns = [];
+    for (const [i, name] of names.entries()) {
+      const joined = await battle.join(name, `s${i}`);
+      if (!joined.ok) throw new Error(joined.error.code);
+      const id = joined.value.participantId;
+      const k = shardOf(usernameKey(name), 4);
+      conns.push(await battle.shardWorlds[k]!.connect(battle.rooms[k]!, id, `s${i}`));
+      await battle.settle();
+    }
+    await battle.start();
+    await battle.settle();
+    // The last one in was welcomed after the others' reports reached the coordinator.
+    expect(conns[2]!.of("welcome")[0]!.online).toBe(3);
+    battle.advance(600);
+    for (const c of conns) expect(c.of("leaderboard").at(-1)).toMatchObject({ online: 3, total: 3 });
+    const info = await battle.coordinator.info();
+    expect(info.ok && info.value.online).toBe(3);
+  });
+});
