@@ -258,6 +258,7 @@ export class BattleRoom {
         entryOf: (id) => this.entryOf(id),
         localIds: () => this.game?.players.keys() ?? [],
         applyRemote: (entries) => this.applyRemote(entries),
+        adoptSchedule: (schedule) => void this.adoptSchedule(schedule),
         online: () => this.sockets().size,
         status: () => this.game?.status(this.now()) ?? "ended",
         log: (msg, e) => this.log(msg, e),
@@ -518,6 +519,27 @@ export class BattleRoom {
     const joined = this.join(username, session, proof, undefined, alloc);
     if (!joined.ok || !joined.value.isNew) return joined;
     return ok({ ...joined.value, entry: this.entryOf(joined.value.participantId)! });
+  }
+
+  /** A shard that missed a start or end call takes the coordinator's schedule (as the call would have set it). */
+  private async adoptSchedule(schedule: Schedule): Promise<void> {
+    const game = this.game;
+    if (!game) return;
+    const mine = game.schedule;
+    if (
+      mine.startsAt === schedule.startsAt &&
+      mine.endsAt === schedule.endsAt &&
+      (mine.endedAt === null) === (schedule.endedAt === null)
+    )
+      return;
+    mine.startsAt = schedule.startsAt;
+    mine.endsAt = schedule.endsAt;
+    if (schedule.endedAt !== null && mine.endedAt === null) {
+      mine.endedAt = this.now();
+      this.commit.flush();
+    }
+    this.platform.store.saveSchedule(mine, null, this.now());
+    await this.syncLifecycle();
   }
 
   /** Everything this shard holds of its own players (committed first). */

@@ -210,7 +210,13 @@ export class Coordinator {
       const p = remote.get(id);
       if (p) entries.push([id, p.score, p.reachedAt, p.arrows, p.shields, p.correct, p.username, p.shard]);
     }
-    return { epoch: this.epoch, cursor: this.log.length, entries, online: this.onlineTotal() };
+    return {
+      schedule: this.room.schedule!,
+      epoch: this.epoch,
+      cursor: this.log.length,
+      entries,
+      online: this.onlineTotal(),
+    };
   }
 
   /** Whether a report (or snapshot) is newer than what was last applied from that shard. */
@@ -229,8 +235,11 @@ export class Coordinator {
   }
 
   private async eachShard(call: (p: ReturnType<ShardNetwork["shard"]>) => Promise<unknown>): Promise<void> {
-    await Promise.all(
+    // A shard that misses the call adopts the schedule from its next report's reply (within ~1 s).
+    const done = await Promise.allSettled(
       Array.from({ length: this.shards }, (_, k) => call(this.network.shard(this.config.id, k))),
     );
+    for (const r of done)
+      if (r.status === "rejected") this.room.log("a shard missed a lifecycle call", r.reason);
   }
 }

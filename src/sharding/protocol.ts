@@ -7,6 +7,7 @@
 import type { BattleConfig } from "../battle/config";
 import type { JoinProof } from "../battle/game";
 import type { Outcome } from "../battle/outcome";
+import type { Schedule } from "../battle/schedule";
 import type { JoinResult } from "../battle/views";
 
 /** One participant's state: `[id, score, reachedAt, arrows, shields, correct, username, shard]`. */
@@ -31,6 +32,8 @@ export interface SyncRequest {
 
 /** The other shards' players that changed since the shard's cursor, and the battle-wide online count. */
 export interface SyncReply {
+  /** The battle's schedule: a shard that missed a start or end call adopts it. */
+  readonly schedule: Schedule;
   readonly epoch: string;
   readonly cursor: number;
   readonly entries: readonly SyncEntry[];

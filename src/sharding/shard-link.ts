@@ -5,6 +5,7 @@
  * is live (every `IDLE_SYNC_MS` before the start), so a change on one shard is in every other shard's replica
  * within about two periods plus two RPCs.
  */
+import type { Schedule } from "../battle/schedule";
 import type { BattleStatus } from "../protocol/server-messages";
 import type { ShardNetwork, SyncEntry } from "./protocol";
 
@@ -23,6 +24,8 @@ export interface ShardLinkHost {
   entryOf(id: number): SyncEntry | null;
   /** Every local player (the first report of an incarnation carries them all). */
   localIds(): Iterable<number>;
+  /** The coordinator's schedule (the shard adopts it if it differs from its own). */
+  adoptSchedule(schedule: Schedule): void;
   /** Other shards' players changed: update the replica. */
   applyRemote(entries: readonly SyncEntry[]): void;
   online(): number;
@@ -128,6 +131,7 @@ export class ShardLink {
         this.epoch = reply.epoch;
       }
       this.cursor = reply.cursor;
+      this.host.adoptSchedule(reply.schedule);
       this.globalOnline = reply.online;
       this.reportedOnline = online;
       if (reply.entries.length > 0) this.host.applyRemote(reply.entries);

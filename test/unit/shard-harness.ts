@@ -108,6 +108,8 @@ export class ShardedBattle implements TestBattle {
   /** Shards whose `remoteAttack` throws (unreachable), and how many calls each got. */
   readonly unreachable = new Set<number>();
   readonly attackCalls: number[];
+  /** Shards whose start and end calls fail (they must catch up from the coordinator's reports). */
+  readonly missLifecycle = new Set<number>();
   /** Calls to `remoteAttack` that fail after the hit was applied (the answer is lost on the way back). */
   loseAnswers = 0;
   readonly network: ShardNetwork;
@@ -121,8 +123,14 @@ export class ShardedBattle implements TestBattle {
         const room = () => this.rooms[k]!;
         return {
           createShard: async (config) => room().create(config),
-          start: async (at, endsAt) => room().start(at, endsAt),
-          end: async () => room().end(),
+          start: async (at, endsAt) => {
+            if (this.missLifecycle.has(k)) throw new Error(`shard ${k} missed the start`);
+            return room().start(at, endsAt);
+          },
+          end: async () => {
+            if (this.missLifecycle.has(k)) throw new Error(`shard ${k} missed the end`);
+            return room().end();
+          },
           joinShard: async (u, s, proof, alloc) => room().joinShard(u, s, proof, alloc),
           snapshot: async () => room().snapshot(),
           confirmPersisted: async (marks) => room().confirmPersisted(marks),

@@ -40,3 +40,28 @@ describe("presence in a sharded battle", () => {
     expect(info.ok && info.value.online).toBe(3);
   });
 });
+
+describe("lifecycle in a sharded battle", () => {
+  it("a shard that missed the start and the end call adopts the coordinator's schedule from its next report", async () => {
+    const battle = await ShardedBattle.create(DIFF_CONFIG, 2, 1_000_000);
+    const name = ["a", "b", "c", "d", "e"].find((n) => shardOf(usernameKey(n), 2) === 1)!;
+    const joined = await battle.join(name, "s");
+    if (!joined.ok) throw new Error(joined.error.code);
+    const id = joined.value.participantId;
+    battle.missLifecycle.add(1);
+    expect((await battle.start()).ok).toBe(true);
+    const answer = { type: "answer" as const, id: 1, questionId: "q1", answer: 0 };
+    expect(await battle.request(id, "s", answer)).toMatchObject({
+      ok: false,
+      error: { code: "battle_not_live" },
+    });
+    await battle.settle();
+    expect(await battle.request(id, "s", { ...answer, id: 2 })).toMatchObject({ ok: true });
+    expect((await battle.end()).ok).toBe(true);
+    await battle.settle();
+    const late = await battle.request(id, "s", { ...answer, id: 3, questionId: "q2" });
+    expect(late).toMatchObject({ ok: false, error: { code: "battle_ended" } });
+    const results = await battle.results();
+    expect(results.ok && results.value.standings[0]).toMatchObject({ id, score: 15 });
+  });
+});
