@@ -55,11 +55,19 @@ class SocketConnection implements Connection {
     private readonly host: SocketHost,
   ) {}
 
+  /** A send failed: the socket is closed (1011) and every later send or close is a no-op. */
+  private broken = false;
+
   send(frame: string): void {
+    if (this.broken) return;
     try {
       this.ws.send(frame);
     } catch {
-      this.close(1011, "send failed");
+      // Close without a `closing` frame: that send would fail too, and calling `close` from here recursed
+      // (send → close → send …) until the stack overflowed and the runtime reset the whole object, every
+      // socket with it. Seen under load in the 10,000-player ramp ("Maximum call stack size exceeded").
+      this.broken = true;
+      closeQuietly(this.ws, 1011, "send failed");
     }
   }
 
@@ -71,6 +79,7 @@ class SocketConnection implements Connection {
    * `CLOSE_GRACE_MS` if it has not.
    */
   close(code: number, reason: string): void {
+    if (this.broken) return;
     if (this.host.inEventOf === this.ws) {
       closeQuietly(this.ws, code, reason);
       return;

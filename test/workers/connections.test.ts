@@ -39,6 +39,25 @@ describe("closing sockets", () => {
     expect(await online(id)).toBe(0);
   });
 
+  it("a send to a socket that can no longer take it closes that socket once and keeps the object running", async () => {
+    const id = await createBattle();
+    await startBattle(id);
+    const g = await join(id, "gone");
+    await connect(g);
+    const other = await connect(await join(id, "other"));
+    await runInDurableObject(stubOf(id), (instance: BattleDO, state) => {
+      const ws = state.getWebSockets(`p:${g.participantId}`)[0]!;
+      ws.close(1000, "closed under the room"); // from now on ws.send throws
+      // The room's connection for that socket: its sends must not throw, recurse or reset the object.
+      const conn = (
+        instance as unknown as { connection(w: WebSocket): { send(f: string): void } }
+      ).connection(ws);
+      for (let i = 0; i < 3; i++) conn.send('{"type":"test"}');
+    });
+    expect((await other.request({ type: "leaderboard", id: "still" })).ok).toBe(true);
+    other.ws.close();
+  });
+
   it("the sweep closes a silent socket while the end alarm is armed", async () => {
     const id = await createBattle({ durationMs: 30 * 60_000 });
     await startBattle(id);
