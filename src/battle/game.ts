@@ -275,12 +275,7 @@ export class BattleGame {
     p.correct = plan.correctCount;
     p.arrows = plan.arrows;
     p.shields = plan.shields;
-    if (plan.score !== p.score) {
-      p.score = plan.score;
-      p.reachedAt = plan.reachedAt;
-      this.board.set(p.id, p.score, p.reachedAt);
-      this.boardVersion++;
-    }
+    this.moveScore(p, plan.score, plan.reachedAt);
   }
 
   planAttack(attackerId: number, targetId: number, now: number): Outcome<AttackPlan> {
@@ -309,28 +304,24 @@ export class BattleGame {
   }
 
   applyAttack(plan: AttackPlan): void {
-    const attacker = this.players.get(plan.attackerId)!;
-    const target = this.players.get(plan.target)!;
-    attacker.arrows = plan.arrows;
-    target.shields = plan.targetShields;
-    if (target.score !== plan.targetScore) {
-      target.score = plan.targetScore;
-      target.reachedAt = plan.targetReachedAt;
-      this.board.set(target.id, target.score, target.reachedAt);
-      this.boardVersion++;
-    }
+    this.players.get(plan.attackerId)!.arrows = plan.arrows;
+    this.applyHit(plan);
   }
 
   /** A cross-shard attack's hit on one of our players (the attacker lives on another shard). */
   applyHit(plan: AttackPlan): void {
     const target = this.players.get(plan.target)!;
     target.shields = plan.targetShields;
-    if (target.score !== plan.targetScore) {
-      target.score = plan.targetScore;
-      target.reachedAt = plan.targetReachedAt;
-      this.board.set(target.id, target.score, target.reachedAt);
-      this.boardVersion++;
-    }
+    this.moveScore(target, plan.targetScore, plan.targetReachedAt);
+  }
+
+  /** A player's score changed: their place on the board moves and the board's version with it. */
+  private moveScore(p: Player, score: number, reachedAt: number): void {
+    if (p.score === score) return;
+    p.score = score;
+    p.reachedAt = reachedAt;
+    this.board.set(p.id, score, reachedAt);
+    this.boardVersion++;
   }
 
   /** Null while live, otherwise the refusal an action gets now. */

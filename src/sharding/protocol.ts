@@ -13,18 +13,25 @@ import type { JoinResult } from "../battle/views";
 /** One participant's state: `[id, score, reachedAt, arrows, shields, correct, username, shard]`. */
 export type SyncEntry = readonly [number, number, number, number, number, number, string, number];
 
-/** A shard's report (its players changed since its last report) and where it stands in the coordinator's log. */
-export interface SyncRequest {
+/** Everything a shard holds of its own players (the coordinator rebuilds the global order from these). */
+export interface ShardSnapshot {
   readonly shard: number;
   /** The shard object's incarnation (new on every wake): report numbers restart with it. */
   readonly incarnation: string;
   /** When that incarnation woke: a report of an older incarnation than the last one heard is stale. */
   readonly since: number;
-  /** Numbered per incarnation; the coordinator ignores a report older than a snapshot it already pulled. */
+  /** Numbered per incarnation (in a snapshot: the last report it includes); older reports are ignored. */
   readonly batch: number;
   /** Open sockets on the shard now. */
   readonly online: number;
   readonly entries: readonly SyncEntry[];
+}
+
+/**
+ * A shard's report: its players changed since its last report (a snapshot's fields, with only those entries) and
+ * where it stands in the coordinator's log.
+ */
+export interface SyncRequest extends ShardSnapshot {
   /** The coordinator incarnation the cursor belongs to (null: never synced). */
   readonly epoch: string | null;
   readonly cursor: number;
@@ -38,17 +45,6 @@ export interface SyncReply {
   readonly cursor: number;
   readonly entries: readonly SyncEntry[];
   readonly online: number;
-}
-
-/** Everything a shard holds of its own players (the coordinator rebuilds the global order from these). */
-export interface ShardSnapshot {
-  readonly shard: number;
-  readonly incarnation: string;
-  readonly since: number;
-  /** The last report batch this snapshot includes. */
-  readonly batch: number;
-  readonly online: number;
-  readonly entries: readonly SyncEntry[];
 }
 
 /** A cross-shard attack, from the attacker's shard to the target's; `id` makes a retry idempotent. */

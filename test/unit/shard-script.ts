@@ -2,21 +2,11 @@
  * @module A seeded script of joins, answers, attacks and samples, and a player for it over any `TestBattle`
  * (a one-object or a sharded battle, in Node or through the Worker): everything observable comes back in order.
  */
+import { mulberry32 } from "../../loadtest/prng";
 import type { Outcome } from "../../src/battle/outcome";
 import type { ClientRequest } from "../../src/protocol";
 import { battleConfig } from "./fixtures";
 import type { TestBattle } from "./shard-harness";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const QUESTIONS = Array.from({ length: 8 }, (_, i) => ({
   id: `q${i + 1}`,
