@@ -15,7 +15,7 @@ import { mulberry32 } from "../loadtest/prng";
 import { BattleInput } from "../src/battle/config";
 import { BattleGame } from "../src/battle/game";
 import { LeaderboardJson } from "../src/battle/leaderboard-json";
-import { LeaderboardPush, type PushTarget } from "../src/battle/push";
+import { LeaderboardPush } from "../src/battle/push";
 import { PushScheduler } from "../src/battle/push-scheduler";
 import { SocketSet } from "../src/battle/socket-set";
 

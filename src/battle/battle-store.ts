@@ -19,9 +19,9 @@ export interface SqlRows<T> extends Iterable<T> {
 
 /** The part of the platform's SQL storage the store uses: workerd's `SqlStorage` in production, sql.js in Node. */
 export interface SqlDatabase {
-  // biome-ignore lint/suspicious/noExplicitAny: bindings are any SQL value, as in workerd's own signature
   exec<T extends Record<string, string | number | ArrayBuffer | null>>(
     query: string,
+    // biome-ignore lint/suspicious/noExplicitAny: bindings are any SQL value, as in workerd's own signature
     ...bindings: any[]
   ): SqlRows<T>;
 }

@@ -4,12 +4,7 @@
  * with `json_each`, so a batch is a handful of statements whatever its size (D1 allows 100 parameters each).
  */
 import type { ApplyPlan } from "./apply-plan";
-
-export type Watermarks = Map<string, number>;
-
-export function watermarkKey(battle: string, shard: number): string {
-  return `${battle}\u0000${shard}`;
-}
+import { type Watermarks, watermarkKey } from "./watermarks";
 
 /** The contiguous watermark moves over applied ranges that touch it (messages arrive in any order). */
 const ADVANCE = `WITH RECURSIVE w(seq) AS (

@@ -6,7 +6,7 @@
  */
 import postgres from "postgres";
 import type { ApplyPlan } from "./apply-plan";
-import { type Watermarks, watermarkKey } from "./d1-sink";
+import { type Watermarks, watermarkKey } from "./watermarks";
 
 /** One client per invocation (a module-level client fails across requests in workerd); never `sql.end()`. */
 export function pgClient(connectionString: string): postgres.Sql {
@@ -26,16 +26,30 @@ const ADVANCE = `WITH RECURSIVE w(seq) AS (
   UPDATE watermarks SET seq = (SELECT max(seq) FROM w), updated_at = now()
   WHERE battle_id = $1 AND shard = $2 RETURNING seq`;
 
+/**
+ * A consumer cut off mid-transaction (its invocation cancelled, its isolate dropped) can leave the server side
+ * idle in the transaction while a proxy keeps the socket open, holding the watermark rows' locks and every table's
+ * lock against DDL (a migration then waits, and everything queued behind it). Postgres ends such a transaction
+ * after this long; it is set per transaction (`set_config(…, true)`), so a pooled connection keeps no state.
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 5_000;
+
 export async function applyToPostgres(sql: postgres.Sql, plan: ApplyPlan): Promise<Watermarks> {
   const marks: Watermarks = new Map();
   const json = (rows: unknown[]) => JSON.stringify(rows);
   await sql.begin(async (tx) => {
-    await tx.unsafe(
-      `INSERT INTO watermarks (battle_id, shard, seq)
-       SELECT b, s, 0 FROM jsonb_to_recordset($1::text::jsonb) AS k(b text, s smallint)
-       ON CONFLICT DO NOTHING`,
-      [json(plan.keys.map((k) => ({ b: k.battle, s: k.shard })))],
-    );
+    // Pipelined with the first statement: no extra round trip.
+    await Promise.all([
+      tx.unsafe("SELECT set_config('idle_in_transaction_session_timeout', $1, true)", [
+        String(IDLE_IN_TRANSACTION_TIMEOUT_MS),
+      ]),
+      tx.unsafe(
+        `INSERT INTO watermarks (battle_id, shard, seq)
+         SELECT b, s, 0 FROM jsonb_to_recordset($1::text::jsonb) AS k(b text, s smallint)
+         ON CONFLICT DO NOTHING`,
+        [json(plan.keys.map((k) => ({ b: k.battle, s: k.shard })))],
+      ),
+    ]);
     await tx.unsafe(
       `SELECT 1 FROM watermarks w JOIN jsonb_to_recordset($1::text::jsonb) AS k(b text, s smallint)
          ON w.battle_id = k.b AND w.shard = k.s

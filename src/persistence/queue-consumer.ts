@@ -7,11 +7,12 @@
  */
 import { battleStub } from "../http/battle-stub";
 import { planApply } from "./apply-plan";
-import { applyToD1, type Watermarks, watermarkKey } from "./d1-sink";
+import { applyToD1 } from "./d1-sink";
 import { storeDeadLetters } from "./dead-letters";
 import { type ParsedMessage, parseMessage } from "./message";
 import { applyToPostgres, pgClient } from "./pg-sink";
 import { retryDelaySeconds } from "./retry";
+import { type Watermarks, watermarkKey } from "./watermarks";
 
 interface Parsed {
   readonly msg: Message<unknown>;
