@@ -3,6 +3,11 @@
  * from the confirmed watermark when confirmation stalls (a lost, expired or dead-lettered message, or a local
  * queue that lost its memory in a restart). Platform-free: the object drives it with `nextDue()` / `flush()`
  * from a timer and its alarm, and tells it when the sinks confirmed (`progress()`).
+ *
+ * Flow control, as TCP does it: at most a window of events is sent and unconfirmed at any time (a sink that is
+ * down leaves the rest in the outbox, not in the queue to be dead-lettered), and a resend after a stall starts
+ * from a small window that doubles with every confirmation (a sink that comes back after an outage gets the
+ * backlog at the pace it confirms it, not tens of thousands of events at once).
  */
 import { type EventMessage, type OutboxRow, packMessages, sendBatches } from "./message";
 
@@ -10,8 +15,8 @@ export interface FlusherHooks {
   readonly now: () => number;
   readonly battle: () => string;
   readonly shard: number;
-  /** Outbox rows after `afterSeq` in seq order, up to about `maxBytes`. */
-  readonly read: (afterSeq: number, maxBytes: number) => OutboxRow[];
+  /** Outbox rows after `afterSeq` up to `throughSeq` in seq order, stopping after about `maxBytes`. */
+  readonly read: (afterSeq: number, throughSeq: number, maxBytes: number) => OutboxRow[];
   readonly lastSeq: () => number;
   /** Seq every sink has confirmed. */
   readonly settled: () => number;
@@ -27,6 +32,10 @@ export interface FlusherOptions {
   readonly maxResendMs: number;
   /** Bytes of events read per flush; more are sent by the next flush, due at once. */
   readonly maxBytesPerFlush: number;
+  /** Events sent and not yet confirmed, at most (the window's ceiling). */
+  readonly maxInFlightEvents: number;
+  /** The window a resend starts from; each confirmation doubles it up to the ceiling. */
+  readonly resendWindowEvents: number;
 }
 
 export const FLUSHER_DEFAULTS: FlusherOptions = {
@@ -34,6 +43,8 @@ export const FLUSHER_DEFAULTS: FlusherOptions = {
   resendMs: 5_000,
   maxResendMs: 60_000,
   maxBytesPerFlush: 1_000_000,
+  maxInFlightEvents: 20_000,
+  resendWindowEvents: 1_000,
 };
 
 export class OutboxFlusher {
@@ -44,6 +55,8 @@ export class OutboxFlusher {
   private waitingSince: number | null = null;
   private resendAfter: number;
   private failures = 0;
+  /** Events that may be in flight past the settled seq (shrinks on a resend, doubles on progress). */
+  private window: number;
   private running: Promise<void> | null = null;
   readonly stats = { messages: 0, events: 0, resends: 0, sendErrors: 0 };
 
@@ -53,17 +66,28 @@ export class OutboxFlusher {
   ) {
     this.sentThrough = hooks.settled();
     this.resendAfter = opts.resendMs;
+    this.window = opts.maxInFlightEvents;
   }
 
   get sent(): number {
     return this.sentThrough;
   }
 
+  /** Events that may be sent and unconfirmed right now. */
+  get windowEvents(): number {
+    return this.window;
+  }
+
+  /** The highest seq the window allows to be sent now. */
+  private limit(settled: number): number {
+    return Math.min(this.hooks.lastSeq(), settled + this.window);
+  }
+
   /** When `flush` should run next, or null when every event is confirmed (the object may hibernate). */
   nextDue(): number | null {
     const settled = this.hooks.settled();
     if (this.hooks.lastSeq() <= settled) return null;
-    if (this.sentThrough < this.hooks.lastSeq()) {
+    if (this.sentThrough < this.limit(settled)) {
       const delay = this.failures > 0 ? Math.min(this.opts.flushDelayMs * 2 ** this.failures, 5_000) : 0;
       return this.lastFlushAt + Math.max(this.opts.flushDelayMs, delay);
     }
@@ -74,6 +98,7 @@ export class OutboxFlusher {
   progress(): void {
     const settled = this.hooks.settled();
     if (this.sentThrough < settled) this.sentThrough = settled;
+    this.window = Math.min(this.window * 2, this.opts.maxInFlightEvents);
     this.resendAfter = this.opts.resendMs;
     this.waitingSince = this.sentThrough > settled ? this.hooks.now() : null;
   }
@@ -97,12 +122,13 @@ export class OutboxFlusher {
     ) {
       this.hooks.log(`no confirmation past seq ${settled} for ${now - this.waitingSince} ms; sending again`);
       this.sentThrough = settled;
+      this.window = Math.min(this.opts.resendWindowEvents, this.opts.maxInFlightEvents);
       this.resendAfter = Math.min(this.resendAfter * 2, this.opts.maxResendMs);
       this.waitingSince = now;
       this.stats.resends++;
     }
     this.lastFlushAt = now;
-    const rows = this.hooks.read(this.sentThrough, this.opts.maxBytesPerFlush);
+    const rows = this.hooks.read(this.sentThrough, this.limit(settled), this.opts.maxBytesPerFlush);
     if (rows.length === 0) return;
     const messages = packMessages(this.hooks.battle(), this.hooks.shard, rows);
     for (const batch of sendBatches(messages)) {
@@ -121,6 +147,6 @@ export class OutboxFlusher {
       this.stats.messages += batch.length;
       this.stats.events += last.t - batch[0]!.f + 1;
     }
-    if (this.sentThrough < this.hooks.lastSeq()) this.lastFlushAt = Number.NEGATIVE_INFINITY;
+    if (this.sentThrough < this.limit(this.hooks.settled())) this.lastFlushAt = Number.NEGATIVE_INFINITY;
   }
 }

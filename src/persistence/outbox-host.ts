@@ -25,6 +25,8 @@ export interface OutboxStatus {
   readonly shard: number;
   readonly lastSeq: number;
   readonly sentThrough: number;
+  /** Events that may be sent and unconfirmed now (small after a resend, doubling with each confirmation). */
+  readonly windowEvents: number;
   readonly confirmed: Confirmed;
   readonly depth: number;
   readonly oldestUnconfirmedAgeMs: number | null;
@@ -48,7 +50,7 @@ export class OutboxHost {
         get shard() {
           return hooks.shard?.() ?? SHARD;
         },
-        read: (after, max) => this.outbox.read(after, max),
+        read: (after, through, max) => this.outbox.read(after, through, max),
         lastSeq: () => this.outbox.lastSeq,
         settled: () => this.outbox.settled,
         send: hooks.send,
@@ -116,6 +118,7 @@ export class OutboxHost {
       shard: this.hooks.shard?.() ?? SHARD,
       lastSeq: this.outbox.lastSeq,
       sentThrough: this.flusher.sent,
+      windowEvents: this.flusher.windowEvents,
       confirmed: this.outbox.confirmed,
       depth: rows,
       oldestUnconfirmedAgeMs: oldestAt === null ? null : Math.max(0, this.hooks.now() - oldestAt),

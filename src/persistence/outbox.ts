@@ -94,14 +94,15 @@ export class Outbox {
     return moved;
   }
 
-  /** Rows after `afterSeq` in seq order, stopping once `maxBytes` of bodies are read (at least one row). */
-  read(afterSeq: number, maxBytes: number): OutboxRow[] {
+  /** Rows after `afterSeq` up to `throughSeq` in seq order, stopping once `maxBytes` of bodies are read. */
+  read(afterSeq: number, throughSeq: number, maxBytes: number): OutboxRow[] {
     const rows: OutboxRow[] = [];
     if (!this.ready) return rows;
     let bytes = 0;
     for (const r of this.sql.exec<{ seq: number; body: string }>(
-      "SELECT seq, body FROM outbox WHERE seq > ? ORDER BY seq",
+      "SELECT seq, body FROM outbox WHERE seq > ? AND seq <= ? ORDER BY seq",
       afterSeq,
+      throughSeq,
     )) {
       rows.push({ seq: r.seq, body: r.body });
       bytes += r.body.length;

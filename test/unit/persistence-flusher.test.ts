@@ -1,7 +1,7 @@
 /** @module The outbox flusher, message packing and the consumer's plan and backoff, in Node with a fake clock. */
 import { describe, expect, it } from "vitest";
 import { planApply } from "../../src/persistence/apply-plan";
-import { OutboxFlusher } from "../../src/persistence/flusher";
+import { type FlusherOptions, OutboxFlusher } from "../../src/persistence/flusher";
 import {
   type EventMessage,
   MAX_MESSAGE_BYTES,
@@ -12,7 +12,7 @@ import {
 } from "../../src/persistence/message";
 import { retryDelaySeconds } from "../../src/persistence/retry";
 
-function harness() {
+function harness(window: Partial<FlusherOptions> = {}) {
   let now = 1_000;
   const rows: OutboxRow[] = [];
   let settled = 0;
@@ -22,11 +22,12 @@ function harness() {
       now: () => now,
       battle: () => "b1",
       shard: 0,
-      read: (after, max) => {
+      read: (after, through, max) => {
         const out: OutboxRow[] = [];
         let bytes = 0;
         for (const r of rows) {
           if (r.seq <= after) continue;
+          if (r.seq > through) break;
           out.push(r);
           bytes += r.body.length;
           if (bytes >= max) break;
@@ -40,7 +41,15 @@ function harness() {
       },
       log: () => {},
     },
-    { flushDelayMs: 100, resendMs: 5_000, maxResendMs: 20_000, maxBytesPerFlush: 1_000_000 },
+    {
+      flushDelayMs: 100,
+      resendMs: 5_000,
+      maxResendMs: 20_000,
+      maxBytesPerFlush: 1_000_000,
+      maxInFlightEvents: 20_000,
+      resendWindowEvents: 1_000,
+      ...window,
+    },
   );
   const append = (n: number) => {
     for (let i = 0; i < n; i++) {
@@ -97,6 +106,52 @@ describe("outbox flusher", () => {
     expect(h.flusher.stats.resends).toBe(1);
     expect(h.flusher.nextDue()).toBe(h.now() + 10_000);
     h.confirm(4);
+    expect(h.flusher.nextDue()).toBeNull();
+  });
+
+  it("keeps at most a window of events unconfirmed: a sink that is down leaves the rest in the outbox", async () => {
+    const h = harness({ maxInFlightEvents: 10 });
+    h.append(25);
+    await h.flusher.flush();
+    expect(h.sent.flat().map((m) => [m.f, m.t])).toEqual([[1, 10]]);
+    // The window is full: nothing is due until the resend time, however many events arrive.
+    h.append(5);
+    expect(h.flusher.nextDue()).toBe(h.now() + 5_000);
+    h.confirm(4);
+    expect(h.flusher.nextDue()).toBeLessThanOrEqual(h.now() + 100);
+    h.tick(100);
+    await h.flusher.flush();
+    expect(h.sent.flat().map((m) => [m.f, m.t])).toEqual([
+      [1, 10],
+      [11, 14],
+    ]);
+  });
+
+  it("sends a stalled backlog again from a small window that doubles with each confirmation", async () => {
+    const h = harness({ resendWindowEvents: 3 });
+    h.append(20);
+    await h.flusher.flush();
+    expect(h.flusher.windowEvents).toBe(20_000);
+    // Nothing is confirmed (the sink is down): the resend sends the first 3 events only.
+    h.tick(5_000);
+    await h.flusher.flush();
+    expect(h.sent[1]!.map((m) => [m.f, m.t])).toEqual([[1, 3]]);
+    expect(h.flusher.nextDue()).toBe(h.now() + 10_000);
+    // Still down: the next resend is the same 3, not more.
+    h.tick(10_000);
+    await h.flusher.flush();
+    expect(h.sent[2]!.map((m) => [m.f, m.t])).toEqual([[1, 3]]);
+    // The sink is back: each confirmation doubles the window (6, then 12) until the backlog is through.
+    h.confirm(3);
+    h.tick(100);
+    await h.flusher.flush();
+    expect(h.sent[3]!.map((m) => [m.f, m.t])).toEqual([[4, 9]]);
+    h.confirm(9);
+    h.tick(100);
+    await h.flusher.flush();
+    expect(h.sent[4]!.map((m) => [m.f, m.t])).toEqual([[10, 20]]);
+    expect(h.flusher.windowEvents).toBe(12);
+    h.confirm(20);
     expect(h.flusher.nextDue()).toBeNull();
   });
 });
