@@ -18,6 +18,7 @@ declare namespace Cloudflare {
 		PERSIST_RETRY_BASE_SECONDS: "2";
 		PERSISTENCE: "on";
 		JOIN_LIMIT_PER_MINUTE: "30";
+		CONNECT_RATE_PER_SECOND: "300";
 		OPERATOR_TOKEN: string;
 		TOKEN_SECRET: string;
 		BATTLE: DurableObjectNamespace<import("./src/index").BattleDO>;
@@ -28,7 +29,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "TOKEN_TTL_SECONDS" | "RATE_LIMIT_EXEMPT_IPS" | "PERSIST_RETRY_BASE_SECONDS" | "PERSISTENCE" | "JOIN_LIMIT_PER_MINUTE" | "OPERATOR_TOKEN" | "TOKEN_SECRET">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "TOKEN_TTL_SECONDS" | "RATE_LIMIT_EXEMPT_IPS" | "PERSIST_RETRY_BASE_SECONDS" | "PERSISTENCE" | "JOIN_LIMIT_PER_MINUTE" | "CONNECT_RATE_PER_SECOND" | "OPERATOR_TOKEN" | "TOKEN_SECRET">> {}
 }
 
 // Begin runtime types

@@ -281,11 +281,14 @@ class Worker {
           p.open = false;
           this.open--;
         }
-        if (first) {
+        // A 1013 is the object pacing sockets: the SDK comes back at its slot, so the connect is not failed yet
+        // and its time runs on (the wait is part of it).
+        const paced = code === 1013 && reconnecting;
+        if (first && !paced) {
           this.fail("connect", `close_${code}`);
           first = false;
         }
-        if (reconnecting) t0 = performance.now();
+        if (reconnecting && !paced) t0 = performance.now();
         else if (!this.stopping) {
           p.streamBroken = true;
           if (p.stormAway) {

@@ -122,6 +122,7 @@ export class BattleDO extends DurableObject<Env> {
       },
       abort: (reason) => ctx.abort(reason),
       joinsPerAddressPerMinute: positiveOrUndefined(env.JOIN_LIMIT_PER_MINUTE),
+      connectsPerSecond: positiveOrUndefined(env.CONNECT_RATE_PER_SECOND),
       network: this.network,
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
@@ -258,6 +259,8 @@ export class BattleDO extends DurableObject<Env> {
     const session = request.headers.get("x-arena-session") ?? "";
     const auth = this.room.authorise(participantId, session);
     if (!auth.ok) return refuseUpgrade(auth.error.code, auth.error.message);
+    const wait = this.room.admitConnection(participantId);
+    if (wait > 0) return tryAgainLater(wait);
     const url = new URL(request.url);
     const from = parseResume(url.searchParams.get("seq"), url.searchParams.get("epoch"));
     const pair = new WebSocketPair();
@@ -330,14 +333,24 @@ function closeQuietly(ws: WebSocket, code: number, reason: string): void {
 }
 
 /**
+ * A socket pair for a refusal, its server end accepted (not hibernatable) and closed by the caller. (Locally,
+ * workerd logs an uncaught "Network connection lost" for each refused socket once its client goes away; listeners
+ * on the server end do not silence it.)
+ */
+function refusalPair(): [WebSocket, WebSocket] {
+  const pair = new WebSocketPair();
+  const [client, server] = [pair[0], pair[1]];
+  server.accept();
+  return [client, server];
+}
+
+/**
  * Refuses an upgrade the way every client can read, browsers included (they never see an HTTP status): accept,
  * then close with a 45xx code (4501 session replaced, 4503 unauthorized, 4504 no such battle). The socket is not
  * hibernatable, so its close is released at once.
  */
 function refuseUpgrade(code: string, message: string): Response {
-  const pair = new WebSocketPair();
-  const [client, server] = [pair[0], pair[1]];
-  server.accept();
+  const [client, server] = refusalPair();
   const close =
     code === ErrorCode.SESSION_REPLACED
       ? CloseCode.SESSION_REPLACED
@@ -345,6 +358,16 @@ function refuseUpgrade(code: string, message: string): Response {
         ? CloseCode.NOT_FOUND
         : CloseCode.UNAUTHORIZED;
   server.close(close, message.slice(0, 120));
+  return new Response(null, { status: 101, webSocket: client });
+}
+
+/**
+ * Refuses a socket for now, readable by every client: accept, then close 1013 ("Try Again Later") with the wait
+ * as JSON in the reason. Cheap next to a connect (no replay, no welcome, no hibernatable socket).
+ */
+function tryAgainLater(retryAfterMs: number): Response {
+  const [client, server] = refusalPair();
+  server.close(CloseCode.TRY_AGAIN_LATER, JSON.stringify({ code: ErrorCode.OVERLOADED, retryAfterMs }));
   return new Response(null, { status: 101, webSocket: client });
 }
 

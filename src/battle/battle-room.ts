@@ -41,6 +41,7 @@ import { ShardSide } from "../sharding/shard-side";
 import { AlarmScheduler } from "./alarm-scheduler";
 import type { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
+import { ConnectAdmission, connectAdmissionOptions } from "./connect-admission";
 import type { Connection } from "./connection";
 import { FixedWindow } from "./fixed-window";
 import { FrameMeter } from "./frame-meter";
@@ -86,6 +87,8 @@ export const DEFAULT_JOINS_PER_ADDRESS_PER_MINUTE = 30;
 
 /** A group-commit turn running later than this means the object is behind: requests get `overloaded`. */
 export const OVERLOAD_LAG_MS = 1_000;
+/** Sockets one participant may open per minute (a player reconnects a few times; a script reusing a token more). */
+export const CONNECTS_PER_PLAYER_PER_MINUTE = 20;
 /** A lag measurement counts for this long (a quiet object takes no new measurements). */
 const LAG_MEMORY_MS = 1_000;
 const MAX_OVERLOAD_RETRY_MS = 5_000;
@@ -111,6 +114,8 @@ export interface RoomPlatform {
   sendEvents(batch: EventMessage[]): Promise<void>;
   /** Joins per address per minute when the battle sets none (the deployment's `JOIN_LIMIT_PER_MINUTE`). */
   readonly joinsPerAddressPerMinute?: number;
+  /** New sockets admitted per second (the deployment's `CONNECT_RATE_PER_SECOND`); default 300. */
+  readonly connectsPerSecond?: number;
   /** Storage cannot be trusted any more: reset the object. */
   abort(reason: string): void;
   /** How the objects of a sharded battle reach each other (absent: the battle cannot be sharded here). */
@@ -134,6 +139,11 @@ export class BattleRoom {
   private readonly commit: GroupCommit;
   /** Requests and rejections since the object woke (the operator console's live view). */
   private readonly counters = new RequestCounters();
+  /** New sockets are admitted at a steady rate; refused ones are told their own later slot. */
+  private readonly admission: ConnectAdmission;
+  /** Sockets each participant opened this minute: one token cannot spend the battle's admission budget. */
+  private readonly connectWindow = new FixedWindow(60_000);
+  private connectsLimited = 0;
   readonly timers: AlarmScheduler;
   /** Each player's private stream: sequence numbers, recent request ids, replay on resume. */
   private readonly streams: PlayerStreams;
@@ -155,6 +165,7 @@ export class BattleRoom {
 
   constructor(private readonly platform: RoomPlatform) {
     const store = platform.store;
+    this.admission = new ConnectAdmission(connectAdmissionOptions(platform.connectsPerSecond));
     this.pushes = new PushScheduler({
       now: () => this.now(),
       setTimer: (fn, ms) => platform.setTimer(fn, ms),
@@ -566,6 +577,20 @@ export class BattleRoom {
   }
 
   /**
+   * Whether a new socket may be accepted now (after `authorise`): 0, or how long (ms) this one should wait before
+   * it comes back (each refused socket gets its own slot, so a crowd that reconnects at once returns evenly).
+   */
+  admitConnection(participantId: number): number {
+    const now = this.now();
+    const own = this.connectWindow.take(String(participantId), CONNECTS_PER_PLAYER_PER_MINUTE, now);
+    if (own > 0) {
+      this.connectsLimited++;
+      return own;
+    }
+    return this.admission.admit(now);
+  }
+
+  /**
    * A socket the host accepted after `authorise`: the frames it missed (if it resumes), then the welcome (a fresh
    * snapshot with where its stream stands), and the heartbeat sweep armed. A player's oldest socket beyond
    * `MAX_SOCKETS_PER_PLAYER` is closed.
@@ -947,6 +972,7 @@ export class BattleRoom {
       commits: { ...this.commit.stats },
       pushes: this.pushes.stats,
       requests: this.counters.view(),
+      connects: { ...this.admission.stats, limited: this.connectsLimited },
     };
   }
 }

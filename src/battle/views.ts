@@ -18,6 +18,11 @@ export interface BattleAdminView extends BattleView {
   readonly pushes: PushStats;
   /** Player requests and rejections since the object woke. */
   readonly requests: RequestCountsView;
+  /**
+   * Sockets since the object woke: admitted, refused by the battle's rate (closed 1013 with a slot to come back
+   * at), and refused because their participant opened more than 20 this minute (1013 until the minute ends).
+   */
+  readonly connects: { readonly admitted: number; readonly refused: number; readonly limited: number };
 }
 
 export interface JoinResult {

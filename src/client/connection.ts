@@ -4,6 +4,7 @@
  * caller supplies the WebSocket factory, so the same code runs in browsers and under Node `ws`.
  */
 import type { RequestId } from "../protocol/client-messages";
+import { CloseCode } from "../protocol/close-codes";
 import type { ErrorBody } from "../protocol/error-codes";
 import type {
   AnswerResult,
@@ -403,6 +404,14 @@ export class BattleConnection {
     this.handlers.close?.(code, reason, reconnecting);
     if (ended) this.handlers.sessionEnded?.(code, reason);
     if (!reconnecting) return;
+    if (code === CloseCode.TRY_AGAIN_LATER) {
+      // The object named this socket's slot: come back then (a little jitter), not on the backoff's schedule.
+      const wait = retryAfterOf(reason);
+      if (wait !== null) {
+        this.scheduleReconnect(wait + Math.floor(this.rng() * Math.min(1_000, wait / 10)));
+        return;
+      }
+    }
     if (!this.welcomed && (code === 1006 || code === 1002 || code === 1015)) {
       // The upgrade may have been refused over HTTP (browsers cannot see why): ask before retrying.
       void this.upgradeRefused().then((status) => {
@@ -414,10 +423,18 @@ export class BattleConnection {
     this.scheduleReconnect();
   }
 
-  private scheduleReconnect(): void {
+  private rng(): number {
+    return (this.opts.rng ?? Math.random)();
+  }
+
+  /** Reconnects after `delayMs`, or after the backoff's next delay (counting an attempt). */
+  private scheduleReconnect(delayMs?: number): void {
     if (this.closedByUser) return;
-    const delay = backoffDelay(this.attempt, this.opts.rng, this.opts.backoff ?? DEFAULT_BACKOFF);
-    this.attempt++;
+    let delay = delayMs;
+    if (delay === undefined) {
+      delay = backoffDelay(this.attempt, this.opts.rng, this.opts.backoff ?? DEFAULT_BACKOFF);
+      this.attempt++;
+    }
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       if (!this.closedByUser) this.open();
@@ -504,5 +521,15 @@ export function encodeRequest(msg: OutgoingRequest, id: number): string {
       if (msg.limit !== undefined) s += `,"limit":${msg.limit}`;
       return `${s}}`;
     }
+  }
+}
+
+/** The wait a 1013 close names (`{"code":"overloaded","retryAfterMs":N}`), capped at a minute; null if none. */
+export function retryAfterOf(reason: string): number | null {
+  try {
+    const ms = (JSON.parse(reason) as { retryAfterMs?: unknown }).retryAfterMs;
+    return typeof ms === "number" && Number.isFinite(ms) && ms >= 0 ? Math.min(ms, 60_000) : null;
+  } catch {
+    return null;
   }
 }

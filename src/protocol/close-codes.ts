@@ -3,6 +3,12 @@
  * 4000–4499: the client may reconnect (with backoff). 4500–4999: it must not reconnect with the same token.
  */
 export const CloseCode = {
+  /**
+   * The object is taking sockets as fast as it can: come back after the reason's `retryAfterMs` (the reason is
+   * JSON `{"code":"overloaded","retryAfterMs":N}`), keeping the session and the stream's place. RFC 6455 "Try
+   * Again Later".
+   */
+  TRY_AGAIN_LATER: 1013,
   /** The server is going away (deploy, restart); reconnect with backoff. */
   GOING_AWAY: 4000,
   /** The client kept sending after repeated protocol errors; reconnect and behave. */

@@ -5,6 +5,7 @@ import {
   carriesTop,
   compactPushUrl,
   encodeRequest,
+  retryAfterOf,
   shouldReconnect,
   type WebSocketLike,
   withTop,
@@ -64,9 +65,9 @@ class FakeSocket implements WebSocketLike {
   serverSends(frame: unknown) {
     this.onmessage?.({ data: typeof frame === "string" ? frame : JSON.stringify(frame) });
   }
-  serverCloses(code: number) {
+  serverCloses(code: number, reason = "") {
     this.readyState = 3;
-    this.onclose?.({ code, reason: "" });
+    this.onclose?.({ code, reason });
   }
 }
 
@@ -177,6 +178,33 @@ describe("BattleConnection", () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(sockets).toHaveLength(2);
     expect(events).toEqual(["lost at 1", "ended 4501"]);
+  });
+
+  it("comes back at the slot a 1013 names, keeping its place in the stream and its unanswered requests", async () => {
+    vi.useFakeTimers();
+    const { conn, sockets, welcomed } = open();
+    await welcomed;
+    const closes: string[] = [];
+    conn.handlers.close = (code, _reason, reconnecting) => closes.push(`${code} ${reconnecting}`);
+    const pending = conn.request({ type: "attack", target: 2 });
+    sockets[0]!.serverCloses(1006);
+    await vi.advanceTimersByTimeAsync(1);
+    // The object is taking sockets as fast as it can: this one's slot is 800 ms away (rng 0: no jitter).
+    sockets[1]!.serverCloses(1013, JSON.stringify({ code: "overloaded", retryAfterMs: 800 }));
+    await vi.advanceTimersByTimeAsync(799);
+    expect(sockets).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sockets).toHaveLength(3);
+    expect(sockets[2]!.url).toBe("ws://x/ws?token=t&push=2&seq=4&epoch=e1");
+    sockets[2]!.readyState = 1;
+    sockets[2]!.serverSends({ ...welcome, stream: { epoch: "e1", seq: 4, continuity: "kept", replayed: 0 } });
+    expect(sockets[2]!.sent).toEqual(['{"type":"attack","id":1,"target":2}']);
+    sockets[2]!.serverSends({ type: "reply", id: 1, ok: true, data: { arrows: 2 } });
+    expect(await pending).toMatchObject({ ok: true });
+    expect(closes).toEqual(["1006 true", "1013 true"]);
+    // A 1013 without a readable wait falls back to the backoff.
+    expect(retryAfterOf("busy")).toBeNull();
+    expect(retryAfterOf('{"retryAfterMs":999999}')).toBe(60_000);
   });
 
   it("closes when the server asks (closing), with the server's code", async () => {

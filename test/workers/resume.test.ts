@@ -180,6 +180,43 @@ describe("resume", () => {
     for (const s of socks.slice(1)) s.ws.close(1000);
   });
 
+  it("closes a participant's sockets beyond 20 a minute with 1013 until the minute ends; others still connect", async () => {
+    const id = await createBattle();
+    await startBattle(id);
+    const a = await join(id, "alice");
+    const b = await join(id, "bob");
+    // The 21st socket of the minute is refused (the 41st at the latest, if a minute boundary fell in between).
+    let admitted = 0;
+    let closed: { code: number; reason: string } | null = null;
+    while (closed === null && admitted <= 40) {
+      const res = await SELF.fetch(a.wsUrl.replace(/^ws/, "http"), {
+        headers: { Upgrade: "websocket", "CF-Connecting-IP": freshIp() },
+      });
+      expect(res.status).toBe(101);
+      const sock = new TestSocket(res.webSocket!);
+      res.webSocket!.accept();
+      const first = await Promise.race([
+        sock.next((m) => m.type === "welcome", "welcome"),
+        sock.waitClosed(),
+      ]);
+      if ("type" in first) {
+        admitted++;
+        sock.ws.close(1000);
+      } else closed = first;
+    }
+    expect(admitted).toBeGreaterThanOrEqual(20);
+    expect(admitted).toBeLessThanOrEqual(40);
+    expect(closed?.code).toBe(1013);
+    const { code, retryAfterMs } = JSON.parse(closed!.reason);
+    expect(code).toBe("overloaded");
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(60_000);
+    const other = await connect(b);
+    const admin = await api("GET", `/api/admin/battles/${id}`, undefined, OPERATOR);
+    expect(admin.json.battle.connects).toEqual({ admitted: admitted + 1, refused: 0, limited: 1 });
+    other.ws.close(1000);
+  });
+
   it("refuses a replaced session's upgrade with a close code every client can read (4501)", async () => {
     const id = await createBattle();
     const old = await join(id, "alice");
