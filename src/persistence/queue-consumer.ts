@@ -8,7 +8,7 @@
 import { battleStub } from "../http/battle-stub";
 import { planApply } from "./apply-plan";
 import { applyToD1 } from "./d1-sink";
-import { storeDeadLetters } from "./dead-letters";
+import { storeDeadLetters, supersedeDeadLetters } from "./dead-letters";
 import { type ParsedMessage, parseMessage } from "./message";
 import { applyToPostgres, pgClient } from "./pg-sink";
 import { retryDelaySeconds } from "./retry";
@@ -64,6 +64,29 @@ async function apply(env: Env, items: readonly Parsed[]): Promise<void> {
   const pg = await applyToPostgres(pgClient(env.HYPERDRIVE.connectionString), plan);
   for (const i of items) i.msg.ack();
   await confirm(env, plan.keys, d1, pg);
+  await supersedeLetters(env, plan.keys, pg);
+}
+
+/**
+ * Open dead letters of these streams that both sinks now hold are superseded at once (a resend delivered them), so
+ * the open count an operator or an alert reads is right without anyone reading the list first. One D1 statement
+ * on the partial index of unresolved letters; a failure only leaves them for the next batch or the operator's read.
+ */
+async function supersedeLetters(
+  env: Env,
+  keys: readonly { battle: string; shard: number }[],
+  pg: Watermarks,
+): Promise<void> {
+  const marks = keys.map(({ battle, shard }) => ({
+    battle,
+    shard,
+    seq: pg.get(watermarkKey(battle, shard)) ?? 0,
+  }));
+  try {
+    await supersedeDeadLetters(env.DB, marks, Date.now());
+  } catch (e) {
+    console.error("marking superseded dead letters failed", e);
+  }
 }
 
 /** Tells each battle's object what both sinks hold; a lost call only delays the cleanup (the object resends). */

@@ -144,6 +144,13 @@ describe("persistence pipeline", () => {
           .bind(battle)
           .first();
         if (d1?.seq !== 2) throw new Error(`d1 watermark ${d1?.seq}`);
+        // The consumer itself marks the letter superseded (read straight from D1, before any operator read).
+        const letter = await env.DB.prepare(
+          "SELECT superseded_at FROM dead_letters WHERE battle_id = ?1 AND from_seq = 2",
+        )
+          .bind(battle)
+          .first<{ superseded_at: number | null }>();
+        if (letter?.superseded_at == null) throw new Error("seq 2's letter not superseded yet");
       },
       { timeout: 10_000, interval: 100 },
     );
