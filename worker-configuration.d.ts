@@ -18,7 +18,7 @@ declare namespace Cloudflare {
 		PERSIST_RETRY_BASE_SECONDS: "2";
 		PERSISTENCE: "on";
 		JOIN_LIMIT_PER_MINUTE: "30";
-		CONNECT_RATE_PER_SECOND: "300";
+		CONNECT_RATE_PER_SECOND: "2000";
 		OPERATOR_TOKEN: string;
 		TOKEN_SECRET: string;
 		BATTLE: DurableObjectNamespace<import("./src/index").BattleDO>;

@@ -288,8 +288,9 @@ class Worker {
           this.fail("connect", `close_${code}`);
           first = false;
         }
-        if (reconnecting && !paced) t0 = performance.now();
-        else if (!this.stopping) {
+        if (reconnecting) {
+          if (!paced) t0 = performance.now();
+        } else if (!this.stopping) {
           p.streamBroken = true;
           if (p.stormAway) {
             p.stormAway = false;

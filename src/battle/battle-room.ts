@@ -114,7 +114,7 @@ export interface RoomPlatform {
   sendEvents(batch: EventMessage[]): Promise<void>;
   /** Joins per address per minute when the battle sets none (the deployment's `JOIN_LIMIT_PER_MINUTE`). */
   readonly joinsPerAddressPerMinute?: number;
-  /** New sockets admitted per second (the deployment's `CONNECT_RATE_PER_SECOND`); default 300. */
+  /** New sockets admitted per second (the deployment's `CONNECT_RATE_PER_SECOND`); default 2,000. */
   readonly connectsPerSecond?: number;
   /** Storage cannot be trusted any more: reset the object. */
   abort(reason: string): void;

@@ -18,10 +18,15 @@ export interface ConnectAdmissionOptions {
 }
 
 /**
- * A join ramp of 6,000 players a minute is 100 sockets/s: never refused. A 10,000-player storm comes back over
- * ~30 s. `CONNECT_RATE_PER_SECOND` sets the rate (the burst follows it).
+ * Measured (BENCHMARKS.md): one object took a 7,000-player storm back in ~22 s unpaced (clients waiting up to
+ * 30 s for the upgrade), while pacing at 300/s made it 58 s (each refusal is another upgrade round trip). So the
+ * default only paces bursts beyond 2,000 sockets a second. `CONNECT_RATE_PER_SECOND` sets it (the burst follows).
  */
-export const CONNECT_ADMISSION: ConnectAdmissionOptions = { ratePerSec: 300, burst: 300, maxWaitMs: 60_000 };
+export const CONNECT_ADMISSION: ConnectAdmissionOptions = {
+  ratePerSec: 2_000,
+  burst: 2_000,
+  maxWaitMs: 60_000,
+};
 
 export class ConnectAdmission {
   /** When the next socket would be admitted at the steady rate (the GCRA's theoretical arrival time). */

@@ -32,7 +32,7 @@ describe("ConnectAdmission", () => {
   it("takes CONNECT_RATE_PER_SECOND, falling back to the default for garbage", () => {
     expect(connectAdmissionOptions(50)).toMatchObject({ ratePerSec: 50, burst: 50 });
     for (const bad of [undefined, 0, -3, 1.5, Number.NaN]) {
-      expect(connectAdmissionOptions(bad).ratePerSec).toBe(300);
+      expect(connectAdmissionOptions(bad).ratePerSec).toBe(2_000);
     }
   });
 });
