@@ -1,11 +1,11 @@
 /**
- * @module How fast a battle object takes new sockets, and when a refused one should come back. A whole battle that
- * drops at once (a network blip, a deploy) comes back at once: every resume costs the object an upgrade, a replay
- * and a welcome, and 10,000 of them in one second left it answering nothing for 100 s while the clients' timeouts
- * turned each slow upgrade into another attempt. So sockets are admitted at a steady rate with a burst (GCRA, the
- * token bucket's arrival-time form), and each refused socket is told its own later slot (reservations spaced at
- * the same rate) instead of one shared delay, so the crowd returns as an even stream the object can serve.
- * Platform-free and clocked by the caller.
+ * @module How fast a battle object takes new sockets, and when a refused one should come back. Sockets are admitted
+ * at a steady rate with a burst (GCRA, the token bucket's arrival-time form), and each refused socket is told its
+ * own later slot (reservations spaced at the same rate) instead of one shared delay, so a crowd beyond the rate
+ * returns as an even stream. It is a ceiling, not the storm fix: a whole battle reconnecting at once recovers
+ * fastest unpaced when clients wait long enough for their upgrade (BENCHMARKS.md: 7,000 back in 22 s; what wedged
+ * the object was clients abandoning upgrades after 10 s), and every refusal costs another upgrade. Platform-free
+ * and clocked by the caller.
  */
 
 export interface ConnectAdmissionOptions {
