@@ -98,13 +98,26 @@ export function proxyGuardOptions() {
  * @param {{port?: number, persistTo?: string, inspectorPort?: number, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
  */
 export async function startArena(opts = {}) {
-  const port = opts.port ?? 8787;
   const log = opts.log ?? console.log;
   ensureDevVars();
   applyD1Migrations(opts.persistTo);
   const pg = await localPostgres(log);
   const { migratePostgres } = await import("./pg-migrate.mjs");
   await migratePostgres(pg.url);
+  const dev = await spawnDev({ ...opts, pgUrl: pg.url });
+  const stop = async (signal = "SIGTERM") => {
+    await dev.stop(signal);
+    await pg.stop();
+  };
+  return { url: dev.url, pid: dev.pid, child: dev.child, stop, pgUrl: pg.url };
+}
+
+/**
+ * One `wrangler dev` process (of `config`, default wrangler.toml) on `port`, resolved once it answers /health.
+ * @param {{port?: number, config?: string, persistTo?: string, inspectorPort?: number, vars?: Record<string,string>, quiet?: boolean, pgUrl: string}} opts
+ */
+export async function spawnDev(opts) {
+  const port = opts.port ?? 8787;
   const args = [
     "wrangler",
     "dev",
@@ -114,6 +127,7 @@ export async function startArena(opts = {}) {
     String(port),
     "--show-interactive-dev-session=false",
   ];
+  if (opts.config) args.push("--config", opts.config);
   if (opts.persistTo) args.push("--persist-to", opts.persistTo);
   if (opts.inspectorPort) args.push("--inspector-port", String(opts.inspectorPort));
   for (const [k, v] of Object.entries(workerVars(process.env, opts.vars))) args.push("--var", `${k}:${v}`);
@@ -122,7 +136,7 @@ export async function startArena(opts = {}) {
     env: {
       ...process.env,
       ...OFFLINE_ENV,
-      CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: pg.url,
+      CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: opts.pgUrl,
       NODE_OPTIONS: proxyGuardOptions(),
     },
     stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit",
@@ -149,7 +163,6 @@ export async function startArena(opts = {}) {
       // already gone
     }
     await exited;
-    await pg.stop();
   };
-  return { url, pid: child.pid, child, stop, pgUrl: pg.url };
+  return { url, pid: child.pid, child, stop };
 }

@@ -34,7 +34,7 @@ if (!res.ok) {
 console.log(
   `reconcile ${battle}: ${body.participants} participants, last seq ${body.lastSeq}, confirmed d1 ${body.confirmed.d1} pg ${body.confirmed.pg}`,
 );
-if (body.confirmed.d1 < body.lastSeq || body.confirmed.pg < body.lastSeq) {
+if (body.inFlight ?? (body.confirmed.d1 < body.lastSeq || body.confirmed.pg < body.lastSeq)) {
   console.log("  (the sinks have not confirmed every event yet; differences may be in flight)");
 }
 for (const d of body.differences) console.log(`  ${d}`);

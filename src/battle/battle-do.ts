@@ -4,6 +4,7 @@
  * hibernatable WebSockets as the room's `Connection`s.
  */
 import { DurableObject } from "cloudflare:workers";
+import { eventSender } from "../persistence/events-relay";
 import type { Confirmed } from "../persistence/outbox";
 import type { OutboxStatus } from "../persistence/outbox-host";
 import {
@@ -105,7 +106,7 @@ export class BattleDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.host = { ctx, inEventOf: null };
-    this.network = doNetwork(env.BATTLE as unknown as DurableObjectNamespace);
+    this.network = doNetwork(env);
     this.room = new BattleRoom({
       id: ctx.id.toString(),
       store: new BattleStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn), {
@@ -117,9 +118,7 @@ export class BattleDO extends DurableObject<Env> {
       clearTimer: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
       setAlarm: (at) => (at === null ? ctx.storage.deleteAlarm() : ctx.storage.setAlarm(at)),
       connections: () => this.openConnections(),
-      sendEvents: async (batch) => {
-        await env.EVENTS.sendBatch(batch.map((body) => ({ body })));
-      },
+      sendEvents: eventSender(env),
       abort: (reason) => ctx.abort(reason),
       joinsPerAddressPerMinute: positiveOrUndefined(env.JOIN_LIMIT_PER_MINUTE),
       connectsPerSecond: positiveOrUndefined(env.CONNECT_RATE_PER_SECOND),

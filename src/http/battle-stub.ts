@@ -1,9 +1,11 @@
 /** @module Finding a battle's Durable Object by battle id (and calling it with retries), and minting battle ids. */
+import { objectStub } from "../sharding/do-network";
 import { shardObjectName } from "../sharding/protocol";
 import { callBattle } from "./battle-call";
 
+/** The object named `battleId` (a battle, or `<battle>#s<k>` for a shard), in whichever local process holds it. */
 export function battleStub(env: Env, battleId: string) {
-  return env.BATTLE.get(env.BATTLE.idFromName(battleId));
+  return objectStub(env, battleId);
 }
 
 /** The object a player's requests go to: their shard in a sharded battle (`sh` in the token), else the battle's. */

@@ -13,11 +13,11 @@ import {
   replayDeadLetter,
   supersedeDeadLetters,
 } from "../persistence/dead-letters";
-import { SHARD } from "../persistence/outbox";
 import { pgClient } from "../persistence/pg-sink";
 import { reconcile } from "../persistence/reconcile";
-import { d1Results, d1Watermark, pgBattleRows, pgWatermark, pgWatermarks } from "../persistence/sink-reads";
+import { d1Results, d1Watermark, pgBattleRows, pgWatermarks } from "../persistence/sink-reads";
 import { ErrorCode } from "../protocol/error-codes";
+import { shardObjectName } from "../sharding/protocol";
 import { requireOperator } from "./auth";
 import { battleStub } from "./battle-stub";
 import type { AppEnv } from "./env";
@@ -30,6 +30,13 @@ const DeadLetterQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+/** The names of a battle's objects: its own, then (a sharded battle) each shard's. */
+async function battleObjects(env: Env, id: string): Promise<string[]> {
+  const info = unwrap(await battleStub(env, id).info());
+  const shards = info.config.shards ?? 1;
+  return shards > 1 ? [id, ...Array.from({ length: shards }, (_, k) => shardObjectName(id, k))] : [id];
+}
 
 /** Marks superseded the open letters (of one battle, or up to 100 battles) both sinks have caught up with. */
 async function supersedeCovered(env: Env, battleId?: string): Promise<void> {
@@ -48,20 +55,34 @@ export const persistenceRoutes = new Hono<AppEnv>()
   .use(requireOperator)
   .get("/battles/:id/persistence", async (c) => {
     const id = c.req.param("id");
-    const object = unwrap(await battleStub(c.env, id).persistence());
-    const d1 = await d1Watermark(c.env.DB, id, SHARD);
-    let pg: number | { error: string };
+    const objects = await battleObjects(c.env, id);
+    const statuses = await Promise.all(
+      objects.map(async (name) => unwrap(await battleStub(c.env, name).persistence())),
+    );
+    const d1 = await Promise.all(statuses.map((st) => d1Watermark(c.env.DB, id, st.shard)));
+    let pg: Map<number, number> | { error: string };
     try {
-      pg = await pgWatermark(pgClient(c.env.HYPERDRIVE.connectionString), id, SHARD);
+      const marks = await pgWatermarks(
+        pgClient(c.env.HYPERDRIVE.connectionString),
+        statuses.map((st) => ({ battle: id, shard: st.shard })),
+      );
+      pg = new Map(marks.map((m) => [m.shard, m.seq]));
     } catch (e) {
       pg = { error: e instanceof Error ? e.message : String(e) };
     }
-    if (typeof pg === "number") await supersedeCovered(c.env, id);
+    if (pg instanceof Map) await supersedeCovered(c.env, id);
+    const sinksOf = (i: number) => ({
+      d1: d1[i]!,
+      pg: pg instanceof Map ? (pg.get(statuses[i]!.shard) ?? 0) : pg,
+    });
     const letters = await countDeadLetters(c.env.DB, id);
     return c.json({
       battle: id,
-      object,
-      sinks: { d1, pg },
+      /** The battle's own object (a sharded battle's coordinator) and its stream's watermarks in each sink. */
+      object: statuses[0],
+      sinks: sinksOf(0),
+      /** Every persistence stream of the battle: its object's, then each shard's (a sharded battle). */
+      streams: statuses.map((object, i) => ({ object, sinks: sinksOf(i) })),
       /** Open dead letters: neither replayed nor covered by both sinks' watermarks (these need an operator). */
       deadLetters: letters.open,
       /** Dead letters a resend from the watermark delivered since (informational). */
@@ -72,8 +93,19 @@ export const persistenceRoutes = new Hono<AppEnv>()
     const id = c.req.param("id");
     const stub = battleStub(c.env, id);
     const results = unwrap(await stub.results());
-    const info = unwrap(await stub.info());
-    const persistence = unwrap(await stub.persistence());
+    const objects = await battleObjects(c.env, id);
+    // Answers and attacks are stored by the object of the player who made them (a shard in a sharded battle).
+    const infos = await Promise.all(
+      objects.map(async (name) => unwrap(await battleStub(c.env, name).info())),
+    );
+    const statuses = await Promise.all(
+      objects.map(async (name) => unwrap(await battleStub(c.env, name).persistence())),
+    );
+    const stored = { answers: 0, attacks: 0 };
+    for (const info of infos) {
+      stored.answers += info.stored.answers;
+      stored.attacks += info.stored.attacks;
+    }
     const [pg, d1] = await Promise.all([
       pgBattleRows(pgClient(c.env.HYPERDRIVE.connectionString), id),
       d1Results(c.env.DB, id),
@@ -81,11 +113,19 @@ export const persistenceRoutes = new Hono<AppEnv>()
     const report = reconcile({
       final: results.final,
       standings: results.standings,
-      stored: info.stored,
+      stored,
       pg,
       d1Results: d1,
     });
-    return c.json({ battle: id, ...report, lastSeq: persistence.lastSeq, confirmed: persistence.confirmed });
+    return c.json({
+      battle: id,
+      ...report,
+      lastSeq: statuses[0]!.lastSeq,
+      confirmed: statuses[0]!.confirmed,
+      /** Some stream's events are not confirmed by both sinks yet: differences may be in flight. */
+      inFlight: statuses.some((st) => Math.min(st.confirmed.d1, st.confirmed.pg) < st.lastSeq),
+      streams: statuses.map((st) => ({ shard: st.shard, lastSeq: st.lastSeq, confirmed: st.confirmed })),
+    });
   })
   .get("/dead-letters", async (c) => {
     const q = DeadLetterQuery.parse(c.req.query());

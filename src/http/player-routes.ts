@@ -8,6 +8,9 @@ import { finalResultsFromD1 } from "../persistence/sink-reads";
 import { AnswerBody, AttackBody, type ClientRequest } from "../protocol/client-messages";
 import { ErrorCode } from "../protocol/error-codes";
 import type { JoinResponse } from "../protocol/http-messages";
+import { placementOfEnv } from "../sharding/do-network";
+import { originOfProcess, processOfObject } from "../sharding/placement";
+import { shardObjectName } from "../sharding/protocol";
 import { requirePlayer } from "./auth";
 import { playerStub, readBattle, readPlayer, writeBattle, writePlayer } from "./battle-stub";
 import type { AppEnv } from "./env";
@@ -57,7 +60,13 @@ export const playerRoutes = new Hono<AppEnv>()
         : { b: battleId, p: joined.participantId, s: session, e: expiresAt, sh: shard },
       sessionKeyring(c.env),
     );
-    const url = new URL(c.req.url);
+    // The socket goes to the process that holds the player's object (the local multi-process mode; else here).
+    const owner = shard === undefined ? battleId : shardObjectName(battleId, shard);
+    const origin = originOfProcess(
+      processOfObject(owner, placementOfEnv(c.env)),
+      (c.env as unknown as { LOCAL_ORIGINS?: string }).LOCAL_ORIGINS,
+    );
+    const url = new URL(origin ?? c.req.url);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.pathname = `/api/battles/${battleId}/ws`;
     url.search = `?token=${encodeURIComponent(token)}`;

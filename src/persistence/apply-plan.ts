@@ -139,6 +139,9 @@ export function planApply(messages: readonly ParsedMessage[]): ApplyPlan {
           setState(row, seq, ev.st, ev.at);
           break;
         }
+        case "state":
+          setState(participant(b, ev.p), seq, ev.st, ev.at);
+          break;
         case "session": {
           const row = participant(b, ev.p);
           if (seq > row.sessionSeq) {

@@ -32,6 +32,11 @@ export type BattleEvent =
       readonly at: number;
       readonly st: PlayerState;
     }
+  /**
+   * A player's state changed with no event of their own: the attacker's arrow of a cross-shard attack, spent (or
+   * refunded) on the attacker's shard once the target's shard answered (the attack itself is in the target's).
+   */
+  | { readonly k: "state"; readonly p: number; readonly at: number; readonly st: PlayerState }
   /** The same username joined again: a new session replaces the old one. */
   | { readonly k: "session"; readonly p: number; readonly s: string; readonly at: number }
   | {

@@ -103,6 +103,7 @@ const EventSchema = z.discriminatedUnion("k", [
     st: state,
   }),
   z.object({ k: z.literal("session"), p: nonneg, s: z.string(), at: nonneg }),
+  z.object({ k: z.literal("state"), p: nonneg, at: nonneg, st: state }),
   z.object({
     k: z.literal("answer"),
     p: nonneg,
@@ -124,6 +125,8 @@ const EventSchema = z.discriminatedUnion("k", [
     at: nonneg,
     st: state,
     xs: state,
+    /** A cross-shard attack written by the target's shard: `st` is not the attacker's to take (see events.ts). */
+    r: z.literal(1).optional(),
   }),
   z.object({
     k: z.literal("final"),

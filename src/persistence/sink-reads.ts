@@ -36,14 +36,6 @@ export async function d1Watermark(db: D1Database, battleId: string, shard: numbe
   return row?.seq ?? 0;
 }
 
-export async function pgWatermark(sql: postgres.Sql, battleId: string, shard: number): Promise<number> {
-  const [row] = await sql.unsafe<{ seq: string }[]>(
-    "SELECT seq FROM watermarks WHERE battle_id = $1 AND shard = $2",
-    [battleId, shard],
-  );
-  return Number(row?.seq ?? 0);
-}
-
 /** Postgres watermarks of several (battle, shard) pairs in one query; pairs without a row are left out. */
 export async function pgWatermarks(
   sql: postgres.Sql,

@@ -156,11 +156,11 @@ export class ShardSide {
     if (answer === null || !answer.ok) {
       attacker.arrows += 1;
       // Another write (an answer) may have stored the reserved count meanwhile: store the refund too.
-      this.host.commit.write(() => this.hits.spendArrow(attackerId, attacker.arrows));
+      this.host.commit.write(() => this.storeArrows(attacker, now));
       return answer ?? err(ErrorCode.INTERNAL, "the target's shard did not answer; your arrow was refunded");
     }
     const arrows = attacker.arrows;
-    this.host.commit.write(() => this.hits.spendArrow(attackerId, arrows));
+    this.host.commit.write(() => this.storeArrows(attacker, now));
     this.host.link()?.touch(attackerId);
     const committed = await new Promise<boolean>((resolve) => this.host.commit.after(resolve));
     if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
@@ -173,6 +173,15 @@ export class ShardSide {
   }
 
   private attackSeq = 0;
+
+  /**
+   * Stores the attacker's arrows after a cross-shard attack (spent, or refunded), with a `state` event so the sinks
+   * get them even if the attacker never acts again (the attack's own event is in the target's stream).
+   */
+  private storeArrows(attacker: { id: number } & Parameters<typeof playerState>[0], at: number): void {
+    this.hits.spendArrow(attacker.id, attacker.arrows);
+    this.host.store.outbox.append({ k: "state", p: attacker.id, at, st: playerState(attacker) }, at);
+  }
 
   /** A socket's cross-shard attack: the reply joins the player's stream like any accepted write. */
   async replyRemoteAttack(

@@ -14,14 +14,19 @@ export async function persistence(id: string): Promise<any> {
   return res.json;
 }
 
-/** Waits until both sinks confirmed every event the object wrote and its outbox is empty. */
+/**
+ * Waits until both sinks confirmed every event the battle's objects wrote (each shard's too, in a sharded battle)
+ * and their outboxes are empty.
+ */
 export async function drained(id: string, timeout = 15_000): Promise<any> {
   return vi.waitFor(
     async () => {
       const s = await persistence(id);
-      const { lastSeq, confirmed, depth } = s.object;
-      if (lastSeq === 0 || confirmed.d1 !== lastSeq || confirmed.pg !== lastSeq || depth !== 0) {
-        throw new Error(`not drained: ${JSON.stringify(s)}`);
+      for (const { object } of s.streams) {
+        const { lastSeq, confirmed, depth } = object;
+        if (lastSeq === 0 || confirmed.d1 !== lastSeq || confirmed.pg !== lastSeq || depth !== 0) {
+          throw new Error(`not drained: ${JSON.stringify(s)}`);
+        }
       }
       return s;
     },

@@ -16,6 +16,7 @@ import { shardObjectName } from "../../src/sharding/protocol";
 import type { TestBattle } from "../unit/shard-harness";
 import { DIFF_CONFIG, play, script } from "../unit/shard-script";
 import { api, connect, OPERATOR } from "./helpers";
+import { drained, pg, reconcileReport } from "./persistence-helpers";
 
 const stub = (name: string) => env.BATTLE.get(env.BATTLE.idFromName(name));
 
@@ -165,39 +166,57 @@ describe("sharded battles through the Worker and Durable Objects", () => {
     ws.ws.close();
   });
 
-  it("persists every stream: each shard's outbox and the coordinator's are confirmed, D1 has the global standings", async () => {
+  it("persists every stream: each shard's outbox and the coordinator's are confirmed, Postgres and D1 reconcile clean after cross-shard attacks", async () => {
     const t0 = Date.now();
     const id = `xpersist-${t0}`;
     const { id: _id, createdAt: _c, ...input } = DIFF_CONFIG;
     expect((await api("POST", "/api/admin/battles", { ...input, id, shards: 3 }, OPERATOR)).status).toBe(201);
     expect((await api("POST", `/api/admin/battles/${id}/start`, {}, OPERATOR)).status).toBe(200);
+    const players: { id: number; shard: number; auth: Record<string, string> }[] = [];
     for (let i = 0; i < 9; i++) {
       const joined = await api("POST", `/api/battles/${id}/join`, { username: `pp${i}` });
       const auth = { Authorization: `Bearer ${joined.json.token}` };
+      const claims = JSON.parse(atob(joined.json.token.split(".")[0].replace(/-/g, "+").replace(/_/g, "/")));
+      players.push({ id: joined.json.participantId, shard: claims.sh, auth });
       const answer = { questionId: `q${1 + (i % 3)}`, answer: i % 2 };
       expect((await api("POST", `/api/battles/${id}/answer`, answer, auth)).status).toBe(200);
     }
+    // Cross-shard attacks whose attackers never act again: their spent arrows must still reach the sinks, and the
+    // target's shard's event must not overwrite the attacker's totals.
+    let crossShard = 0;
+    for (const attacker of players) {
+      const target = players.find((p) => p.shard !== attacker.shard);
+      if (!target) continue;
+      const res = await api("POST", `/api/battles/${id}/attack`, { target: target.id }, attacker.auth);
+      expect(res.status).toBe(200);
+      crossShard++;
+    }
+    expect(crossShard).toBeGreaterThan(0);
     expect((await api("POST", `/api/admin/battles/${id}/end`, {}, OPERATOR)).status).toBe(200);
-    const objects = [id, ...[0, 1, 2].map((k) => shardObjectName(id, k))];
-    await vi.waitFor(
-      async () => {
-        for (const name of objects) {
-          const s = await stub(name).persistence();
-          if (!s.ok) throw new Error(`${name}: ${s.error.code}`);
-          const { lastSeq, confirmed, depth } = s.value;
-          if (lastSeq === 0 || confirmed.d1 !== lastSeq || confirmed.pg !== lastSeq || depth !== 0)
-            throw new Error(`${name} not drained: ${JSON.stringify(s.value)}`);
-        }
-      },
-      { timeout: 20_000, interval: 100 },
-    );
-    // The streams are the shards' own numbers and the coordinator's (3).
-    const streams = await Promise.all(
-      objects.map(async (n) => ((await stub(n).persistence()) as any).value.shard),
-    );
-    expect(streams).toEqual([3, 0, 1, 2]);
+    const drainedState = await drained(id, 20_000);
+    // The streams are the coordinator's (3) and the shards' own numbers, each confirmed by both sinks.
+    expect(drainedState.streams.map((s: { object: { shard: number } }) => s.object.shard)).toEqual([
+      3, 0, 1, 2,
+    ]);
+    for (const s of drainedState.streams)
+      expect(s.sinks).toEqual({ d1: s.object.lastSeq, pg: s.object.lastSeq });
+    const report = await reconcileReport(id);
+    expect(report).toMatchObject({ clean: true, participants: 9, differences: [], inFlight: false });
     const standings = (await api("GET", `/api/admin/battles/${id}/standings`, undefined, OPERATOR)).json
       .standings;
+    const rows = await pg().unsafe(
+      "SELECT participant_id AS id, score, arrows, shields FROM participants WHERE battle_id = $1 ORDER BY 1",
+      [id],
+    );
+    const byId = (r: { id: number; score: number; arrows: number; shields: number }) => [
+      r.id,
+      r.score,
+      r.arrows,
+      r.shields,
+    ];
+    expect(rows.map(byId)).toEqual(
+      [...standings].sort((x: { id: number }, y: { id: number }) => x.id - y.id).map(byId),
+    );
     const results = await api("GET", `/api/battles/${id}/results`);
     expect(results.status).toBe(200);
     expect(

@@ -1,0 +1,120 @@
+/**
+ * @module The local multi-process mode: the same Worker started as P `wrangler dev` processes (`arena-p0` …),
+ * so one battle's shards use more than one core and more than one process's 20,000 open files. Process i holds
+ * shard k when k mod P = i; process 0 also holds the coordinators, the queue and its consumer (the others send
+ * their outbox through process 0's `EventsRelay`). The processes reach each other's objects through `script_name`
+ * bindings (`BATTLE_P<j>`) over wrangler's dev registry. Production is one Worker and one namespace: nothing here
+ * is deployed. Configs are generated from wrangler.toml into .wrangler/sharded/.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "smol-toml";
+import { applyD1Migrations, ensureDevVars, localPostgres, ROOT, spawnDev } from "./arena-server.mjs";
+
+/** `KEY=value` lines of .dev.vars (comments and blanks skipped). */
+function readDevVars() {
+  const vars = {};
+  for (const line of readFileSync(join(ROOT, ".dev.vars"), "utf8").split("\n")) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (m) vars[m[1]] = m[2].replace(/^"(.*)"$/, "$1");
+  }
+  return vars;
+}
+
+/**
+ * The config of process `i` of `processes`: wrangler.toml's, renamed, with absolute paths, a namespace binding for
+ * every other process's objects, and the queue only in process 0.
+ * @param {Record<string, any>} base parsed wrangler.toml
+ */
+export function processConfig(base, i, processes, origins, secrets, prefix = "arena-p") {
+  const cfg = structuredClone(base);
+  cfg.name = `${prefix}${i}`;
+  cfg.main = join(ROOT, base.main);
+  cfg.workers_dev = true;
+  if (cfg.assets) cfg.assets.directory = join(ROOT, base.assets.directory);
+  for (const db of cfg.d1_databases ?? [])
+    if (db.migrations_dir) db.migrations_dir = join(ROOT, db.migrations_dir);
+  const own = base.durable_objects.bindings.find((b) => b.name === "BATTLE");
+  cfg.durable_objects = {
+    bindings: [
+      own,
+      ...Array.from({ length: processes }, (_, j) => j)
+        .filter((j) => j !== i)
+        .map((j) => ({ name: `BATTLE_P${j}`, class_name: own.class_name, script_name: `${prefix}${j}` })),
+    ],
+  };
+  if (i !== 0) {
+    delete cfg.queues;
+    cfg.services = [{ binding: "EVENTS_RELAY", service: `${prefix}0`, entrypoint: "EventsRelay" }];
+  }
+  cfg.vars = {
+    ...base.vars,
+    ...secrets,
+    LOCAL_PROCESSES: String(processes),
+    LOCAL_PROCESS_INDEX: String(i),
+    LOCAL_ORIGINS: origins.join(","),
+  };
+  return cfg;
+}
+
+/**
+ * Starts P processes on ports `basePort + i` (inspectors on `inspectorBase + i`), process 0 last-checked first so
+ * the others find its entrypoint. State of process 0 in `persistTo`, of process i in `persistTo/p<i>`.
+ * Worker names are `<namePrefix><i>` (default `arena-p`): runs started side by side need different prefixes, since
+ * processes find each other by name in wrangler's dev registry.
+ * @param {{processes: number, basePort?: number, inspectorBase?: number, persistTo?: string, namePrefix?: string, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
+ */
+export async function startShardedArena(opts) {
+  const processes = opts.processes;
+  const basePort = opts.basePort ?? 8900;
+  const inspectorBase = opts.inspectorBase ?? 9320;
+  const log = opts.log ?? console.log;
+  const persistTo = opts.persistTo ?? join(ROOT, ".wrangler", "state");
+  ensureDevVars();
+  const secrets = readDevVars();
+  const base = parse(readFileSync(join(ROOT, "wrangler.toml"), "utf8"));
+  const prefix = opts.namePrefix ?? "arena-p";
+  const dir = join(ROOT, ".wrangler", "sharded");
+  mkdirSync(dir, { recursive: true });
+  const origins = Array.from({ length: processes }, (_, i) => `http://127.0.0.1:${basePort + i}`);
+  const pg = await localPostgres(log);
+  const { migratePostgres } = await import("./pg-migrate.mjs");
+  await migratePostgres(pg.url);
+  const started = [];
+  const stop = async (signal = "SIGTERM") => {
+    await Promise.all(started.map((p) => p.stop(signal)));
+    await pg.stop();
+  };
+  try {
+    for (let i = 0; i < processes; i++) {
+      const config = join(dir, `${prefix}${i}.json`);
+      const cfg = processConfig(base, i, processes, origins, secrets, prefix);
+      writeFileSync(config, JSON.stringify(cfg, null, 2));
+      const state = i === 0 ? persistTo : join(persistTo, `p${i}`);
+      applyD1Migrations(state);
+      started.push(
+        await spawnDev({
+          port: basePort + i,
+          config,
+          persistTo: state,
+          inspectorPort: inspectorBase + i,
+          vars: opts.vars,
+          quiet: opts.quiet,
+          pgUrl: pg.url,
+        }),
+      );
+      log(`process ${i} (${prefix}${i}) up on ${origins[i]}`);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url: origins[0],
+    urls: origins,
+    pids: started.map((p) => p.pid),
+    pid: started[0].pid,
+    stop,
+    pgUrl: pg.url,
+  };
+}
