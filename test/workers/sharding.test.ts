@@ -4,7 +4,7 @@
  * object runs on one injected clock); a cross-shard attack reaches the target's socket from the target's shard.
  */
 import { env, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { BattleDO } from "../../src/battle/battle-do";
 import type { BattleRoom } from "../../src/battle/battle-room";
 import { err, type Outcome, ok } from "../../src/battle/outcome";
@@ -208,13 +208,14 @@ describe("sharded battles through the Worker and Durable Objects", () => {
       "SELECT participant_id AS id, score, arrows, shields FROM participants WHERE battle_id = $1 ORDER BY 1",
       [id],
     );
-    const byId = (r: { id: number; score: number; arrows: number; shields: number }) => [
+    type Totals = { id: number; score: number; arrows: number; shields: number };
+    const byId = (r: Totals) => [
       r.id,
       r.score,
       r.arrows,
       r.shields,
     ];
-    expect(rows.map(byId)).toEqual(
+    expect((rows as unknown as Totals[]).map(byId)).toEqual(
       [...standings].sort((x: { id: number }, y: { id: number }) => x.id - y.id).map(byId),
     );
     const results = await api("GET", `/api/battles/${id}/results`);
