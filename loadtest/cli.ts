@@ -72,6 +72,7 @@ function options() {
       "reconnect-storm": { type: "boolean" },
       "storm-settle": { type: "string" },
       shards: { type: "string" },
+      processes: { type: "string" },
       persistence: { type: "string" },
       "persist-lag": { type: "boolean" },
       pg: { type: "string" },
@@ -84,6 +85,8 @@ function options() {
   [--target URL --operator-token T] [--port 8790] [--workers N] [--seed S] [--heartbeat 30s] [--timeout 10s]
   [--right-ratio 0.7] [--mix answer=10,leaderboard=30,attack=5] [--min-success 99] [--server-pid PID]
   [--shards N]  (a sharded battle of N shard objects plus its coordinator; default 1, one object)
+  [--processes P]  (with --shards N >= P: the local multi-process mode, P wrangler dev processes on --port,
+    --port+1, ...; shard k in process k mod P; see docs/sharding.md)
   [--inspector-port P]  (the runtime's inspector, for \`npm run profile -- --inspector P\`; default wrangler's 9229)
   [--persist-to DIR]  (server state; default a fresh dir on tmpfs /dev/shm if there is one, see BENCHMARKS.md)
   [--live]  (run wrangler dev on the working tree instead of a snapshot copy; edits then reload it mid-run)
@@ -135,6 +138,7 @@ function options() {
     reconnectStorm: values["reconnect-storm"] === true,
     stormSettleMs: parseDuration(get("storm-settle", "10s")),
     shards: Number(get("shards", "1")),
+    processes: Number(get("processes", "1")),
     persistence: persistenceOption(values.persistence),
     persistLag: values["persist-lag"] === true,
     pgUrl: values.pg ?? process.env.ARENA_PG_URL ?? null,
@@ -240,6 +244,10 @@ function actionReport(name: string, finals: readonly Final[], names: readonly St
 
 async function main(): Promise<number> {
   const o = options();
+  if (!Number.isInteger(o.processes) || o.processes < 1 || o.processes > 16)
+    throw new Error("--processes: an integer from 1 to 16");
+  if (o.processes > 1 && (o.target || o.shards < o.processes))
+    throw new Error("--processes P is a local run of a battle with --shards N >= P (and no --target)");
   const log = (s: string) => console.log(`[loadtest] ${s}`);
   const startedAt = new Date().toISOString();
   const plan = planLoad({
@@ -254,34 +262,64 @@ async function main(): Promise<number> {
       `ramp ${plan.rampSec.toFixed(0)} s at ${o.joinPerMin}/min, ${o.workers} workers, ${plan.questions} questions`,
   );
 
-  type Server = { url: string; pid: number | undefined; stop: () => Promise<void>; pgUrl?: string };
+  type Server = {
+    url: string;
+    pid: number | undefined;
+    stop: () => Promise<void>;
+    pgUrl?: string;
+    urls?: string[];
+    pids?: number[];
+  };
   let server: Server | null = null;
   let baseUrl = o.target;
+  /** Socket origins the server hands out → the runtime's own entry (bypassing wrangler's proxy). */
+  const wsOrigins: Record<string, string> = {};
   if (!baseUrl) {
     const root = join(HERE, "..");
     // Outside the repository: the bundler also watches the package.json and tsconfig.json of parent folders, so a
     // snapshot under the repo reloaded (and dropped every socket) whenever the repo's own package.json changed.
     const serverRoot = o.live ? root : snapshotTree(root, join(tmpdir(), `arena-loadtest-src-${o.port}`));
-    const mod = await import(pathToFileURL(join(serverRoot, "scripts", "arena-server.mjs")).href);
-    const startArena = mod.startArena as (opts: object) => Promise<Server>;
     const persistTo = resolve(root, o.persistTo || defaultPersistDir(root, o.port));
     log(`server state (Durable Object SQLite, D1) in ${persistTo}`);
     const t0 = Date.now();
-    server = await startArena({
-      port: o.port,
-      persistTo,
-      inspectorPort: o.inspectorPort,
-      vars: { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1", PERSISTENCE: o.persistence },
-      quiet: true,
-      log,
-    });
+    const vars = { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1", PERSISTENCE: o.persistence };
+    if (o.processes > 1) {
+      const sharded = await import(pathToFileURL(join(serverRoot, "scripts", "arena-sharded.mjs")).href);
+      server = (await sharded.startShardedArena({
+        processes: o.processes,
+        basePort: o.port,
+        inspectorBase: o.inspectorPort ?? 9320,
+        persistTo,
+        namePrefix: `arena-lt${o.port}-p`,
+        vars,
+        quiet: true,
+        log,
+      })) as Server;
+    } else {
+      const mod = await import(pathToFileURL(join(serverRoot, "scripts", "arena-server.mjs")).href);
+      const startArena = mod.startArena as (opts: object) => Promise<Server>;
+      server = await startArena({
+        port: o.port,
+        persistTo,
+        inspectorPort: o.inspectorPort,
+        vars,
+        quiet: true,
+        log,
+      });
+    }
     baseUrl = server.url;
-    if (!o.viaProxy && server.pid !== undefined) {
-      const direct = await findDirectEntry(server.pid, o.port);
-      if (direct) {
-        log(`bypassing wrangler's dev proxy (6 fds per socket): players use ${direct}`);
-        baseUrl = direct;
-      } else log("could not find the runtime's own entry port; going through wrangler's proxy");
+    const pids = server.pids ?? (server.pid === undefined ? [] : [server.pid]);
+    if (!o.viaProxy) {
+      for (const [i, pid] of pids.entries()) {
+        const direct = await findDirectEntry(pid, o.port + i);
+        if (!direct) {
+          log(`could not find process ${i}'s own entry port; its players go through wrangler's proxy`);
+          continue;
+        }
+        log(`bypassing wrangler's dev proxy (6 fds per socket): process ${i}'s players use ${direct}`);
+        wsOrigins[`127.0.0.1:${o.port + i}`] = direct;
+        if (i === 0) baseUrl = direct;
+      }
     }
     log(`server up at ${baseUrl} in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${server.pid})`);
   }
@@ -290,7 +328,8 @@ async function main(): Promise<number> {
   const children: ReturnType<typeof fork>[] = [];
   try {
     const pgUrl = server?.pgUrl ?? o.pgUrl;
-    return await run(o, plan, api, server?.pid ?? o.serverPid, startedAt, children, pgUrl);
+    const serverPids = server ? (server.pids ?? [server.pid!]) : o.serverPid !== null ? [o.serverPid] : [];
+    return await run(o, plan, api, serverPids, wsOrigins, startedAt, children, pgUrl);
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill();
     if (server) {
@@ -304,7 +343,8 @@ async function run(
   o: Options,
   plan: ReturnType<typeof planLoad>,
   api: OperatorApi,
-  serverPid: number | null | undefined,
+  serverPids: readonly number[],
+  wsOrigins: Readonly<Record<string, string>>,
   startedAt: string,
   children: ReturnType<typeof fork>[],
   pgUrl: string | null,
@@ -375,7 +415,7 @@ async function run(
       );
     log(`reconnect storm at t=${((stormAt - startAt) / 1000).toFixed(1)} s`);
   }
-  const sampler = new ServerSampler(serverPid ?? null, startAt);
+  const sampler = new ServerSampler(serverPids, startAt);
   sampler.start();
   const parentCpu0 = process.cpuUsage();
   children.forEach((child, index) => {
@@ -398,6 +438,7 @@ async function run(
       questions: questions.plan,
       pushSamplesPerSec: o.pushSamples / o.workers,
       stormAt,
+      wsOrigins,
     };
     child.send({ type: "init", config });
   });
@@ -599,13 +640,21 @@ async function run(
     commits,
     pushes,
     server:
-      serverPid != null
+      serverPids.length > 0
         ? {
             avgWorkerdCpu: avg(ss.map((s) => s.workerdCpu)),
             peakWorkerdCpu: Math.max(0, ...ss.map((s) => s.workerdCpu)),
             avgOtherCpu: avg(ss.map((s) => s.otherCpu)),
             peakRssMb: Math.max(0, ...ss.map((s) => s.workerdRssMb)),
             avgMachineCpu: avg(ss.map((s) => s.machineCpu)),
+            processes: serverPids.map((_, i) => {
+              const mine = ss.map((s) => s.byProcess[i] ?? { cpu: 0, rssMb: 0 });
+              return {
+                avgCpu: avg(mine.map((m) => m.cpu)),
+                peakCpu: Math.max(0, ...mine.map((m) => m.cpu)),
+                peakRssMb: Math.max(0, ...mine.map((m) => m.rssMb)),
+              };
+            }),
           }
         : null,
     verification,

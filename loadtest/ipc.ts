@@ -43,6 +43,8 @@ export interface WorkerConfig {
   readonly pushSamplesPerSec: number;
   /** `--reconnect-storm`: epoch ms at which every open socket's TCP connection is destroyed; null for none. */
   readonly stormAt: number | null;
+  /** `host:port` of a socket URL the server hands out → the runtime's own entry origin to use instead. */
+  readonly wsOrigins: Readonly<Record<string, string>>;
 }
 
 /** A player's record for the end-of-run checks. */

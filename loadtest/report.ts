@@ -84,6 +84,12 @@ export interface RunReport {
     readonly avgOtherCpu: number;
     readonly peakRssMb: number;
     readonly avgMachineCpu: number;
+    /** The multi-process mode: each runtime process's workerd CPU (% of a core) and peak RSS. */
+    readonly processes?: readonly {
+      readonly avgCpu: number;
+      readonly peakCpu: number;
+      readonly peakRssMb: number;
+    }[];
   } | null;
   readonly verification: {
     readonly checked: number;
@@ -151,7 +157,10 @@ export function markdown(r: RunReport): string {
         ? `; its event-loop delay (worst worker, part of every latency above) p50 ${r.generatorCpu.loopDelayMs.p50.toFixed(1)} / p99 ${r.generatorCpu.loopDelayMs.p99.toFixed(1)} / max ${r.generatorCpu.loopDelayMs.max.toFixed(0)} ms`
         : ""),
     s
-      ? `- server (workerd): CPU avg ${s.avgWorkerdCpu.toFixed(0)}% / peak ${s.peakWorkerdCpu.toFixed(0)}% of a core, RSS peak ${s.peakRssMb} MB; rest of wrangler tree avg ${s.avgOtherCpu.toFixed(0)}%; machine busy avg ${s.avgMachineCpu.toFixed(0)}% of 2 cores`
+      ? `- server (workerd): CPU avg ${s.avgWorkerdCpu.toFixed(0)}% / peak ${s.peakWorkerdCpu.toFixed(0)}% of a core, RSS peak ${s.peakRssMb} MB; rest of wrangler tree avg ${s.avgOtherCpu.toFixed(0)}%; machine busy avg ${s.avgMachineCpu.toFixed(0)}% of 2 cores` +
+        (s.processes && s.processes.length > 1
+          ? `; per process ${s.processes.map((p, i) => `p${i} avg ${p.avgCpu.toFixed(0)}% / peak ${p.peakCpu.toFixed(0)}%, RSS ${p.peakRssMb} MB`).join("; ")}`
+          : "")
       : "- server: not sampled (remote target)",
     r.commits && r.commits.batches > 0
       ? `- group commit: ${r.commits.writes} writes in ${r.commits.batches} transactions (${(r.commits.writes / r.commits.batches).toFixed(2)} per commit, largest ${r.commits.largest})`

@@ -80,6 +80,8 @@ export interface ServerSample {
   readonly machineCpu: number;
   /** Open file descriptors per process of the wrangler tree (name:fds), refreshed every 5 s. */
   readonly fds: string;
+  /** Per runtime process (one per root, the multi-process mode): workerd CPU % of a core and RSS MB. */
+  readonly byProcess: readonly { readonly cpu: number; readonly rssMb: number }[];
 }
 
 function fdCount(pid: number): number {
@@ -90,19 +92,22 @@ function fdCount(pid: number): number {
   }
 }
 
-/** Samples once a second until stopped; `root` is the wrangler dev process (null: machine only). */
+/**
+ * Samples once a second until stopped; `roots` are the wrangler dev processes (one, or one per process of the
+ * multi-process mode; none: machine only).
+ */
 export class ServerSampler {
   readonly samples: ServerSample[] = [];
   private timer: ReturnType<typeof setInterval> | null = null;
   private prev = new Map<number, number>();
   private prevMachine = machineTicks();
   private prevAt = Date.now();
-  private tree: ProcInfo[] = [];
+  private trees: ProcInfo[][] = [];
   private treeAt = 0;
   private fds = "";
 
   constructor(
-    private readonly root: number | null,
+    private readonly roots: readonly number[],
     private readonly startAt: number,
   ) {}
 
@@ -117,16 +122,20 @@ export class ServerSampler {
   }
 
   workerdPids(): number[] {
-    return this.tree.filter((p) => p.comm === "workerd").map((p) => p.pid);
+    return this.trees
+      .flat()
+      .filter((p) => p.comm === "workerd")
+      .map((p) => p.pid);
   }
 
   private sample(): void {
     const now = Date.now();
     const dt = (now - this.prevAt) / 1000;
-    if (this.root !== null && now - this.treeAt > 5000) {
-      this.tree = processTree(this.root);
+    if (this.roots.length > 0 && now - this.treeAt > 5000) {
+      this.trees = this.roots.map((root) => processTree(root));
       this.treeAt = now;
-      this.fds = this.tree
+      this.fds = this.trees
+        .flat()
         .map((p) => [p.comm, fdCount(p.pid)] as const)
         .filter(([, n]) => n > 50)
         .map(([c, n]) => `${c}:${n}`)
@@ -136,17 +145,23 @@ export class ServerSampler {
     let other = 0;
     let rss = 0;
     const next = new Map<number, number>();
-    for (const p of this.tree) {
-      const info = readStat(p.pid);
-      if (!info) continue;
-      next.set(p.pid, info.ticks);
-      const before = this.prev.get(p.pid);
-      const d = before === undefined ? 0 : info.ticks - before;
-      if (info.comm === "workerd") {
-        workerd += d;
-        rss += rssKb(p.pid);
-      } else other += d;
-    }
+    const perProcess = this.trees.map(() => ({ ticks: 0, rssKb: 0 }));
+    this.trees.forEach((tree, i) => {
+      for (const p of tree) {
+        const info = readStat(p.pid);
+        if (!info) continue;
+        next.set(p.pid, info.ticks);
+        const before = this.prev.get(p.pid);
+        const d = before === undefined ? 0 : info.ticks - before;
+        if (info.comm === "workerd") {
+          const kb = rssKb(p.pid);
+          workerd += d;
+          rss += kb;
+          perProcess[i]!.ticks += d;
+          perProcess[i]!.rssKb += kb;
+        } else other += d;
+      }
+    });
     this.prev = next;
     const m = machineTicks();
     const machine =
@@ -163,6 +178,10 @@ export class ServerSampler {
       workerdRssMb: Math.round(rss / 1024),
       machineCpu: Math.round(machine),
       fds: this.fds,
+      byProcess: perProcess.map((p) => ({
+        cpu: Math.round((p.ticks / CLK_TCK / dt) * 1000) / 10,
+        rssMb: Math.round(p.rssKb / 1024),
+      })),
     });
   }
 }

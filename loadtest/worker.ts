@@ -206,12 +206,21 @@ class Worker {
       p.pid = joined.participantId;
       this.byPid.set(p.pid, p);
       this.joinedPids.push(p.pid);
-      this.connect(p, joined.wsUrl);
+      this.connect(p, this.direct(joined.wsUrl));
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code;
       const code = e instanceof ArenaHttpError ? e.code : `network_${cause ?? "error"}`;
       this.fail("join", code);
     }
+  }
+
+  /** The socket URL with wrangler's proxy swapped for the runtime's own entry (see `wsOrigins`). */
+  private direct(wsUrl: string): string {
+    const url = new URL(wsUrl);
+    const origin = this.cfg.wsOrigins[url.host];
+    if (origin === undefined) return wsUrl;
+    url.host = new URL(origin).host;
+    return url.toString();
   }
 
   private connect(p: Player, wsUrl: string): void {

@@ -209,12 +209,7 @@ describe("sharded battles through the Worker and Durable Objects", () => {
       [id],
     );
     type Totals = { id: number; score: number; arrows: number; shields: number };
-    const byId = (r: Totals) => [
-      r.id,
-      r.score,
-      r.arrows,
-      r.shields,
-    ];
+    const byId = (r: Totals) => [r.id, r.score, r.arrows, r.shields];
     expect((rows as unknown as Totals[]).map(byId)).toEqual(
       [...standings].sort((x: { id: number }, y: { id: number }) => x.id - y.id).map(byId),
     );
