@@ -39,8 +39,14 @@ export class Coordinator {
   private online: number[] = [];
   private epoch: string;
   private nextId = 1;
-  /** Joins run one at a time: ids are allocated in join order, and `full` is exact. */
-  private joins: Promise<unknown> = Promise.resolve();
+  /** Ids reserved by a new-player join that then did not create a player, handed out again first (ids stay dense). */
+  private freeIds: number[] = [];
+  /** Look-alike key → participant id of everyone the coordinator knows (its joins and the shards' reports). */
+  private readonly idOfKey = new Map<string, number>();
+  /** The last join of each look-alike key: one name joins in order, different names concurrently. */
+  private readonly joinsByKey = new Map<string, Promise<unknown>>();
+  /** New-player joins in flight (each holds a reserved id); near capacity a join waits for them, so `full` is exact. */
+  private readonly newJoins = new Set<Promise<unknown>>();
   private readonly joinWindow = new FixedWindow(60_000);
 
   constructor(
@@ -88,6 +94,10 @@ export class Coordinator {
   private apply(shard: number, entries: readonly SyncEntry[]): void {
     if (entries.length === 0) return;
     for (const e of entries) {
+      if (!this.owner.has(e[0])) {
+        const name = normaliseUsername(e[6]);
+        if (name !== null) this.idOfKey.set(usernameKey(name), e[0]);
+      }
       this.owner.set(e[0], shard);
       this.log.push(e[0]);
       if (e[0] >= this.nextId) this.nextId = e[0] + 1;
@@ -154,10 +164,23 @@ export class Coordinator {
 
   // ---- Joins ----
 
-  /** Routes a join to the player's shard (by look-alike key, so a rejoin lands on the same one). */
+  /**
+   * Routes a join to the player's shard (by look-alike key, so a rejoin lands on the same one). Joins of different
+   * names run concurrently (each is an RPC to a shard that may be busy: one at a time, a battle took ~40 joins/s
+   * under load); joins of one name run in order. Ids are reserved in arrival order, as one object allocates them.
+   */
   join(username: string, session: string, proof: JoinProof, address?: string): Promise<Outcome<ShardedJoin>> {
-    const run = this.joins.then(() => this.joinNow(username, session, proof, address));
-    this.joins = run.catch(() => undefined);
+    const name = normaliseUsername(username);
+    if (name === null) return this.joinNow(username, session, proof, address, null);
+    const key = usernameKey(name);
+    const run = (this.joinsByKey.get(key) ?? Promise.resolve()).then(() =>
+      this.joinNow(username, session, proof, address, key),
+    );
+    const tail = run.catch(() => undefined);
+    this.joinsByKey.set(key, tail);
+    void tail.then(() => {
+      if (this.joinsByKey.get(key) === tail) this.joinsByKey.delete(key);
+    });
     return run;
   }
 
@@ -165,29 +188,69 @@ export class Coordinator {
     username: string,
     session: string,
     proof: JoinProof,
-    address?: string,
+    address: string | undefined,
+    key: string | null,
   ): Promise<Outcome<ShardedJoin>> {
     const config = this.room.config;
     if (!config) return err(ErrorCode.NOT_FOUND, "no such battle");
-    const name = normaliseUsername(username);
-    if (name === null) return this.room.join(username, session, proof) as Outcome<never>;
+    if (key === null) return this.room.join(username, session, proof) as Outcome<never>;
     if (address !== undefined) {
       const limit = config.joinsPerAddressPerMinute ?? this.room.defaultJoinLimit;
       const wait = this.joinWindow.take(address, limit, this.room.clock());
       if (wait > 0) return err(ErrorCode.RATE_LIMITED, "too many joins from this address", wait);
     }
-    const shard = shardOf(usernameKey(name), this.shards);
-    const id = this.nextId;
-    const joined = await this.network
-      .shard(config.id, shard)
-      .joinShard(username, session, proof, { id, full: id > config.maxPlayers });
+    const shard = shardOf(key, this.shards);
+    const known = this.idOfKey.get(key);
+    // A known name is a rejoin (its shard checks the player key): nothing to reserve.
+    if (known !== undefined) return this.joinOn(shard, username, session, proof, { id: known, full: false });
+    while (this.owner.size + this.newJoins.size >= config.maxPlayers && this.newJoins.size > 0) {
+      await Promise.allSettled([...this.newJoins]);
+    }
+    const full = this.owner.size + this.newJoins.size >= config.maxPlayers;
+    if (full) return this.joinOn(shard, username, session, proof, { id: this.nextId, full });
+    const id = this.reserveId();
+    const call = this.joinOn(shard, username, session, proof, { id, full });
+    this.newJoins.add(call);
+    try {
+      const joined = await call;
+      if (!joined.ok || !joined.value.isNew) this.releaseId(id);
+      return joined;
+    } catch (e) {
+      this.releaseId(id);
+      throw e;
+    } finally {
+      this.newJoins.delete(call);
+    }
+  }
+
+  private async joinOn(
+    shard: number,
+    username: string,
+    session: string,
+    proof: JoinProof,
+    alloc: { id: number; full: boolean },
+  ): Promise<Outcome<ShardedJoin>> {
+    const joined = await this.network.shard(this.config.id, shard).joinShard(username, session, proof, alloc);
     if (!joined.ok) return joined;
     const { entry, ...result } = joined.value as JoinResult & { entry?: SyncEntry };
-    if (result.isNew && entry) {
-      this.nextId = Math.max(this.nextId, id + 1);
-      this.apply(shard, [entry]);
-    }
+    if (result.isNew && entry) this.apply(shard, [entry]);
     return ok({ ...result, shard });
+  }
+
+  private reserveId(): number {
+    if (this.freeIds.length > 0) return this.freeIds.shift()!;
+    return this.nextId++;
+  }
+
+  /** An id a join reserved but did not use: the next join gets it (the newest one simply un-reserves). */
+  private releaseId(id: number): void {
+    if (this.owner.has(id)) return;
+    this.freeIds.push(id);
+    this.freeIds.sort((a, b) => a - b);
+    while (this.freeIds.length > 0 && this.freeIds.at(-1) === this.nextId - 1) {
+      this.freeIds.pop();
+      this.nextId--;
+    }
   }
 
   // ---- Shards ----

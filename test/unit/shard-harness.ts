@@ -31,7 +31,7 @@ export interface TestBattle {
 const nextTurn = (globalThis as unknown as { setImmediate: (f: () => void) => void }).setImmediate;
 
 /** Runs every world's due timers and lets promises move until `p` settles. */
-async function pump<T>(worlds: readonly RoomWorld[], p: Promise<T>): Promise<T> {
+export async function pump<T>(worlds: readonly RoomWorld[], p: Promise<T>): Promise<T> {
   let done = false;
   p.then(
     () => {
