@@ -94,18 +94,11 @@ export const persistenceRoutes = new Hono<AppEnv>()
     const stub = battleStub(c.env, id);
     const results = unwrap(await stub.results());
     const objects = await battleObjects(c.env, id);
-    // Answers and attacks are stored by the object of the player who made them (a shard in a sharded battle).
-    const infos = await Promise.all(
-      objects.map(async (name) => unwrap(await battleStub(c.env, name).info())),
-    );
+    // Answers and attacks are stored by the object of the player who made them; a sharded battle's view sums them.
+    const { stored } = unwrap(await stub.info());
     const statuses = await Promise.all(
       objects.map(async (name) => unwrap(await battleStub(c.env, name).persistence())),
     );
-    const stored = { answers: 0, attacks: 0 };
-    for (const info of infos) {
-      stored.answers += info.stored.answers;
-      stored.attacks += info.stored.attacks;
-    }
     const [pg, d1] = await Promise.all([
       pgBattleRows(pgClient(c.env.HYPERDRIVE.connectionString), id),
       d1Results(c.env.DB, id),

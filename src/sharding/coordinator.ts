@@ -18,6 +18,7 @@ import type { BattleAdminView, JoinResult } from "../battle/views";
 import type { BattleView } from "../protocol";
 import { ErrorCode } from "../protocol/error-codes";
 import type { BattleResults } from "../protocol/http-messages";
+import { sumAdminViews } from "./admin-sum";
 import type { ShardNetwork, ShardSnapshot, SyncEntry, SyncReply, SyncRequest } from "./protocol";
 import { shardOf } from "./shard-of";
 
@@ -139,10 +140,24 @@ export class Coordinator {
     return this.info();
   }
 
+  /**
+   * The operator's view: the coordinator's own, with the shards' counters added in (stored rows, sockets, commits,
+   * fan-out, requests, admissions). A shard that does not answer is left out of the sums and logged; the online
+   * count then falls back to the shards' last reports.
+   */
   async info(): Promise<Outcome<BattleAdminView>> {
     const info = this.room.info();
     if (!info.ok) return info;
-    return ok({ ...info.value, online: this.onlineTotal() });
+    const views = await Promise.allSettled(
+      Array.from({ length: this.shards }, (_, k) => this.network.shard(this.config.id, k).info()),
+    );
+    const shards: BattleAdminView[] = [];
+    for (const v of views) {
+      if (v.status === "fulfilled" && v.value.ok) shards.push(v.value.value);
+      else this.room.log("a shard missed an operator read", v.status === "rejected" ? v.reason : v.value);
+    }
+    const summed = sumAdminViews(info.value, shards);
+    return ok(shards.length === this.shards ? summed : { ...summed, online: this.onlineTotal() });
   }
 
   view(): Outcome<BattleView> {

@@ -8,7 +8,7 @@ import type { BattleConfig } from "../battle/config";
 import type { JoinProof } from "../battle/game";
 import type { Outcome } from "../battle/outcome";
 import type { Schedule } from "../battle/schedule";
-import type { JoinResult } from "../battle/views";
+import type { BattleAdminView, JoinResult } from "../battle/views";
 
 /** One participant's state: `[id, score, reachedAt, arrows, shields, correct, username, shard]`. */
 export type SyncEntry = readonly [number, number, number, number, number, number, string, number];
@@ -73,6 +73,8 @@ export interface ShardPeer {
     alloc: { id: number; full: boolean },
   ): Promise<Outcome<JoinResult>>;
   snapshot(): Promise<ShardSnapshot | null>;
+  /** The shard's own operator view (its players' counters), summed into the battle's by the coordinator. */
+  info(): Promise<Outcome<BattleAdminView>>;
   remoteAttack(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>>;
   /** The queue consumer's watermarks for the shard's persistence stream (passed on by the coordinator). */
   confirmPersisted(marks: Partial<Record<"d1" | "pg", number>>, stream: number): Promise<void>;

@@ -133,6 +133,7 @@ export class ShardedBattle implements TestBattle {
           },
           joinShard: async (u, s, proof, alloc) => room().joinShard(u, s, proof, alloc),
           snapshot: async () => room().snapshot(),
+          info: async () => room().info(),
           confirmPersisted: async (marks) => room().confirmPersisted(marks),
           remoteAttack: async (req) => {
             this.attackCalls[k]!++;

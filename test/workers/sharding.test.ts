@@ -202,6 +202,10 @@ describe("sharded battles through the Worker and Durable Objects", () => {
       expect(s.sinks).toEqual({ d1: s.object.lastSeq, pg: s.object.lastSeq });
     const report = await reconcileReport(id);
     expect(report).toMatchObject({ clean: true, participants: 9, differences: [], inFlight: false });
+    // The operator's view sums the shards' counters (the coordinator itself holds no players).
+    const admin = (await api("GET", `/api/admin/battles/${id}`, undefined, OPERATOR)).json;
+    expect(admin.battle.stored).toEqual({ participants: 9, answers: 9, attacks: crossShard });
+    expect(admin.battle.requests.handled).toBeGreaterThanOrEqual(9 + crossShard);
     const standings = (await api("GET", `/api/admin/battles/${id}/standings`, undefined, OPERATOR)).json
       .standings;
     const rows = await pg().unsafe(
