@@ -85,36 +85,45 @@ export async function startShardedArena(opts) {
     await Promise.all(started.map((p) => p.stop(signal)));
     await pg.stop();
   };
+  const launch = (i) =>
+    spawnDev({
+      port: basePort + i,
+      config: join(dir, `${prefix}${i}.json`),
+      persistTo: i === 0 ? persistTo : join(persistTo, `p${i}`),
+      inspectorPort: inspectorBase + i,
+      vars: opts.vars,
+      quiet: opts.quiet,
+      pgUrl: pg.url,
+    });
   try {
     for (let i = 0; i < processes; i++) {
-      const config = join(dir, `${prefix}${i}.json`);
       const cfg = processConfig(base, i, processes, origins, secrets, prefix);
-      writeFileSync(config, JSON.stringify(cfg, null, 2));
-      const state = i === 0 ? persistTo : join(persistTo, `p${i}`);
-      applyD1Migrations(state);
-      started.push(
-        await spawnDev({
-          port: basePort + i,
-          config,
-          persistTo: state,
-          inspectorPort: inspectorBase + i,
-          vars: opts.vars,
-          quiet: opts.quiet,
-          pgUrl: pg.url,
-        }),
-      );
+      writeFileSync(join(dir, `${prefix}${i}.json`), JSON.stringify(cfg, null, 2));
+      applyD1Migrations(i === 0 ? persistTo : join(persistTo, `p${i}`));
+      started.push(await launch(i));
       log(`process ${i} (${prefix}${i}) up on ${origins[i]}`);
     }
   } catch (err) {
     await stop();
     throw err;
   }
+  /** Stops process `i` (`SIGKILL`: a crash) and starts it again on the same port and state. */
+  const restart = async (i, signal = "SIGKILL") => {
+    await started[i].stop(signal);
+    started[i] = await launch(i);
+    log(`process ${i} (${prefix}${i}) restarted`);
+  };
   return {
     url: origins[0],
     urls: origins,
-    pids: started.map((p) => p.pid),
-    pid: started[0].pid,
+    get pids() {
+      return started.map((p) => p.pid);
+    },
+    get pid() {
+      return started[0].pid;
+    },
     stop,
+    restart,
     pgUrl: pg.url,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * @module The local multi-process mode (scripts/arena-sharded.mjs): one battle's shards in two `wrangler dev`
  * processes (ports 8880-8889). Joins hand out the owning process's socket URL, attacks cross processes over
- * `script_name` RPC, the leaderboard is global, and every stream (the relay's included) lands in D1 and Postgres.
+ * `script_name` RPC, the leaderboard is global, and every stream (the relay's included) lands in D1 and Postgres;
+ * a process killed mid-battle and started again loses nothing acknowledged.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +14,7 @@ import { http, OPERATOR, openSocket, QUESTIONS, type TestSocket, waitFor } from 
 
 const BASE_PORT = 8880 + 2 * Math.floor(Math.random() * 5);
 const persistTo = mkdtempSync(join(tmpdir(), "arena-mp-"));
-let arena: { urls: string[]; stop: () => Promise<void> };
+let arena: { urls: string[]; stop: () => Promise<void>; restart: (i: number) => Promise<void> };
 
 beforeAll(async () => {
   arena = await startShardedArena({
@@ -94,5 +95,62 @@ describe("multi-process local mode", () => {
     expect(a.status).toBe(200);
     expect(b.json.standings).toEqual(a.json.standings);
     for (const p of players) p.socket.ws.close();
+  }, 120_000);
+
+  it("loses nothing acknowledged when a shard's process is killed mid-battle and started again", async () => {
+    const base = arena.urls[0]!;
+    const id = `mp-kill-${Date.now().toString(36)}`;
+    const body = { id, title: "MP kill", questions: QUESTIONS, shards: 2 };
+    expect((await http(base, "POST", "/api/admin/battles", body, OPERATOR)).status).toBe(201);
+    expect((await http(base, "POST", `/api/admin/battles/${id}/start`, {}, OPERATOR)).status).toBe(200);
+    // One player on each shard: shard 0 in process 0, shard 1 in process 1.
+    const bySh = new Map<number, { participantId: number; wsUrl: string }>();
+    for (let i = 0; bySh.size < 2; i++) {
+      expect(i).toBeLessThan(30);
+      const joined = await http(base, "POST", `/api/battles/${id}/join`, { username: `mk${i}` });
+      expect(joined.status).toBe(201);
+      const sh = shardOf(joined.json.token);
+      if (!bySh.has(sh)) bySh.set(sh, joined.json);
+    }
+    const a = bySh.get(0)!;
+    const b = bySh.get(1)!;
+    const sa = await openSocket(a.wsUrl);
+    const frames: any[] = [];
+    const sb = await openSocket(b.wsUrl);
+    sb.ws.on("message", (d) => frames.push(JSON.parse(String(d))));
+    expect((await sb.request({ type: "answer", id: 1, questionId: "q0", answer: "1" })).ok).toBe(true);
+    expect((await sa.request({ type: "attack", id: 2, target: b.participantId })).ok).toBe(true);
+    await waitFor("the attack on b", 10_000, async () => frames.find((f) => f.type === "attacked") ?? null);
+    const admin = await http(base, "GET", `/api/admin/battles/${id}`, undefined, OPERATOR);
+    expect(admin.json.battle.stored).toMatchObject({ answers: 1, attacks: 1 });
+
+    // Process 1 (shard 1, b's) crashes and comes back on the same port and state.
+    const closed = new Promise((r) => sb.ws.once("close", r));
+    await arena.restart(1);
+    await closed;
+    const back = await waitFor("b back on process 1", 30_000, async () => openSocket(b.wsUrl));
+    expect((await back.request({ type: "answer", id: 3, questionId: "q1", answer: "2" })).ok).toBe(true);
+    // Attacks across processes work again once the process is back.
+    const again = await waitFor("a cross-process attack after the restart", 30_000, async () => {
+      const r = await sa.request({
+        type: "attack",
+        id: 4 + Math.floor(Math.random() * 1e6),
+        target: b.participantId,
+      });
+      return r.ok ? r : null;
+    });
+    expect(again.ok).toBe(true);
+
+    expect((await http(base, "POST", `/api/admin/battles/${id}/end`, {}, OPERATOR)).status).toBe(200);
+    const standings = (await http(base, "GET", `/api/admin/battles/${id}/standings`, undefined, OPERATOR))
+      .json.standings as { id: number; correct: number }[];
+    expect(standings.find((s) => s.id === b.participantId)?.correct).toBe(2);
+    const report = await waitFor("a clean reconciliation", 60_000, async () => {
+      const r = await http(base, "GET", `/api/admin/battles/${id}/reconcile`, undefined, OPERATOR);
+      return r.status === 200 && r.json.clean && !r.json.inFlight ? r.json : null;
+    });
+    expect(report.participants).toBe(2);
+    sa.ws.close();
+    back.ws.close();
   }, 120_000);
 });
