@@ -73,6 +73,7 @@ function options() {
       "storm-settle": { type: "string" },
       shards: { type: "string" },
       processes: { type: "string" },
+      hub: { type: "boolean" },
       persistence: { type: "string" },
       "persist-lag": { type: "boolean" },
       pg: { type: "string" },
@@ -87,6 +88,8 @@ function options() {
   [--shards N]  (a sharded battle of N shard objects plus its coordinator; default 1, one object)
   [--processes P]  (with --shards N >= P: the local multi-process mode, P wrangler dev processes on --port,
     --port+1, ...; shard k in process k mod P; see docs/sharding.md)
+  [--hub]  (the multi-process mode with one more process on --port+P for the queue consumer and HTTP: the
+    consumer off the battle objects' thread, as in production; allows --processes 1 with one object)
   [--inspector-port P]  (the runtime's inspector, for \`npm run profile -- --inspector P\`; default wrangler's 9229)
   [--persist-to DIR]  (server state; default a fresh dir on tmpfs /dev/shm if there is one, see BENCHMARKS.md)
   [--live]  (run wrangler dev on the working tree instead of a snapshot copy; edits then reload it mid-run)
@@ -139,6 +142,7 @@ function options() {
     stormSettleMs: parseDuration(get("storm-settle", "10s")),
     shards: Number(get("shards", "1")),
     processes: Number(get("processes", "1")),
+    hub: values.hub === true,
     persistence: persistenceOption(values.persistence),
     persistLag: values["persist-lag"] === true,
     pgUrl: values.pg ?? process.env.ARENA_PG_URL ?? null,
@@ -248,6 +252,8 @@ async function main(): Promise<number> {
     throw new Error("--processes: an integer from 1 to 16");
   if (o.processes > 1 && (o.target || o.shards < o.processes))
     throw new Error("--processes P is a local run of a battle with --shards N >= P (and no --target)");
+  if (o.hub && o.target) throw new Error("--hub is a local run (no --target)");
+  const multiProcess = o.processes > 1 || o.hub;
   const log = (s: string) => console.log(`[loadtest] ${s}`);
   const startedAt = new Date().toISOString();
   const plan = planLoad({
@@ -269,6 +275,7 @@ async function main(): Promise<number> {
     pgUrl?: string;
     urls?: string[];
     pids?: number[];
+    front?: number;
   };
   let server: Server | null = null;
   let baseUrl = o.target;
@@ -283,10 +290,11 @@ async function main(): Promise<number> {
     log(`server state (Durable Object SQLite, D1) in ${persistTo}`);
     const t0 = Date.now();
     const vars = { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1", PERSISTENCE: o.persistence };
-    if (o.processes > 1) {
+    if (multiProcess) {
       const sharded = await import(pathToFileURL(join(serverRoot, "scripts", "arena-sharded.mjs")).href);
       server = (await sharded.startShardedArena({
         processes: o.processes,
+        hub: o.hub,
         basePort: o.port,
         inspectorBase: o.inspectorPort ?? 9320,
         persistTo,
@@ -318,7 +326,7 @@ async function main(): Promise<number> {
         }
         log(`bypassing wrangler's dev proxy (6 fds per socket): process ${i}'s players use ${direct}`);
         wsOrigins[`127.0.0.1:${o.port + i}`] = direct;
-        if (i === 0) baseUrl = direct;
+        if (i === (server.front ?? 0)) baseUrl = direct;
       }
     }
     log(`server up at ${baseUrl} in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${server.pid})`);

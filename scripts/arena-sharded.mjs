@@ -3,8 +3,10 @@
  * so one battle's shards use more than one core and more than one process's 20,000 open files. Process i holds
  * shard k when k mod P = i; process 0 also holds the coordinators, the queue and its consumer (the others send
  * their outbox through process 0's `EventsRelay`). The processes reach each other's objects through `script_name`
- * bindings (`BATTLE_P<j>`) over wrangler's dev registry. Production is one Worker and one namespace: nothing here
- * is deployed. Configs are generated from wrangler.toml into .wrangler/sharded/.
+ * bindings (`BATTLE_P<j>`) over wrangler's dev registry. With `hub`, one more process (index P) holds no battle
+ * object and runs the queue, its consumer and the front door for HTTP (operator API, joins, D1 reads): the
+ * consumer then never shares a battle object's thread, as in production. Production is one Worker and one
+ * namespace: nothing here is deployed. Configs are generated from wrangler.toml into .wrangler/sharded/.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,11 +24,13 @@ function readDevVars() {
 }
 
 /**
- * The config of process `i` of `processes`: wrangler.toml's, renamed, with absolute paths, a namespace binding for
- * every other process's objects, and the queue only in process 0.
+ * The config of process `i` of `processes` battle processes (`i === processes`: the hub): wrangler.toml's,
+ * renamed, with absolute paths, a namespace binding for every other battle process's objects, and the queue only
+ * in process 0 (the hub when there is one).
  * @param {Record<string, any>} base parsed wrangler.toml
  */
-export function processConfig(base, i, processes, origins, secrets, prefix = "arena-p") {
+export function processConfig(base, i, processes, origins, secrets, prefix = "arena-p", hub = false) {
+  const queueHost = hub ? processes : 0;
   const cfg = structuredClone(base);
   cfg.name = `${prefix}${i}`;
   cfg.main = join(ROOT, base.main);
@@ -43,9 +47,9 @@ export function processConfig(base, i, processes, origins, secrets, prefix = "ar
         .map((j) => ({ name: `BATTLE_P${j}`, class_name: own.class_name, script_name: `${prefix}${j}` })),
     ],
   };
-  if (i !== 0) {
+  if (i !== queueHost) {
     delete cfg.queues;
-    cfg.services = [{ binding: "EVENTS_RELAY", service: `${prefix}0`, entrypoint: "EventsRelay" }];
+    cfg.services = [{ binding: "EVENTS_RELAY", service: `${prefix}${queueHost}`, entrypoint: "EventsRelay" }];
   }
   cfg.vars = {
     ...base.vars,
@@ -58,11 +62,12 @@ export function processConfig(base, i, processes, origins, secrets, prefix = "ar
 }
 
 /**
- * Starts P processes on ports `basePort + i` (inspectors on `inspectorBase + i`), process 0 last-checked first so
- * the others find its entrypoint. State of process 0 in `persistTo`, of process i in `persistTo/p<i>`.
- * Worker names are `<namePrefix><i>` (default `arena-p`): runs started side by side need different prefixes, since
- * processes find each other by name in wrangler's dev registry.
- * @param {{processes: number, basePort?: number, inspectorBase?: number, persistTo?: string, namePrefix?: string, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
+ * Starts P processes on ports `basePort + i` (inspectors on `inspectorBase + i`), plus the hub on `basePort + P`
+ * with `hub`. State of the front process (process 0, or the hub) in `persistTo` (D1 lives there), of process i
+ * in `persistTo/p<i>`. Worker names are `<namePrefix><i>` (default `arena-p`): runs started side by side need
+ * different prefixes, since processes find each other by name in wrangler's dev registry.
+ * `url` is the front door (operator API, joins); `urls`/`pids` list every process, the hub last.
+ * @param {{processes: number, hub?: boolean, basePort?: number, inspectorBase?: number, persistTo?: string, namePrefix?: string, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
  */
 export async function startShardedArena(opts) {
   const processes = opts.processes;
@@ -76,7 +81,12 @@ export async function startShardedArena(opts) {
   const prefix = opts.namePrefix ?? "arena-p";
   const dir = join(ROOT, ".wrangler", "sharded");
   mkdirSync(dir, { recursive: true });
-  const origins = Array.from({ length: processes }, (_, i) => `http://127.0.0.1:${basePort + i}`);
+  const hub = opts.hub === true;
+  const total = processes + (hub ? 1 : 0);
+  const front = hub ? processes : 0;
+  const origins = Array.from({ length: total }, (_, i) => `http://127.0.0.1:${basePort + i}`);
+  const battleOrigins = origins.slice(0, processes);
+  const stateOf = (i) => (i === front ? persistTo : join(persistTo, `p${i}`));
   const pg = await localPostgres(log);
   const { migratePostgres } = await import("./pg-migrate.mjs");
   await migratePostgres(pg.url);
@@ -89,19 +99,19 @@ export async function startShardedArena(opts) {
     spawnDev({
       port: basePort + i,
       config: join(dir, `${prefix}${i}.json`),
-      persistTo: i === 0 ? persistTo : join(persistTo, `p${i}`),
+      persistTo: stateOf(i),
       inspectorPort: inspectorBase + i,
       vars: opts.vars,
       quiet: opts.quiet,
       pgUrl: pg.url,
     });
   try {
-    for (let i = 0; i < processes; i++) {
-      const cfg = processConfig(base, i, processes, origins, secrets, prefix);
+    for (let i = 0; i < total; i++) {
+      const cfg = processConfig(base, i, processes, battleOrigins, secrets, prefix, hub);
       writeFileSync(join(dir, `${prefix}${i}.json`), JSON.stringify(cfg, null, 2));
-      applyD1Migrations(i === 0 ? persistTo : join(persistTo, `p${i}`));
+      applyD1Migrations(stateOf(i));
       started.push(await launch(i));
-      log(`process ${i} (${prefix}${i}) up on ${origins[i]}`);
+      log(`${i === processes ? "hub" : "process"} ${i} (${prefix}${i}) up on ${origins[i]}`);
     }
   } catch (err) {
     await stop();
@@ -114,13 +124,14 @@ export async function startShardedArena(opts) {
     log(`process ${i} (${prefix}${i}) restarted`);
   };
   return {
-    url: origins[0],
+    url: origins[front],
+    front,
     urls: origins,
     get pids() {
       return started.map((p) => p.pid);
     },
     get pid() {
-      return started[0].pid;
+      return started[front].pid;
     },
     stop,
     restart,

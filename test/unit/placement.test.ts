@@ -17,8 +17,9 @@ describe("placement", () => {
       ["1", "0"],
       ["two", "0"],
       ["2.5", "0"],
-      ["2", "2"],
+      ["2", "3"],
       ["2", "-1"],
+      ["0", "0"],
       ["65", "0"],
     ])
       expect(placementOf(p, i)).toEqual(SINGLE_PROCESS);
@@ -34,6 +35,19 @@ describe("placement", () => {
     // A battle id that merely looks like a shard name elsewhere in it still maps by its suffix only.
     expect(processOfObject("b#s9x", p)).toBe(0);
     expect(processOfObject(shardObjectName("b-1", 4), SINGLE_PROCESS)).toBe(0);
+  });
+
+  it("gives the hub (index P) no objects: every object is reached in another process", () => {
+    const hub = placementOf("2", "2");
+    expect(hub).toEqual({ processes: 2, self: 2 });
+    expect([0, 1].map((j) => namespaceBinding(j, hub))).toEqual(["BATTLE_P0", "BATTLE_P1"]);
+    expect(processOfObject(shardObjectName("b", 3), hub)).toBe(1);
+    // One battle process and a hub: the battle process holds everything, the hub reaches it as BATTLE_P0.
+    const solo = placementOf("1", "1");
+    expect(processOfObject("b", solo)).toBe(0);
+    expect(processOfObject(shardObjectName("b", 5), solo)).toBe(0);
+    expect(namespaceBinding(0, solo)).toBe("BATTLE_P0");
+    expect(placementOf("1", "0")).toEqual(SINGLE_PROCESS);
   });
 
   it("names its own namespace BATTLE and the others BATTLE_P<j>", () => {

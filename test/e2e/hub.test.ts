@@ -1,0 +1,93 @@
+/**
+ * @module The multi-process mode with a hub (ports 8890-8899): one battle process holds the battle object, the hub
+ * holds no object and runs the queue, its consumer, D1 and the HTTP front door. Joins on the hub hand out the
+ * battle process's socket URL; the battle's outbox reaches the hub's queue through the relay; the consumer writes
+ * D1 and Postgres from the hub and confirms back across processes; results are read from the hub's D1.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: plain ESM script without types
+import { startShardedArena } from "../../scripts/arena-sharded.mjs";
+import { http, OPERATOR, openSocket, QUESTIONS, waitFor } from "./persist-helpers";
+
+const BASE_PORT = 8890 + 2 * Math.floor(Math.random() * 5);
+const PREFIX = `arena-hub-${BASE_PORT}-p`;
+const persistTo = mkdtempSync(join(tmpdir(), "arena-hub-"));
+let arena: { url: string; urls: string[]; front: number; stop: () => Promise<void> };
+
+beforeAll(async () => {
+  arena = await startShardedArena({
+    processes: 1,
+    hub: true,
+    basePort: BASE_PORT,
+    inspectorBase: 9390 + (BASE_PORT - 8890),
+    persistTo,
+    namePrefix: PREFIX,
+    quiet: true,
+    log: () => {},
+  });
+}, 180_000);
+afterAll(async () => {
+  await arena?.stop();
+  rmSync(persistTo, { recursive: true, force: true });
+});
+
+describe("multi-process mode with a hub", () => {
+  it("runs the queue and consumer off the battle's process and persists every event", async () => {
+    expect(arena.front).toBe(1);
+    expect(arena.url).toBe(`http://127.0.0.1:${BASE_PORT + 1}`);
+    // Only the hub has the queue; the battle process relays to it.
+    const config = (i: number) =>
+      JSON.parse(readFileSync(join(process.cwd(), ".wrangler", "sharded", `${PREFIX}${i}.json`), "utf8"));
+    expect(config(0).queues).toBeUndefined();
+    expect(config(0).services).toEqual([
+      { binding: "EVENTS_RELAY", service: `${PREFIX}1`, entrypoint: "EventsRelay" },
+    ]);
+    expect(config(1).queues.consumers.map((q: { queue: string }) => q.queue)).toContain("arena-events");
+
+    const base = arena.url;
+    const id = `hub-e2e-${Date.now().toString(36)}`;
+    const body = { id, title: "Hub", questions: QUESTIONS };
+    expect((await http(base, "POST", "/api/admin/battles", body, OPERATOR)).status).toBe(201);
+    expect((await http(base, "POST", `/api/admin/battles/${id}/start`, {}, OPERATOR)).status).toBe(200);
+    const players = [];
+    for (let i = 0; i < 3; i++) {
+      const joined = await http(base, "POST", `/api/battles/${id}/join`, { username: `hub${i}` });
+      expect(joined.status).toBe(201);
+      // The socket goes to the battle process, not the hub.
+      expect(new URL(joined.json.wsUrl).port).toBe(String(BASE_PORT));
+      players.push({ id: joined.json.participantId as number, socket: await openSocket(joined.json.wsUrl) });
+    }
+    for (const [i, p] of players.entries()) {
+      const reply = await p.socket.request({
+        type: "answer",
+        id: 1,
+        questionId: `q${i}`,
+        answer: String(i + 1),
+      });
+      expect(reply.ok).toBe(true);
+    }
+    const attack = await players[0]!.socket.request({ type: "attack", id: 2, target: players[2]!.id });
+    expect(attack.ok, JSON.stringify(attack)).toBe(true);
+
+    expect((await http(base, "POST", `/api/admin/battles/${id}/end`, {}, OPERATOR)).status).toBe(200);
+    const report = await waitFor("a clean reconciliation", 60_000, async () => {
+      const r = await http(base, "GET", `/api/admin/battles/${id}/reconcile`, undefined, OPERATOR);
+      return r.status === 200 && r.json.clean && !r.json.inFlight ? r.json : null;
+    });
+    expect(report.participants).toBe(3);
+    // The consumer (in the hub) confirmed the battle process's whole stream back across processes.
+    await waitFor("the outbox emptied by the hub's confirmations", 30_000, async () => {
+      const r = await http(base, "GET", `/api/admin/battles/${id}/persistence`, undefined, OPERATOR);
+      const { object, sinks } = r.json;
+      return object.depth === 0 && sinks.d1 === object.lastSeq && sinks.pg === object.lastSeq ? r : null;
+    });
+    // The hub's D1 has the final results (the consumer wrote them there).
+    const results = await http(base, "GET", `/api/battles/${id}/results`);
+    expect(results.status).toBe(200);
+    expect(results.json.standings).toHaveLength(3);
+    for (const p of players) p.socket.ws.close();
+  }, 120_000);
+});
