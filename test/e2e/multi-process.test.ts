@@ -2,7 +2,8 @@
  * @module The local multi-process mode (scripts/arena-sharded.mjs): one battle's shards in two `wrangler dev`
  * processes (ports 8880-8889). Joins hand out the owning process's socket URL, attacks cross processes over
  * `script_name` RPC, the leaderboard is global, and every stream (the relay's included) lands in D1 and Postgres;
- * a process killed mid-battle and started again loses nothing acknowledged.
+ * a process killed mid-battle and started again (a shard's, or process 0 with the coordinator and the queue)
+ * loses nothing acknowledged.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -153,4 +154,79 @@ describe("multi-process local mode", () => {
     sa.ws.close();
     back.ws.close();
   }, 120_000);
+
+  it("loses nothing acknowledged when process 0 (coordinator, shard 0, the queue) is killed mid-battle", async () => {
+    const base = arena.urls[0]!;
+    const id = `mp-kill0-${Date.now().toString(36)}`;
+    const body = { id, title: "MP kill 0", questions: QUESTIONS, shards: 2 };
+    expect((await http(base, "POST", "/api/admin/battles", body, OPERATOR)).status).toBe(201);
+    expect((await http(base, "POST", `/api/admin/battles/${id}/start`, {}, OPERATOR)).status).toBe(200);
+    const bySh = new Map<number, { participantId: number; wsUrl: string }>();
+    let joinedCount = 0;
+    for (let i = 0; bySh.size < 2; i++) {
+      expect(i).toBeLessThan(30);
+      joinedCount++;
+      const joined = await http(base, "POST", `/api/battles/${id}/join`, { username: `mz${i}` });
+      expect(joined.status).toBe(201);
+      const sh = shardOf(joined.json.token);
+      if (!bySh.has(sh)) bySh.set(sh, joined.json);
+    }
+    const a = bySh.get(0)!; // on process 0, with the coordinator and the queue
+    const b = bySh.get(1)!; // on process 1
+    const sa = await openSocket(a.wsUrl);
+    const sb = await openSocket(b.wsUrl);
+    const framesA: any[] = [];
+    const first = await sa.request({ type: "answer", id: 1, questionId: "q0", answer: "1" });
+    expect(first.ok).toBe(true);
+    const firstScore = first.data.score as number;
+    expect((await sb.request({ type: "answer", id: 1, questionId: "q0", answer: "1" })).ok).toBe(true);
+    expect((await sb.request({ type: "attack", id: 2, target: a.participantId })).ok).toBe(true);
+
+    // Process 0 crashes: the coordinator, shard 0 and the in-memory queue (with anything not yet consumed) go.
+    const closed = new Promise((r) => sa.ws.once("close", r));
+    await arena.restart(0);
+    await closed;
+    const backA = await waitFor("a back on process 0", 30_000, async () => openSocket(a.wsUrl));
+    backA.ws.on("message", (d) => framesA.push(JSON.parse(String(d))));
+    const second = await backA.request({ type: "answer", id: 3, questionId: "q1", answer: "2" });
+    expect(second.ok).toBe(true);
+    // b (process 1 kept running) attacks a across processes again, and a hears it from its restarted shard.
+    const again = await waitFor("a cross-process attack after the restart", 30_000, async () => {
+      const r = await sb.request({
+        type: "attack",
+        id: 4 + Math.floor(Math.random() * 1e6),
+        target: a.participantId,
+      });
+      return r.ok ? r : null;
+    });
+    expect(again.ok).toBe(true);
+    await waitFor("the attack on a", 10_000, async () => framesA.find((f) => f.type === "attacked") ?? null);
+    // The restarted coordinator rebuilt the global order from both shards.
+    const board = await waitFor("a global board of both shards", 10_000, async () => {
+      const r = await sb.request({ type: "leaderboard", id: 50 + Math.floor(Math.random() * 1e6) });
+      return r.ok && r.data.total === joinedCount ? r : null;
+    });
+    // Both shards show the same global order, with a's points from after the restart in it.
+    const boardA = await waitFor("a's shard agreeing", 10_000, async () => {
+      const r = await backA.request({ type: "leaderboard", id: 60 + Math.floor(Math.random() * 1e6) });
+      return JSON.stringify(r.data.top) === JSON.stringify(board.data.top) ? r : null;
+    });
+    expect(boardA.data.top.find((e: { id: number }) => e.id === a.participantId).score).toBeGreaterThan(
+      firstScore,
+    );
+
+    expect((await http(base, "POST", `/api/admin/battles/${id}/end`, {}, OPERATOR)).status).toBe(200);
+    const standings = (await http(base, "GET", `/api/admin/battles/${id}/standings`, undefined, OPERATOR))
+      .json.standings as { id: number; correct: number }[];
+    expect(standings.find((s) => s.id === a.participantId)?.correct).toBe(2);
+    expect(standings.find((s) => s.id === b.participantId)?.correct).toBe(1);
+    // What the lost queue held is resent from the outbox: every stream reconciles clean.
+    const report = await waitFor("a clean reconciliation", 90_000, async () => {
+      const r = await http(base, "GET", `/api/admin/battles/${id}/reconcile`, undefined, OPERATOR);
+      return r.status === 200 && r.json.clean && !r.json.inFlight ? r.json : null;
+    });
+    expect(report.participants).toBe(joinedCount);
+    backA.ws.close();
+    sb.ws.close();
+  }, 180_000);
 });
