@@ -132,10 +132,11 @@ describe("multi-process local mode", () => {
     const back = await waitFor("b back on process 1", 30_000, async () => openSocket(b.wsUrl));
     expect((await back.request({ type: "answer", id: 3, questionId: "q1", answer: "2" })).ok).toBe(true);
     // Attacks across processes work again once the process is back.
+    let attackId = 4;
     const again = await waitFor("a cross-process attack after the restart", 30_000, async () => {
       const r = await sa.request({
         type: "attack",
-        id: 4 + Math.floor(Math.random() * 1e6),
+        id: attackId++,
         target: b.participantId,
       });
       return r.ok ? r : null;
@@ -191,27 +192,27 @@ describe("multi-process local mode", () => {
     const second = await backA.request({ type: "answer", id: 3, questionId: "q1", answer: "2" });
     expect(second.ok).toBe(true);
     // b (process 1 kept running) attacks a across processes again, and a hears it from its restarted shard.
+    let attackId = 4;
     const again = await waitFor("a cross-process attack after the restart", 30_000, async () => {
       const r = await sb.request({
         type: "attack",
-        id: 4 + Math.floor(Math.random() * 1e6),
+        id: attackId++,
         target: a.participantId,
       });
       return r.ok ? r : null;
     });
     expect(again.ok).toBe(true);
     await waitFor("the attack on a", 10_000, async () => framesA.find((f) => f.type === "attacked") ?? null);
-    // The restarted coordinator rebuilt the global order from both shards.
-    const board = await waitFor("a global board of both shards", 10_000, async () => {
-      const r = await sb.request({ type: "leaderboard", id: 50 + Math.floor(Math.random() * 1e6) });
-      return r.ok && r.data.total === joinedCount ? r : null;
+    // The restarted coordinator rebuilt the global order from both shards: both show every player, the same
+    // order, and a's points from after the restart.
+    let n = 2_000_000;
+    const boards = await waitFor("both shards showing the same global board", 20_000, async () => {
+      const fromB = await sb.request({ type: "leaderboard", id: n++ });
+      const fromA = await backA.request({ type: "leaderboard", id: n++ });
+      const same = JSON.stringify(fromB.data?.top) === JSON.stringify(fromA.data?.top);
+      return same && fromB.data.total === joinedCount && fromA.data.total === joinedCount ? fromA : null;
     });
-    // Both shards show the same global order, with a's points from after the restart in it.
-    const boardA = await waitFor("a's shard agreeing", 10_000, async () => {
-      const r = await backA.request({ type: "leaderboard", id: 60 + Math.floor(Math.random() * 1e6) });
-      return JSON.stringify(r.data.top) === JSON.stringify(board.data.top) ? r : null;
-    });
-    expect(boardA.data.top.find((e: { id: number }) => e.id === a.participantId).score).toBeGreaterThan(
+    expect(boards.data.top.find((e: { id: number }) => e.id === a.participantId).score).toBeGreaterThan(
       firstScore,
     );
 
