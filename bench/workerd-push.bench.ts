@@ -4,8 +4,10 @@
  * WebSockets to the runtime directly, and per mode asks the object to send every socket R frames, reading
  * workerd's CPU (utime + stime from /proc) from before the blast until the last frame has arrived.
  * Modes: `build` (personal frames built, not sent: the JavaScript part), `shared` (one prebuilt frame of the same
- * size to all: `send` and the runtime's write), `personal` (built and sent: what the push path does per frame).
- * Run: `npm run bench:workerd [-- --sockets 4000 --rounds 10 --port 8796]`. Loopback only; stops by itself.
+ * size to all: `send` and the runtime's write), `shared-bytes` (the same frame encoded once, sent as bytes),
+ * `personal` (built and sent: what the push path does per frame). `--plain` accepts the sockets with `accept()`
+ * instead of the hibernation API.
+ * Run: `npm run bench:workerd [-- --sockets 4000 --rounds 10 --port 8796 --plain]`. Loopback only; stops by itself.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -22,12 +24,15 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "10" },
     port: { type: "string", default: "8796" },
     repeat: { type: "string", default: "3" },
+    plain: { type: "boolean", default: false },
   },
 });
 const SOCKETS = Number(values.sockets);
 const ROUNDS = Number(values.rounds);
 const PORT = Number(values.port);
 const REPEAT = Number(values.repeat);
+/** `--plain`: sockets accepted with `accept()` instead of the hibernation API (what does hibernation cost per send?). */
+const PLAIN = values.plain === true;
 const CLK_TCK = 100;
 
 function ticks(pids: number[]): number {
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < SOCKETS; i += 200) {
       await Promise.all(
         Array.from({ length: Math.min(200, SOCKETS - i) }, (_, k) => {
-          const ws = new WebSocket(`${direct.replace("http", "ws")}/ws?p=${i + k + 1}`, {
+          const ws = new WebSocket(`${direct.replace("http", "ws")}/ws?p=${i + k + 1}${PLAIN ? "&plain=1" : ""}`, {
             perMessageDeflate: process.env.DEFLATE === "1",
           });
           ws.on("message", (m: Buffer) => {
@@ -113,13 +118,15 @@ async function main(): Promise<void> {
         }),
       );
     }
-    console.log(`workerd-push: ${SOCKETS} sockets, ${ROUNDS} frames each per blast, direct ${direct}`);
+    console.log(
+      `workerd-push: ${SOCKETS} ${PLAIN ? "plain (accept())" : "hibernatable"} sockets, ${ROUNDS} frames each per blast, direct ${direct}`,
+    );
     console.log(
       "| mode | frames | workerd CPU ms | µs per frame | frames/s per core | bytes per frame | wall ms |",
     );
     console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (let rep = 0; rep < REPEAT; rep++) {
-      for (const mode of ["build", "shared", "personal"]) {
+      for (const mode of ["build", "shared", "shared-bytes", "personal"]) {
         const expect = mode === "build" ? 0 : SOCKETS * ROUNDS;
         received = 0;
         bytes = 0;

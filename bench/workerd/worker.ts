@@ -19,14 +19,21 @@ const QUESTIONS = Array.from({ length: 40 }, (_, i) => ({ id: `q${i}`, text: `Q$
 export class FanoutBench extends DurableObject<Env> {
   private json: LeaderboardJson | null = null;
   private sink = 0;
+  /** Sockets accepted with `accept()` (not hibernatable), for the `?plain=1` comparison. */
+  private readonly plain: { ws: WebSocket; p: number }[] = [];
 
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (request.headers.get("Upgrade") === "websocket") {
       const pair = new WebSocketPair();
       const id = Number(url.searchParams.get("p") ?? "1");
-      this.ctx.acceptWebSocket(pair[1], [`p:${id}`]);
-      pair[1].serializeAttachment({ p: id });
+      if (url.searchParams.get("plain") === "1") {
+        pair[1].accept();
+        this.plain.push({ ws: pair[1], p: id });
+      } else {
+        this.ctx.acceptWebSocket(pair[1], [`p:${id}`]);
+        pair[1].serializeAttachment({ p: id });
+      }
       return new Response(null, { status: 101, webSocket: pair[0] });
     }
     if (url.pathname === "/setup") return Response.json(this.setup(Number(url.searchParams.get("players"))));
@@ -64,19 +71,26 @@ export class FanoutBench extends DurableObject<Env> {
   /**
    * `shared`: one prebuilt frame of a typical size to every socket (send + the runtime's write);
    * `personal`: each socket's own frame built as the push path builds it, then sent;
-   * `build`: the same frames built but not sent (the JavaScript part alone).
+   * `build`: the same frames built but not sent (the JavaScript part alone);
+   * `shared-bytes`: the shared frame encoded once and sent as the same bytes (a binary frame) to every socket.
    */
   private blast(mode: string, rounds: number): { frames: number } {
     const json = this.json;
     if (!json) throw new Error("setup first");
-    const sockets = this.ctx.getWebSockets();
-    const ids = sockets.map((ws) => (ws.deserializeAttachment() as { p: number }).p);
+    const hibernatable = this.ctx.getWebSockets();
+    const sockets = this.plain.length > 0 ? this.plain.map((s) => s.ws) : hibernatable;
+    const ids =
+      this.plain.length > 0
+        ? this.plain.map((s) => s.p)
+        : hibernatable.map((ws) => (ws.deserializeAttachment() as { p: number }).p);
     const head = `{"type":"leaderboard","total":${json.game.board.size},"online":${sockets.length},`;
     const shared = `${head}"top":${json.top()},${json.personal(1)}}`;
+    const sharedBytes = new TextEncoder().encode(shared);
     let frames = 0;
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < sockets.length; i++) {
         if (mode === "shared") sockets[i]!.send(shared);
+        else if (mode === "shared-bytes") sockets[i]!.send(sharedBytes);
         else {
           const frame = `${head}${json.personal(ids[i]!)}}`;
           if (mode === "personal") sockets[i]!.send(frame);
