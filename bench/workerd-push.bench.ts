@@ -103,9 +103,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < SOCKETS; i += 200) {
       await Promise.all(
         Array.from({ length: Math.min(200, SOCKETS - i) }, (_, k) => {
-          const ws = new WebSocket(`${direct.replace("http", "ws")}/ws?p=${i + k + 1}${PLAIN ? "&plain=1" : ""}`, {
-            perMessageDeflate: process.env.DEFLATE === "1",
-          });
+          const ws = new WebSocket(
+            `${direct.replace("http", "ws")}/ws?p=${i + k + 1}${PLAIN ? "&plain=1" : ""}`,
+            {
+              perMessageDeflate: process.env.DEFLATE === "1",
+            },
+          );
           ws.on("message", (m: Buffer) => {
             received++;
             bytes += m.length;

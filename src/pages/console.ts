@@ -148,6 +148,9 @@ function renderInfo(b: BattleAdminView): void {
   setText(byId("s-attacks"), String(b.stored.attacks));
   setText(byId("s-rejected"), String(b.requests.rejected));
   setText(byId("s-rate-limited"), String(b.requests.rateLimited));
+  // Socket admission (connects/s cap and 20 sockets a minute per player): refusals are 1013 with a retry time.
+  const refused = b.connects.refused + b.connects.limited;
+  setText(byId("s-sockets"), `${b.connects.admitted} admitted · ${refused} refused`);
   const at = performance.now();
   if (last !== null && at > last.at) {
     const secs = (at - last.at) / 1000;

@@ -237,6 +237,8 @@ describe("player page and operator console", () => {
     await waitText(op, "#s-players", "2", true);
     await waitText(op, "#s-online", "2", true);
     await waitText(op, "#s-attacks", "3", true);
+    // Socket admission counters: both players' sockets and alice's resume were admitted, none refused.
+    await waitText(op, "#s-sockets", "3 admitted · 0 refused", true);
     // The outbox drains to D1 and Postgres through the queue: the lag comes back to "caught up".
     await waitText(op, "#s-persist-lag", "caught up", true);
     await waitText(op, "#op-board", "alice");
