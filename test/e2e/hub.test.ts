@@ -2,7 +2,8 @@
  * @module The multi-process mode with a hub (ports 8890-8899): one battle process holds the battle object, the hub
  * holds no object and runs the queue, its consumer, D1 and the HTTP front door. Joins on the hub hand out the
  * battle process's socket URL; the battle's outbox reaches the hub's queue through the relay; the consumer writes
- * D1 and Postgres from the hub and confirms back across processes; results are read from the hub's D1.
+ * D1 and Postgres from the hub and confirms back across processes; results are read from the hub's D1. A hub
+ * killed mid-battle costs the players nothing: the outbox resends what its lost queue held.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +16,13 @@ import { http, OPERATOR, openSocket, QUESTIONS, waitFor } from "./persist-helper
 const BASE_PORT = 8890 + 2 * Math.floor(Math.random() * 5);
 const PREFIX = `arena-hub-${BASE_PORT}-p`;
 const persistTo = mkdtempSync(join(tmpdir(), "arena-hub-"));
-let arena: { url: string; urls: string[]; front: number; stop: () => Promise<void> };
+let arena: {
+  url: string;
+  urls: string[];
+  front: number;
+  stop: () => Promise<void>;
+  restart: (i: number) => Promise<void>;
+};
 
 beforeAll(async () => {
   arena = await startShardedArena({
@@ -90,4 +97,36 @@ describe("multi-process mode with a hub", () => {
     expect(results.json.standings).toHaveLength(3);
     for (const p of players) p.socket.ws.close();
   }, 120_000);
+
+  it("keeps the battle playing while the hub (queue, consumer, front door) is down, then catches up", async () => {
+    const base = arena.url;
+    const id = `hub-kill-${Date.now().toString(36)}`;
+    const body = { id, title: "Hub kill", questions: QUESTIONS };
+    expect((await http(base, "POST", "/api/admin/battles", body, OPERATOR)).status).toBe(201);
+    expect((await http(base, "POST", `/api/admin/battles/${id}/start`, {}, OPERATOR)).status).toBe(200);
+    const joined = await http(base, "POST", `/api/battles/${id}/join`, { username: "hk0" });
+    expect(joined.status).toBe(201);
+    const socket = await openSocket(joined.json.wsUrl);
+    expect((await socket.request({ type: "answer", id: 1, questionId: "q0", answer: "1" })).ok).toBe(true);
+
+    // The hub crashes (SIGKILL): its in-memory queue goes with it. The player's socket is on the battle process
+    // and keeps playing; its acknowledged writes wait in the battle's outbox.
+    await arena.restart(1);
+    expect((await socket.request({ type: "answer", id: 2, questionId: "q1", answer: "2" })).ok).toBe(true);
+    expect((await socket.request({ type: "answer", id: 3, questionId: "q2", answer: "3" })).ok).toBe(true);
+
+    expect((await http(base, "POST", `/api/admin/battles/${id}/end`, {}, OPERATOR)).status).toBe(200);
+    // The outbox is resent to the restarted hub: every event lands once in D1 and Postgres.
+    const report = await waitFor("a clean reconciliation after the hub's restart", 90_000, async () => {
+      const r = await http(base, "GET", `/api/admin/battles/${id}/reconcile`, undefined, OPERATOR);
+      return r.status === 200 && r.json.clean && !r.json.inFlight ? r.json : null;
+    });
+    expect(report.participants).toBe(1);
+    const results = await waitFor("results in the hub's D1", 30_000, async () => {
+      const r = await http(base, "GET", `/api/battles/${id}/results`);
+      return r.status === 200 ? r : null;
+    });
+    expect(results.json.standings[0].correct).toBe(3);
+    socket.ws.close();
+  }, 180_000);
 });
