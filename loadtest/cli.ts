@@ -60,6 +60,7 @@ function options() {
       seed: { type: "string" },
       heartbeat: { type: "string" },
       timeout: { type: "string" },
+      "upgrade-timeout": { type: "string" },
       "right-ratio": { type: "string" },
       mix: { type: "string" },
       "min-success": { type: "string" },
@@ -84,6 +85,8 @@ function options() {
   if (values.help) {
     console.log(`npm run loadtest -- [--profile smoke] [--players N] [--duration 5m] [--rps R] [--join-rate N/min]
   [--target URL --operator-token T] [--port 8790] [--workers N] [--seed S] [--heartbeat 30s] [--timeout 10s]
+  [--upgrade-timeout 30s]  (how long a player waits for its WebSocket upgrade; default --timeout. Browsers and the
+    SDK wait ~30 s: a shorter wait abandons upgrades the object is about to serve, see BENCHMARKS.md storms)
   [--right-ratio 0.7] [--mix answer=10,leaderboard=30,attack=5] [--min-success 99] [--server-pid PID]
   [--shards N]  (a sharded battle of N shard objects plus its coordinator; default 1, one object)
   [--processes P]  (with --shards N >= P: the local multi-process mode, P wrangler dev processes on --port,
@@ -129,6 +132,8 @@ function options() {
     seed: Number(get("seed", "1")),
     heartbeatMs: parseDuration(get("heartbeat", "30s")),
     timeoutMs: parseDuration(get("timeout", "10s")),
+    /** How long a client waits for a WebSocket upgrade (default: --timeout; browsers wait ~30 s, see --help). */
+    upgradeTimeoutMs: parseDuration(get("upgrade-timeout", get("timeout", "10s"))),
     rightRatio: Number(get("right-ratio", "0.7")),
     mix,
     minSuccess: Number(get("min-success", "0")),
@@ -441,6 +446,7 @@ async function run(
       mix: o.mix,
       heartbeatMs: o.heartbeatMs,
       requestTimeoutMs: o.timeoutMs,
+      upgradeTimeoutMs: o.upgradeTimeoutMs,
       seed: o.seed,
       rightRatio: o.rightRatio,
       questions: questions.plan,
@@ -606,6 +612,7 @@ async function run(
       mix: o.mix,
       heartbeatMs: o.heartbeatMs,
       timeoutMs: o.timeoutMs,
+      upgradeTimeoutMs: o.upgradeTimeoutMs,
       rightRatio: o.rightRatio,
       questions: plan.questions,
       target: api.baseUrl,

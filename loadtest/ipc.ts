@@ -36,6 +36,8 @@ export interface WorkerConfig {
   readonly mix: Readonly<Record<ActionType, number>>;
   readonly heartbeatMs: number;
   readonly requestTimeoutMs: number;
+  /** A WebSocket upgrade not answered within this is abandoned (the player retries through the SDK's backoff). */
+  readonly upgradeTimeoutMs: number;
   readonly seed: number;
   readonly rightRatio: number;
   readonly questions: readonly QuestionPlan[];

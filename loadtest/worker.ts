@@ -229,7 +229,7 @@ class Worker {
         const ws = new WebSocket(url, {
           perMessageDeflate: false,
           skipUTF8Validation: true,
-          handshakeTimeout: this.cfg.requestTimeoutMs,
+          handshakeTimeout: this.cfg.upgradeTimeoutMs,
         });
         p.ws = ws;
         return ws as unknown as WebSocketLike;
