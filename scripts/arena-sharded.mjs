@@ -87,6 +87,7 @@ export async function startShardedArena(opts) {
   const origins = Array.from({ length: total }, (_, i) => `http://127.0.0.1:${basePort + i}`);
   const battleOrigins = origins.slice(0, processes);
   const stateOf = (i) => (i === front ? persistTo : join(persistTo, `p${i}`));
+  const nameOf = (i) => `${i === processes ? "hub" : "process"} ${i} (${prefix}${i})`;
   const pg = await localPostgres(log);
   const { migratePostgres } = await import("./pg-migrate.mjs");
   await migratePostgres(pg.url);
@@ -111,7 +112,7 @@ export async function startShardedArena(opts) {
       writeFileSync(join(dir, `${prefix}${i}.json`), JSON.stringify(cfg, null, 2));
       applyD1Migrations(stateOf(i));
       started.push(await launch(i));
-      log(`${i === processes ? "hub" : "process"} ${i} (${prefix}${i}) up on ${origins[i]}`);
+      log(`${nameOf(i)} up on ${origins[i]}`);
     }
   } catch (err) {
     await stop();
@@ -121,7 +122,7 @@ export async function startShardedArena(opts) {
   const restart = async (i, signal = "SIGKILL") => {
     await started[i].stop(signal);
     started[i] = await launch(i);
-    log(`process ${i} (${prefix}${i}) restarted`);
+    log(`${nameOf(i)} restarted`);
   };
   return {
     url: origins[front],

@@ -5,41 +5,26 @@
  * D1 and Postgres from the hub and confirms back across processes; results are read from the hub's D1. A hub
  * killed mid-battle costs the players nothing: the outbox resends what its lost queue held.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error: plain ESM script without types
-import { startShardedArena } from "../../scripts/arena-sharded.mjs";
 import { http, OPERATOR, openSocket, QUESTIONS, waitFor } from "./persist-helpers";
+import { type ShardedTestArena, startTestShardedArena } from "./sharded-arena";
 
 const BASE_PORT = 8890 + 2 * Math.floor(Math.random() * 5);
 const PREFIX = `arena-hub-${BASE_PORT}-p`;
-const persistTo = mkdtempSync(join(tmpdir(), "arena-hub-"));
-let arena: {
-  url: string;
-  urls: string[];
-  front: number;
-  stop: () => Promise<void>;
-  restart: (i: number) => Promise<void>;
-};
+let arena: ShardedTestArena;
 
 beforeAll(async () => {
-  arena = await startShardedArena({
+  arena = await startTestShardedArena({
     processes: 1,
     hub: true,
     basePort: BASE_PORT,
     inspectorBase: 9390 + (BASE_PORT - 8890),
-    persistTo,
     namePrefix: PREFIX,
-    quiet: true,
-    log: () => {},
   });
 }, 180_000);
-afterAll(async () => {
-  await arena?.stop();
-  rmSync(persistTo, { recursive: true, force: true });
-});
+afterAll(() => arena?.stop());
 
 describe("multi-process mode with a hub", () => {
   it("runs the queue and consumer off the battle's process and persists every event", async () => {

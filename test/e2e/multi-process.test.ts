@@ -5,36 +5,56 @@
  * a process killed mid-battle and started again (a shard's, or process 0 with the coordinator and the queue)
  * loses nothing acknowledged.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error: plain ESM script without types
-import { startShardedArena } from "../../scripts/arena-sharded.mjs";
 import { http, OPERATOR, openSocket, QUESTIONS, type TestSocket, waitFor } from "./persist-helpers";
+import { type ShardedTestArena, startTestShardedArena } from "./sharded-arena";
 
 const BASE_PORT = 8880 + 2 * Math.floor(Math.random() * 5);
-const persistTo = mkdtempSync(join(tmpdir(), "arena-mp-"));
-let arena: { urls: string[]; stop: () => Promise<void>; restart: (i: number) => Promise<void> };
+let arena: ShardedTestArena;
 
 beforeAll(async () => {
-  arena = await startShardedArena({
+  arena = await startTestShardedArena({
     processes: 2,
     basePort: BASE_PORT,
     inspectorBase: 9380 + (BASE_PORT - 8880),
-    persistTo,
     namePrefix: `arena-e2e-${BASE_PORT}-p`,
-    quiet: true,
-    log: () => {},
   });
 }, 180_000);
-afterAll(async () => {
-  await arena?.stop();
-  rmSync(persistTo, { recursive: true, force: true });
-});
+afterAll(() => arena?.stop());
 
 const shardOf = (token: string) =>
   JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString()).sh as number;
+
+type Joined = { participantId: number; wsUrl: string };
+
+/**
+ * A started 2-shard battle with one player on each shard (shard k in process k): joins `<prefix>0`, `<prefix>1`, …
+ * until both shards have one. `joined` counts every player (all stay in the battle).
+ */
+async function battleWithPlayerPerShard(base: string, id: string, prefix: string) {
+  const body = { id, title: id, questions: QUESTIONS, shards: 2 };
+  expect((await http(base, "POST", "/api/admin/battles", body, OPERATOR)).status).toBe(201);
+  expect((await http(base, "POST", `/api/admin/battles/${id}/start`, {}, OPERATOR)).status).toBe(200);
+  const bySh = new Map<number, Joined>();
+  let joined = 0;
+  for (; bySh.size < 2; joined++) {
+    expect(joined).toBeLessThan(30);
+    const r = await http(base, "POST", `/api/battles/${id}/join`, { username: `${prefix}${joined}` });
+    expect(r.status).toBe(201);
+    const sh = shardOf(r.json.token);
+    if (!bySh.has(sh)) bySh.set(sh, r.json);
+  }
+  return { a: bySh.get(0)!, b: bySh.get(1)!, joined };
+}
+
+/** `from` attacks `target` until it is accepted (the other process may still be coming back), a new id each try. */
+function attackUntilAccepted(from: TestSocket, target: number) {
+  let id = 1_000;
+  return waitFor("a cross-process attack after the restart", 30_000, async () => {
+    const r = await from.request({ type: "attack", id: id++, target });
+    return r.ok ? r : null;
+  });
+}
 
 describe("multi-process local mode", () => {
   it("plays one battle across two processes and persists every shard's stream", async () => {
@@ -100,21 +120,9 @@ describe("multi-process local mode", () => {
 
   it("loses nothing acknowledged when a shard's process is killed mid-battle and started again", async () => {
     const base = arena.urls[0]!;
-    const id = `mp-kill-${Date.now().toString(36)}`;
-    const body = { id, title: "MP kill", questions: QUESTIONS, shards: 2 };
-    expect((await http(base, "POST", "/api/admin/battles", body, OPERATOR)).status).toBe(201);
-    expect((await http(base, "POST", `/api/admin/battles/${id}/start`, {}, OPERATOR)).status).toBe(200);
     // One player on each shard: shard 0 in process 0, shard 1 in process 1.
-    const bySh = new Map<number, { participantId: number; wsUrl: string }>();
-    for (let i = 0; bySh.size < 2; i++) {
-      expect(i).toBeLessThan(30);
-      const joined = await http(base, "POST", `/api/battles/${id}/join`, { username: `mk${i}` });
-      expect(joined.status).toBe(201);
-      const sh = shardOf(joined.json.token);
-      if (!bySh.has(sh)) bySh.set(sh, joined.json);
-    }
-    const a = bySh.get(0)!;
-    const b = bySh.get(1)!;
+    const id = `mp-kill-${Date.now().toString(36)}`;
+    const { a, b } = await battleWithPlayerPerShard(base, id, "mk");
     const sa = await openSocket(a.wsUrl);
     const frames: any[] = [];
     const sb = await openSocket(b.wsUrl);
@@ -132,15 +140,7 @@ describe("multi-process local mode", () => {
     const back = await waitFor("b back on process 1", 30_000, async () => openSocket(b.wsUrl));
     expect((await back.request({ type: "answer", id: 3, questionId: "q1", answer: "2" })).ok).toBe(true);
     // Attacks across processes work again once the process is back.
-    let attackId = 4;
-    const again = await waitFor("a cross-process attack after the restart", 30_000, async () => {
-      const r = await sa.request({
-        type: "attack",
-        id: attackId++,
-        target: b.participantId,
-      });
-      return r.ok ? r : null;
-    });
+    const again = await attackUntilAccepted(sa, b.participantId);
     expect(again.ok).toBe(true);
 
     expect((await http(base, "POST", `/api/admin/battles/${id}/end`, {}, OPERATOR)).status).toBe(200);
@@ -159,21 +159,8 @@ describe("multi-process local mode", () => {
   it("loses nothing acknowledged when process 0 (coordinator, shard 0, the queue) is killed mid-battle", async () => {
     const base = arena.urls[0]!;
     const id = `mp-kill0-${Date.now().toString(36)}`;
-    const body = { id, title: "MP kill 0", questions: QUESTIONS, shards: 2 };
-    expect((await http(base, "POST", "/api/admin/battles", body, OPERATOR)).status).toBe(201);
-    expect((await http(base, "POST", `/api/admin/battles/${id}/start`, {}, OPERATOR)).status).toBe(200);
-    const bySh = new Map<number, { participantId: number; wsUrl: string }>();
-    let joinedCount = 0;
-    for (let i = 0; bySh.size < 2; i++) {
-      expect(i).toBeLessThan(30);
-      joinedCount++;
-      const joined = await http(base, "POST", `/api/battles/${id}/join`, { username: `mz${i}` });
-      expect(joined.status).toBe(201);
-      const sh = shardOf(joined.json.token);
-      if (!bySh.has(sh)) bySh.set(sh, joined.json);
-    }
-    const a = bySh.get(0)!; // on process 0, with the coordinator and the queue
-    const b = bySh.get(1)!; // on process 1
+    const { a, b, joined: joinedCount } = await battleWithPlayerPerShard(base, id, "mz");
+    // a is on process 0, with the coordinator and the queue; b on process 1.
     const sa = await openSocket(a.wsUrl);
     const sb = await openSocket(b.wsUrl);
     const framesA: any[] = [];
@@ -192,15 +179,7 @@ describe("multi-process local mode", () => {
     const second = await backA.request({ type: "answer", id: 3, questionId: "q1", answer: "2" });
     expect(second.ok).toBe(true);
     // b (process 1 kept running) attacks a across processes again, and a hears it from its restarted shard.
-    let attackId = 4;
-    const again = await waitFor("a cross-process attack after the restart", 30_000, async () => {
-      const r = await sb.request({
-        type: "attack",
-        id: attackId++,
-        target: a.participantId,
-      });
-      return r.ok ? r : null;
-    });
+    const again = await attackUntilAccepted(sb, a.participantId);
     expect(again.ok).toBe(true);
     await waitFor("the attack on a", 10_000, async () => framesA.find((f) => f.type === "attacked") ?? null);
     // The restarted coordinator rebuilt the global order from both shards: both show every player, the same
