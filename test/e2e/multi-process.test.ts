@@ -50,9 +50,11 @@ async function battleWithPlayerPerShard(base: string, id: string, prefix: string
 /** `from` attacks `target` until it is accepted (the other process may still be coming back), a new id each try. */
 function attackUntilAccepted(from: TestSocket, target: number) {
   let id = 1_000;
-  return waitFor("a cross-process attack after the restart", 30_000, async () => {
+  // 60 s: under CI load wrangler's dev registry can take a while to point the other process at the restarted one.
+  return waitFor("a cross-process attack after the restart", 60_000, async () => {
     const r = await from.request({ type: "attack", id: id++, target });
-    return r.ok ? r : null;
+    if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.error)}`); // kept as the timeout's last error
+    return r;
   });
 }
 
