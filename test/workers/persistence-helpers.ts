@@ -39,3 +39,21 @@ export async function reconcileReport(id: string): Promise<any> {
   if (res.status !== 200) throw new Error(`reconcile failed: ${JSON.stringify(res.json)}`);
   return res.json;
 }
+
+/**
+ * Runs DDL on a table every test file's consumer writes to, without wedging them: an `ALTER TABLE` waiting for its
+ * lock queues every later writer of the table behind it, so one slow holder (another file's consumer mid-batch)
+ * stalled whole test files under a full run. Each try waits at most 1 s for the lock, then lets the writers through
+ * and tries again. CHECK constraints go in `NOT VALID`: enforced on new rows at once, no scan of the table.
+ */
+export async function ddl(statement: string, timeout = 20_000): Promise<void> {
+  const sql = pg();
+  await vi.waitFor(
+    () =>
+      sql.begin(async (tx) => {
+        await tx.unsafe("SET LOCAL lock_timeout = '1s'");
+        await tx.unsafe(statement);
+      }),
+    { timeout, interval: 200 },
+  );
+}

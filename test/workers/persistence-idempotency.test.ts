@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import type { BattleEvent } from "../../src/persistence/events";
 import { packMessages } from "../../src/persistence/message";
-import { pg } from "./persistence-helpers";
+import { ddl, pg } from "./persistence-helpers";
 
 function events(battle: string): BattleEvent[] {
   const b = {
@@ -151,18 +151,16 @@ describe("persistence consumer", () => {
 
   it("retries messages whose sink write fails, then lands them once the cause is fixed", async () => {
     const battle = `retry-${Date.now()}`;
-    const sql = pg();
+    const constraint = `retry_test_${battle.replace(/\W/g, "_")}`;
     // A cause an operator can fix: a constraint the event violates.
-    await sql.unsafe(
-      `ALTER TABLE answers ADD CONSTRAINT retry_test_${battle.replace(/\W/g, "_")} CHECK (battle_id <> '${battle}')`,
-    );
+    await ddl(`ALTER TABLE answers ADD CONSTRAINT ${constraint} CHECK (battle_id <> '${battle}') NOT VALID`);
     const [first, second] = messages(battle, 5);
     // (The pool's queue result does not record retry delays; retryDelaySeconds is unit-tested.)
     const failed = await deliver([first, second], 3, "2");
     expect(failed.explicitAcks).toEqual([]);
     expect(failed.retryMessages).toHaveLength(2);
     expect((await tables(battle)).answers).toEqual([]);
-    await sql.unsafe(`ALTER TABLE answers DROP CONSTRAINT retry_test_${battle.replace(/\W/g, "_")}`);
+    await ddl(`ALTER TABLE answers DROP CONSTRAINT ${constraint}`);
     const landed = await deliver([first, second]);
     expect(landed.explicitAcks).toHaveLength(2);
     expect((await tables(battle)).answers).toHaveLength(2);

@@ -6,7 +6,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { packMessages } from "../../src/persistence/message";
 import { api, connect, createBattle, join, OPERATOR, startBattle } from "./helpers";
-import { drained, pg, reconcileReport } from "./persistence-helpers";
+import { ddl, drained, pg, reconcileReport } from "./persistence-helpers";
 
 describe("persistence pipeline", () => {
   it("a played battle lands in D1 and Postgres and reconciles clean", async () => {
@@ -82,7 +82,7 @@ describe("persistence pipeline", () => {
     const battle = `dlq-${Date.now()}`;
     const constraint = `dlq_test_${battle.replace(/\W/g, "_")}`;
     const sql = pg();
-    await sql.unsafe(`ALTER TABLE answers ADD CONSTRAINT ${constraint} CHECK (battle_id <> '${battle}')`);
+    await ddl(`ALTER TABLE answers ADD CONSTRAINT ${constraint} CHECK (battle_id <> '${battle}') NOT VALID`);
     const answer = {
       k: "answer",
       p: 1,
@@ -112,7 +112,7 @@ describe("persistence pipeline", () => {
     expect(letter.body).toEqual(body);
     expect((await sql.unsafe("SELECT 1 FROM answers WHERE battle_id = $1", [battle])).length).toBe(0);
 
-    await sql.unsafe(`ALTER TABLE answers DROP CONSTRAINT ${constraint}`);
+    await ddl(`ALTER TABLE answers DROP CONSTRAINT ${constraint}`);
     const replay = await api("POST", `/api/admin/dead-letters/${letter.id}/replay`, undefined, OPERATOR);
     expect(replay.status).toBe(200);
     const again = await api("POST", `/api/admin/dead-letters/${letter.id}/replay`, undefined, OPERATOR);
