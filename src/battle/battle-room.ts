@@ -253,6 +253,15 @@ export class BattleRoom {
     // Events written before the restart and not confirmed yet are sent again.
     this.persist.kick();
     await this.timers.ensureArmed();
+    // Cross-shard attacks a restart cut off are settled with their target's shard, off the wake's critical path.
+    if (this.link) {
+      this.settlePendingAttacks().catch((e) => this.log("settling reserved cross-shard attacks failed", e));
+    }
+  }
+
+  /** Settles cross-shard attacks left reserved by a restart (see `ShardSide.settlePending`); how many. */
+  settlePendingAttacks(): Promise<number> {
+    return this.shard.settlePending();
   }
 
   private setGame(game: BattleGame | null): void {

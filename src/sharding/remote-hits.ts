@@ -1,12 +1,23 @@
 /**
  * @module A shard's SQLite rows for cross-shard attacks: the answers it gave by attack id (so a retried call gets
- * the same answer and changes nothing), and the attacker's spent arrow on the attacker's shard.
+ * the same answer and changes nothing), and on the attacker's shard the arrow it reserved for an attack whose answer
+ * it has not settled yet (so a restart in between asks the target's shard again instead of forgetting the arrow).
  */
 import type { SqlDatabase } from "../battle/battle-store";
-import type { RemoteAttackResult } from "./protocol";
+import type { RemoteAttackRequest, RemoteAttackResult } from "./protocol";
+
+/** An attack whose arrow is reserved (stored as spent) while the target's shard has not been heard from. */
+export interface PendingAttack {
+  readonly req: RemoteAttackRequest;
+  readonly shard: number;
+  /** The player's request id and idempotency key, so the settled reply can be remembered under the key. */
+  readonly requestId: string | number | null;
+  readonly key: string | null;
+}
 
 export class RemoteHits {
   private ready = false;
+  private pendingReady = false;
 
   constructor(private readonly sql: SqlDatabase) {}
 
@@ -42,8 +53,47 @@ export class RemoteHits {
     );
   }
 
-  /** The attacker's side: the arrow is spent once the target's shard applied the hit. */
+  /** The attacker's side: the arrows the attacker has now (spent, reserved or refunded). */
   spendArrow(attackerId: number, arrows: number): void {
     this.sql.exec("UPDATE participants SET arrows = ? WHERE id = ?", arrows, attackerId);
+  }
+
+  private pendingTable(): void {
+    if (this.pendingReady) return;
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS pending_attacks (
+         id TEXT PRIMARY KEY, shard INTEGER NOT NULL, body TEXT NOT NULL) WITHOUT ROWID`,
+    );
+    this.pendingReady = true;
+  }
+
+  /** Inside a write batch committed before the target's shard is called: the arrow is stored as spent. */
+  reserve(p: PendingAttack): void {
+    this.pendingTable();
+    this.spendArrow(p.req.attacker.id, p.req.arrows);
+    this.sql.exec(
+      "INSERT INTO pending_attacks (id, shard, body) VALUES (?, ?, ?)",
+      p.req.id,
+      p.shard,
+      JSON.stringify({ req: p.req, requestId: p.requestId, key: p.key }),
+    );
+  }
+
+  /** Inside the batch that stores the attack's outcome. */
+  settle(id: string): void {
+    this.pendingTable();
+    this.sql.exec("DELETE FROM pending_attacks WHERE id = ?", id);
+  }
+
+  /** Reservations a restart left unsettled. */
+  pending(): PendingAttack[] {
+    const exists = this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'pending_attacks'")
+      .one().n;
+    if (exists === 0) return [];
+    return this.sql
+      .exec<{ shard: number; body: string }>("SELECT shard, body FROM pending_attacks ORDER BY id")
+      .toArray()
+      .map((r) => ({ shard: r.shard, ...(JSON.parse(r.body) as Omit<PendingAttack, "shard">) }));
   }
 }

@@ -24,7 +24,7 @@ import type {
   ShardSnapshot,
   SyncEntry,
 } from "./protocol";
-import { RemoteHits } from "./remote-hits";
+import { type PendingAttack, RemoteHits } from "./remote-hits";
 import type { ShardLink } from "./shard-link";
 
 /** Calls to the target's shard before a cross-shard attack is refunded (the attack id makes a repeat harmless). */
@@ -121,11 +121,16 @@ export class ShardSide {
   }
 
   /**
-   * The attacker's side of a cross-shard attack: the arrow is reserved, the target's shard applies the hit (by
-   * attack id, so a retry cannot apply it twice), and the arrow is spent on its answer or refunded on a refusal or
-   * a failure. Checks run in the order a one-object battle runs them.
+   * The attacker's side of a cross-shard attack: the arrow is reserved (stored as spent, with a pending row, before
+   * the call, so a restart of this shard in between cannot forget it), the target's shard applies the hit (by
+   * attack id, so a retry cannot apply it twice), and the arrow stays spent on its answer or is refunded on a
+   * refusal or a failure. Checks run in the order a one-object battle runs them.
    */
-  async attackRemote(attackerId: number, targetId: number): Promise<Outcome<ReplyData>> {
+  async attackRemote(
+    attackerId: number,
+    targetId: number,
+    request: { id: string | number; key: string | null } | null = null,
+  ): Promise<Outcome<ReplyData>> {
     const game = this.host.game()!;
     const link = this.host.link()!;
     const now = this.host.now();
@@ -138,38 +143,112 @@ export class ShardSide {
     if (!game.remote.has(targetId)) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${targetId}`);
     if (attacker.arrows <= 0) return err(ErrorCode.NO_ARROWS, "you have no arrows");
     attacker.arrows -= 1;
-    const req: RemoteAttackRequest = {
-      id: `${link.incarnation}:${attackerId}:${++this.attackSeq}`,
-      attacker: { id: attackerId, username: attacker.username },
-      arrows: attacker.arrows,
-      target: targetId,
+    const pending: PendingAttack = {
+      req: {
+        id: `${link.incarnation}:${attackerId}:${++this.attackSeq}`,
+        attacker: { id: attackerId, username: attacker.username },
+        arrows: attacker.arrows,
+        target: targetId,
+      },
+      shard: game.remote.get(targetId)!.shard,
+      requestId: request?.id ?? null,
+      key: request?.key ?? null,
     };
-    const shardOfTarget = game.remote.get(targetId)!.shard;
-    let answer: Outcome<RemoteAttackResult> | null = null;
-    for (let attempt = 0; attempt < REMOTE_ATTACK_ATTEMPTS && answer === null; attempt++) {
+    this.host.commit.write(() => this.hits.reserve(pending));
+    if (!(await this.committed())) return err(ErrorCode.INTERNAL, "the write failed; try again");
+    return this.settle(pending, attacker, await this.callTarget(pending));
+  }
+
+  /** The target's shard's answer, after up to `REMOTE_ATTACK_ATTEMPTS` calls with the same attack id; null if none. */
+  private async callTarget(p: PendingAttack): Promise<Outcome<RemoteAttackResult> | null> {
+    const game = this.host.game()!;
+    for (let attempt = 0; attempt < REMOTE_ATTACK_ATTEMPTS; attempt++) {
       try {
-        answer = await this.host.network!.shard(game.config.id, shardOfTarget).remoteAttack(req);
+        return await this.host.network!.shard(game.config.id, p.shard).remoteAttack(p.req);
       } catch (e) {
         this.host.log("cross-shard attack failed", e);
       }
     }
+    return null;
+  }
+
+  /** Keeps the reserved arrow spent (the hit landed) or refunds it; either way the pending row goes. */
+  private async settle(
+    p: PendingAttack,
+    attacker: Parameters<ShardSide["storeArrows"]>[0],
+    answer: Outcome<RemoteAttackResult> | null,
+  ): Promise<Outcome<ReplyData>> {
+    const now = this.host.now();
     if (answer === null || !answer.ok) {
       attacker.arrows += 1;
-      // Another write (an answer) may have stored the reserved count meanwhile: store the refund too.
-      this.host.commit.write(() => this.storeArrows(attacker, now));
+      this.host.commit.write(() => {
+        this.storeArrows(attacker, now);
+        this.hits.settle(p.req.id);
+      });
+      if (!(await this.committed())) return err(ErrorCode.INTERNAL, "the write failed; try again");
       return answer ?? err(ErrorCode.INTERNAL, "the target's shard did not answer; your arrow was refunded");
     }
     const arrows = attacker.arrows;
-    this.host.commit.write(() => this.storeArrows(attacker, now));
-    this.host.link()?.touch(attackerId);
-    const committed = await new Promise<boolean>((resolve) => this.host.commit.after(resolve));
-    if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
+    this.host.commit.write(() => {
+      this.storeArrows(attacker, now);
+      this.hits.settle(p.req.id);
+    });
+    this.host.link()?.touch(attacker.id);
+    if (!(await this.committed())) return err(ErrorCode.INTERNAL, "the write failed; try again");
     return ok({
-      target: targetId,
+      target: p.req.target,
       blocked: answer.value.blocked,
       pointsLost: answer.value.pointsLost,
       arrows,
     });
+  }
+
+  private committed(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => this.host.commit.after(resolve));
+  }
+
+  private settling: Promise<number> | null = null;
+
+  /**
+   * Settles the attacks a restart left reserved: the target's shard is asked again with the same attack id (it
+   * answers what it answered before, or applies the hit now if the call never reached it), and the arrow stays
+   * spent or is refunded as if the call had just returned. A reply is remembered under the player's idempotency
+   * key, so a client retrying that request gets it instead of a second attack. One whose target's shard still does
+   * not answer stays reserved until the next wake. Returns how many were settled.
+   */
+  settlePending(): Promise<number> {
+    this.settling ??= this.settleAll().finally(() => {
+      this.settling = null;
+    });
+    return this.settling;
+  }
+
+  private async settleAll(): Promise<number> {
+    const game = this.host.game();
+    if (!game || !this.host.link() || !this.host.network) return 0;
+    let settled = 0;
+    for (const p of this.hits.pending()) {
+      const attacker = game.players.get(p.req.attacker.id);
+      if (!attacker) continue;
+      const answer = await this.callTarget(p);
+      // Refunding without an answer could refund an arrow whose hit landed: it stays reserved for the next wake.
+      if (answer === null) continue;
+      const result = await this.settle(p, attacker, answer);
+      if (p.key !== null && p.requestId !== null) {
+        if (result.ok) {
+          this.host.streams.record(
+            attacker.id,
+            JSON.stringify(replyFrame(p.requestId, result)),
+            this.host.now(),
+            p.key,
+            (op) => this.host.commit.write(op),
+          );
+        } else this.host.streams.refused(attacker.id, p.key, result.error);
+      }
+      settled++;
+    }
+    if (settled > 0) await this.committed();
+    return settled;
   }
 
   private attackSeq = 0;
@@ -191,7 +270,7 @@ export class ShardSide {
     target: number,
     key: string | null,
   ): Promise<void> {
-    const result = await this.attackRemote(playerId, target);
+    const result = await this.attackRemote(playerId, target, { id, key });
     this.host.counters.count(result);
     if (!result.ok) {
       if (key !== null) this.host.streams.refused(playerId, key, result.error);
@@ -221,7 +300,7 @@ export class ShardSide {
         ? { ok: true, value: e.data!, duplicate: true }
         : { ok: false, error: e.error!, duplicate: true };
     }
-    const result = await this.attackRemote(participantId, msg.target);
+    const result = await this.attackRemote(participantId, msg.target, { id: msg.id, key });
     this.host.counters.count(result);
     if (key !== null && !result.ok) this.host.streams.refused(participantId, key, result.error);
     if (key !== null && result.ok) {

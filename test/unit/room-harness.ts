@@ -163,6 +163,11 @@ export class RoomWorld {
     return room;
   }
 
+  /** The object dies: its pending timers (queued writes, push slices, link reports) never run. */
+  crash(): void {
+    this.timers = [];
+  }
+
   /** Runs every timer due by now (group commits, push slices), including ones they schedule. */
   runTimers(): void {
     for (;;) {

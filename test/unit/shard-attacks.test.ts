@@ -128,4 +128,63 @@ describe("cross-shard attacks", () => {
     const info = s.battle.rooms[s.targetShard]!.info();
     expect(info.ok && info.value.stored.attacks).toBe(2);
   });
+
+  it("a crash of the attacker's shard between the hit and its answer keeps the arrow spent, and a retried request gets the reply", async () => {
+    const s = await setup();
+    s.stateOf().target.shields = 0;
+    const score = s.stateOf().target.score;
+    s.battle.hangAfterHit = 1;
+    const msg = { type: "attack", id: "crash-1", target: s.target } as const;
+    // The attack starts; the target's shard applies the hit; the attacker's shard dies before the answer is back.
+    void s.battle.rooms[s.attackerShard]!.request(s.attacker, "sa", msg, true);
+    await s.battle.run(turnsUntil(() => s.stateOf().target.score === score - 1));
+    expect(s.battle.attackCalls[s.targetShard]).toBe(1);
+    await s.battle.crashShard(s.attackerShard);
+    await s.battle.run(s.battle.rooms[s.attackerShard]!.settlePendingAttacks());
+    await s.battle.run(turnsUntil(() => s.battle.attackCalls[s.targetShard] === 2));
+    // Asked again with the same attack id: the remembered answer, nothing applied twice; the arrow stays spent.
+    expect(s.stateOf().target.score).toBe(score - 1);
+    expect(s.stateOf().attacker.arrows).toBe(1);
+    await s.battle.crashShard(s.attackerShard);
+    expect(s.stateOf().attacker.arrows).toBe(1);
+    expect(await s.battle.run(s.battle.rooms[s.attackerShard]!.settlePendingAttacks())).toBe(0);
+    // The player's client retries the request that never got its reply: the settled reply, not a second attack.
+    const retried = await s.battle.run(s.battle.rooms[s.attackerShard]!.request(s.attacker, "sa", msg, true));
+    expect(retried).toMatchObject({ ok: true, value: { target: s.target, pointsLost: 1, arrows: 1 } });
+    expect(s.battle.attackCalls[s.targetShard]).toBe(2);
+    expect(s.stateOf().target.score).toBe(score - 1);
+  });
+
+  it("a crash before the call reached the target's shard applies the attack once when settled", async () => {
+    const s = await setup();
+    s.stateOf().target.shields = 0;
+    const score = s.stateOf().target.score;
+    s.battle.hangBeforeHit = 1;
+    const room = s.battle.rooms[s.attackerShard]!;
+    // The reservation is committed and the call goes out, then the shard dies: nothing was applied anywhere.
+    void room.request(s.attacker, "sa", { type: "attack", id: "crash-2", target: s.target });
+    await s.battle.run(turnsUntil(() => s.battle.attackCalls[s.targetShard]! >= 1));
+    s.battle.unreachable.add(s.targetShard);
+    await s.battle.crashShard(s.attackerShard);
+    // Still unreachable on the wake: the arrow stays reserved (no refund without an answer), nothing applied.
+    await s.battle.run(s.battle.rooms[s.attackerShard]!.settlePendingAttacks());
+    expect(s.stateOf().attacker.arrows).toBe(1);
+    expect(s.stateOf().target.score).toBe(score);
+    s.battle.unreachable.clear();
+    await s.battle.crashShard(s.attackerShard);
+    await s.battle.run(s.battle.rooms[s.attackerShard]!.settlePendingAttacks());
+    await s.battle.run(turnsUntil(() => s.stateOf().target.score === score - 1));
+    expect(s.stateOf().attacker.arrows).toBe(1);
+    await s.battle.crashShard(s.attackerShard);
+    expect(s.stateOf().attacker.arrows).toBe(1);
+    expect(await s.battle.run(s.battle.rooms[s.attackerShard]!.settlePendingAttacks())).toBe(0);
+    expect(s.stateOf().target.score).toBe(score - 1);
+  });
 });
+
+/** Resolves once `cond` holds, checking after every turn of the event loop (the pump runs the timers meanwhile). */
+async function turnsUntil(cond: () => boolean): Promise<void> {
+  const nextTurn = (globalThis as unknown as { setImmediate: (f: () => void) => void }).setImmediate;
+  for (let i = 0; i < 5_000 && !cond(); i++) await new Promise<void>((r) => nextTurn(r));
+  if (!cond()) throw new Error("condition never held");
+}

@@ -112,6 +112,11 @@ export class ShardedBattle implements TestBattle {
   readonly missLifecycle = new Set<number>();
   /** Calls to `remoteAttack` that fail after the hit was applied (the answer is lost on the way back). */
   loseAnswers = 0;
+  /** Calls to `remoteAttack` whose answer never comes back after the hit was applied (the caller is left waiting,
+   * as a caller that died would be). */
+  hangAfterHit = 0;
+  /** Calls to `remoteAttack` that never arrive and never come back. */
+  hangBeforeHit = 0;
   readonly network: ShardNetwork;
 
   constructor(readonly shards: number) {
@@ -137,8 +142,16 @@ export class ShardedBattle implements TestBattle {
           confirmPersisted: async (marks) => room().confirmPersisted(marks),
           remoteAttack: async (req) => {
             this.attackCalls[k]!++;
+            if (this.hangBeforeHit > 0) {
+              this.hangBeforeHit--;
+              return new Promise(() => {});
+            }
             if (this.unreachable.has(k)) throw new Error(`shard ${k} unreachable`);
             const answer = await room().remoteAttack(req);
+            if (this.hangAfterHit > 0) {
+              this.hangAfterHit--;
+              return new Promise(() => {});
+            }
             if (this.loseAnswers > 0) {
               this.loseAnswers--;
               throw new Error("the answer was lost");
@@ -222,6 +235,12 @@ export class ShardedBattle implements TestBattle {
 
   /** A shard restarts: a new room over the same storage (and the same open sockets). */
   async restartShard(k: number): Promise<void> {
+    this.rooms[k] = await this.shardWorlds[k]!.room();
+  }
+
+  /** A shard's process dies (its queued writes and timers with it) and the shard comes back over its storage. */
+  async crashShard(k: number): Promise<void> {
+    this.shardWorlds[k]!.crash();
     this.rooms[k] = await this.shardWorlds[k]!.room();
   }
 
