@@ -17,6 +17,7 @@ declare namespace Cloudflare {
 		RATE_LIMIT_EXEMPT_IPS: "";
 		PERSIST_RETRY_BASE_SECONDS: "2";
 		PERSISTENCE: "on";
+		FANOUT: "on";
 		JOIN_LIMIT_PER_MINUTE: "30";
 		CONNECT_RATE_PER_SECOND: "2000";
 		OPERATOR_TOKEN: string;
@@ -29,7 +30,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "TOKEN_TTL_SECONDS" | "RATE_LIMIT_EXEMPT_IPS" | "PERSIST_RETRY_BASE_SECONDS" | "PERSISTENCE" | "JOIN_LIMIT_PER_MINUTE" | "CONNECT_RATE_PER_SECOND" | "OPERATOR_TOKEN" | "TOKEN_SECRET">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "TOKEN_TTL_SECONDS" | "RATE_LIMIT_EXEMPT_IPS" | "PERSIST_RETRY_BASE_SECONDS" | "PERSISTENCE" | "FANOUT" | "JOIN_LIMIT_PER_MINUTE" | "CONNECT_RATE_PER_SECOND" | "OPERATOR_TOKEN" | "TOKEN_SECRET">> {}
 }
 
 // Begin runtime types

@@ -76,6 +76,7 @@ function options() {
       processes: { type: "string" },
       hub: { type: "boolean" },
       persistence: { type: "string" },
+      fanout: { type: "string" },
       "persist-lag": { type: "boolean" },
       pg: { type: "string" },
       help: { type: "boolean" },
@@ -103,7 +104,9 @@ function options() {
   [--persist-lag [--pg URL]]  (after the battle ends: wait for the pipeline to drain, then report ack → Postgres
     lag p50/p99/max, events/s end to end, queue messages/s; --pg for a --target run, default ARENA_PG_URL)
   [--persistence off]  (the local server runs with PERSISTENCE=off: no outbox rows, nothing to the queue, D1 or
-    Postgres; the "before" of a before/after comparison, see BENCHMARKS.md)`);
+    Postgres; the "before" of a before/after comparison, see BENCHMARKS.md)
+  [--fanout off]  (the local server runs with FANOUT=off: one leaderboard frame per push slice, ~20/s, so the
+    object's CPU is what the requests alone cost; push delay is then meaningless)`);
     process.exit(0);
   }
   const profile = values.profile ? PROFILES[values.profile] : {};
@@ -148,15 +151,16 @@ function options() {
     shards: Number(get("shards", "1")),
     processes: Number(get("processes", "1")),
     hub: values.hub === true,
-    persistence: persistenceOption(values.persistence),
+    persistence: onOff("persistence", values.persistence),
+    fanout: onOff("fanout", values.fanout),
     persistLag: values["persist-lag"] === true,
     pgUrl: values.pg ?? process.env.ARENA_PG_URL ?? null,
   };
 }
 
-function persistenceOption(v: string | undefined): "on" | "off" {
+function onOff(flag: string, v: string | undefined): "on" | "off" {
   if (v === undefined || v === "on" || v === "off") return v ?? "on";
-  throw new Error(`--persistence on|off, not ${v}`);
+  throw new Error(`--${flag} on|off, not ${v}`);
 }
 
 type Options = ReturnType<typeof options>;
@@ -294,7 +298,7 @@ async function main(): Promise<number> {
     const persistTo = resolve(root, o.persistTo || defaultPersistDir(root, o.port));
     log(`server state (Durable Object SQLite, D1) in ${persistTo}`);
     const t0 = Date.now();
-    const vars = { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1", PERSISTENCE: o.persistence };
+    const vars = { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1", PERSISTENCE: o.persistence, FANOUT: o.fanout };
     if (multiProcess) {
       const sharded = await import(pathToFileURL(join(serverRoot, "scripts", "arena-sharded.mjs")).href);
       server = (await sharded.startShardedArena({
@@ -618,6 +622,7 @@ async function run(
       target: api.baseUrl,
       battleId,
       persistence: o.persistence,
+      fanout: o.fanout,
     },
     actions,
     overall,

@@ -78,6 +78,7 @@ export const ENV_VARS = [
   "CONNECT_RATE_PER_SECOND",
   "TOKEN_KID",
   "PERSISTENCE",
+  "FANOUT",
 ];
 
 /** The `--var` values: those set in `env`, then `explicit` (the caller's) on top. */

@@ -30,6 +30,7 @@ import { BattleRoom, type HttpOutcome } from "./battle-room";
 import { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection, ConnectionInfo } from "./connection";
+import { FANOUT_BUDGET } from "./fanout-budget";
 import type { JoinAlloc, JoinProof } from "./game";
 import { HistoryStore } from "./history-store";
 import type { Outcome } from "./outcome";
@@ -123,6 +124,8 @@ export class BattleDO extends DurableObject<Env> {
       joinsPerAddressPerMinute: positiveOrUndefined(env.JOIN_LIMIT_PER_MINUTE),
       connectsPerSecond: positiveOrUndefined(env.CONNECT_RATE_PER_SECOND),
       network: this.network,
+      // FANOUT=off (a benchmark of the request path alone): no time share for pushes, so one frame per slice.
+      ...((env.FANOUT as string | undefined) === "off" ? { fanout: { ...FANOUT_BUDGET, busyShare: 0 } } : {}),
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
     void ctx.blockConcurrencyWhile(async () => {

@@ -43,6 +43,7 @@ import type { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import { ConnectAdmission, connectAdmissionOptions } from "./connect-admission";
 import type { Connection } from "./connection";
+import type { FanoutBudgetOptions } from "./fanout-budget";
 import { FixedWindow } from "./fixed-window";
 import { FrameMeter } from "./frame-meter";
 import { type BattleGame, type JoinAlloc, type JoinProof, NO_PROOF } from "./game";
@@ -120,6 +121,8 @@ export interface RoomPlatform {
   abort(reason: string): void;
   /** How the objects of a sharded battle reach each other (absent: the battle cannot be sharded here). */
   readonly network?: ShardNetwork;
+  /** The push fan-out's budget tuning (default `FANOUT_BUDGET`). */
+  readonly fanout?: FanoutBudgetOptions;
 }
 
 export class BattleRoom {
@@ -176,6 +179,7 @@ export class BattleRoom {
       sockets: () => this.sockets(),
       online: () => (this.link ? this.onlineCount() : undefined),
       log: (msg, e) => this.log(msg, e),
+      ...(platform.fanout ? { budget: platform.fanout } : {}),
     });
     this.commit = new GroupCommit({
       transaction: (run) => platform.transaction(run),
@@ -241,7 +245,7 @@ export class BattleRoom {
       socketsOf: (id) => this.sockets().ofPlayer(id),
       online: () => this.sockets().size,
       reply: (conn, frame, writeId) => this.reply(conn, frame, writeId),
-      markChanged: (id) => this.markChanged(id),
+      markChanged: (id, oldRank) => this.markChanged(id, oldRank),
       log: (msg, e) => this.log(msg, e),
     });
   }
@@ -896,8 +900,9 @@ export class BattleRoom {
         const answer = plan.value;
         const answerEv = answerEvent(answer);
         this.commit.write(() => this.platform.store.answer(answer, answerEv));
+        const oldRank = game.rankOf(playerId);
         game.applyAnswer(plan.value);
-        if (plan.value.points !== 0) this.markChanged(playerId);
+        if (plan.value.points !== 0) this.markChanged(playerId, oldRank);
         this.link?.touch(playerId);
         const {
           playerId: _p,
@@ -914,6 +919,7 @@ export class BattleRoom {
         const plan = game.planAttack(playerId, msg.target, now);
         if (!plan.ok) return plan;
         const attack = plan.value;
+        const oldRank = game.rankOf(attack.target);
         game.applyAttack(plan.value);
         const { target, blocked, pointsLost, arrows, targetScore, targetShields } = plan.value;
         const attacker = game.players.get(playerId)!;
@@ -937,7 +943,7 @@ export class BattleRoom {
         this.commit.after((committed) => {
           if (committed) for (const t of this.sockets().ofPlayer(target)) t.send(event);
         });
-        if (pointsLost !== 0) this.markChanged(target);
+        if (pointsLost !== 0) this.markChanged(target, oldRank);
         this.link?.touch(playerId);
         this.link?.touch(target);
         return ok({ target, blocked, pointsLost, arrows });
@@ -964,9 +970,9 @@ export class BattleRoom {
     };
   }
 
-  /** The board changed; `playerId`'s own score did, so their next frame comes first. */
-  private markChanged(playerId?: number): void {
-    this.pushes.markChanged(playerId);
+  /** The board changed; `playerId`'s own score did (from `oldRank`), so they and those around them go first. */
+  private markChanged(playerId?: number, oldRank?: number): void {
+    this.pushes.markChanged(playerId, oldRank);
   }
 
   private adminView(game: BattleGame): BattleAdminView {

@@ -4,7 +4,9 @@
  * (and shrinks when slices fire late). Platform-free: the clock, the timers and the sockets come from the host
  * (the battle Durable Object, or a test).
  */
+import type { Leaderboard } from "../leaderboard";
 import { FanoutBudget, type FanoutBudgetOptions } from "./fanout-budget";
+import { AROUND } from "./game";
 import type { LeaderboardJson } from "./leaderboard-json";
 import { LeaderboardPush, type PushTarget } from "./push";
 
@@ -62,6 +64,23 @@ export interface PushHost {
   readonly budget?: FanoutBudgetOptions;
 }
 
+/** Ranks either side of a place whose players are told first: `AROUND`, plus one for the shift the move causes. */
+const WATCH = AROUND + 1;
+
+/** Players whose `around` showed `playerId` at `oldRank` or shows them now (the board already has the change). */
+export function watchers(board: Leaderboard, playerId: number, oldRank?: number): number[] {
+  const out: number[] = [];
+  const rank = board.rankOf(playerId);
+  if (rank === undefined) return out;
+  const add = (center: number) => {
+    const start = Math.max(0, center - 1 - WATCH);
+    for (const s of board.page(start, center + WATCH - start)) if (s.id !== playerId) out.push(s.id);
+  };
+  add(rank);
+  if (oldRank !== undefined && oldRank > 0 && oldRank !== rank) add(oldRank);
+  return out;
+}
+
 export class PushScheduler {
   private readonly push = new LeaderboardPush();
   private readonly fanout: FanoutBudget;
@@ -78,9 +97,16 @@ export class PushScheduler {
     this.fanout = new FanoutBudget(host.budget);
   }
 
-  /** The board changed; `playerId`'s own score did, so their next frame comes first. */
-  markChanged(playerId?: number): void {
-    if (playerId !== undefined) this.push.touch(playerId);
+  /**
+   * The board changed; `playerId`'s own score did, so their next frame comes first, and the players around their
+   * old place (`oldRank`, their rank before the change) and their new one see it next.
+   */
+  markChanged(playerId?: number, oldRank?: number): void {
+    if (playerId !== undefined) {
+      this.push.touch(playerId);
+      const board = this.host.views()?.game.board;
+      if (board) this.push.warm(watchers(board, playerId, oldRank));
+    }
     this.boardChanged = true;
     this.schedule();
   }

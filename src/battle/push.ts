@@ -78,6 +78,12 @@ export class LeaderboardPush {
   private hot = new Set<number>();
   /** Players whose view changed too soon after their last frame; they are hot on a later tick. */
   private deferred = new Set<number>();
+  /**
+   * Players whose view shows someone whose score just changed (their neighbours around that player's old and new
+   * place): served after the hot ones and before the rotation, kept until served. A player whose only change is
+   * their rank number (someone far away passed someone else) waits for the rotation instead.
+   */
+  private warmIds = new Set<number>();
   private presenceAt = Number.NEGATIVE_INFINITY;
   /** A presence change is waiting for `minGapMs` to pass. */
   private presenceWaiting = false;
@@ -95,14 +101,25 @@ export class LeaderboardPush {
     this.hot.add(playerId);
   }
 
-  /** Players waiting to be served ahead of the rotation (own score changed, or deferred by their gap). */
+  /** These players now see a changed score: their next frame should not wait for the rotation. */
+  warm(playerIds: Iterable<number>): void {
+    for (const id of playerIds) this.warmIds.add(id);
+  }
+
+  /** Players waiting to be served ahead of the rotation (own score changed, view shows a change, or deferred). */
   get queued(): number {
-    return this.hot.size + this.deferred.size;
+    return this.hot.size + this.deferred.size + this.warmIds.size;
   }
 
   /** True while a sweep is unfinished (the caller should tick again). */
   get pending(): boolean {
-    return this.remaining > 0 || this.hot.size > 0 || this.deferred.size > 0 || this.presenceWaiting;
+    return (
+      this.remaining > 0 ||
+      this.hot.size > 0 ||
+      this.deferred.size > 0 ||
+      this.warmIds.size > 0 ||
+      this.presenceWaiting
+    );
   }
 
   /** Sends what changed; returns the number of frames sent. */
@@ -157,6 +174,14 @@ export class LeaderboardPush {
     for (const id of fresh) {
       if (spent()) break;
       serveHot(id);
+    }
+    // Then whoever sees a changed score, within two thirds of the budget so the rotation (top changes, rank drift)
+    // keeps moving; the rest stay warm for the next slice.
+    const warmUntil = sent + Math.ceil((2 * Math.max(0, budget - sent)) / 3);
+    for (const id of this.warmIds) {
+      if (spent() || sent >= warmUntil) break;
+      this.warmIds.delete(id);
+      if (!fresh.has(id)) serveHot(id);
     }
     const n = targets.length;
     const pace = opts.pace ?? maxVisits;

@@ -44,7 +44,7 @@ export interface ShardSideHost {
   online(): number;
   /** Sends a reply once the writes queued so far have committed (the room's reply ordering). */
   reply(conn: Connection, frame: string, writeId?: string | number): void;
-  markChanged(playerId?: number): void;
+  markChanged(playerId?: number, oldRank?: number): void;
   log(msg: string, e?: unknown): void;
 }
 
@@ -355,6 +355,7 @@ export class ShardSide {
       targetScore: target.score - pointsLost,
       targetReachedAt: blocked ? target.reachedAt : now,
     };
+    const oldRank = game.rankOf(target.id);
     game.applyHit(plan);
     const event: BattleEvent = {
       k: "attack",
@@ -391,7 +392,7 @@ export class ShardSide {
     this.host.commit.after((committed) => {
       if (committed) for (const t of this.host.socketsOf(target.id)) t.send(frame);
     });
-    if (pointsLost !== 0) this.host.markChanged(target.id);
+    if (pointsLost !== 0) this.host.markChanged(target.id, oldRank);
     this.host.link()?.touch(target.id);
     const committed = await new Promise<boolean>((resolve) => this.host.commit.after(resolve));
     return committed ? ok(answer) : err(ErrorCode.INTERNAL, "the write failed; try again");

@@ -174,6 +174,48 @@ describe("PushScheduler", () => {
     fire();
     expect(sent[0]).toBe(399);
   });
+
+  it("serves the players around a changed score's old and new place before the rotation reaches them", () => {
+    // 2 ms a frame: once measured, a slice sends ~15 frames, so the rotation alone would take many slices.
+    const { game, scheduler, fire, sent, at, timers, views } = setup(400, 2);
+    const rng = mulberry32(5);
+    for (const id of game.players.keys()) {
+      for (let q = 0; q < 6; q++) {
+        const plan = game.planAnswer(id, `q${q}`, rng() < 0.5 ? `a${q}` : "wrong", 0);
+        if (plan.ok) game.applyAnswer(plan.value);
+      }
+    }
+    scheduler.markChanged();
+    while (timers.length > 0) fire();
+    at(10_000); // past everyone's minimum gap; the budget has measured 2 ms a frame
+    const board = game.board;
+    const mover = board.at(380)!.id;
+    const oldRank = board.rankOf(mover)!;
+    for (let q = 10; q < 14; q++) {
+      const plan = game.planAnswer(mover, `q${q}`, `a${q}`, 10_000);
+      if (!plan.ok) throw new Error(plan.error.message);
+      game.applyAnswer(plan.value);
+    }
+    const newRank = board.rankOf(mover)!;
+    expect(newRank).toBeLessThan(oldRank - 20);
+    // Who shows the mover now, and who showed it before.
+    const near = (r: number) => board.page(Math.max(0, r - 6), r + 5 - Math.max(0, r - 6)).map((x) => x.id);
+    // (Those above the old place moved down one: positions oldRank-4..oldRank+5 held the mover's old neighbours.)
+    const before = board.page(oldRank - 5, 10).map((x) => x.id);
+    const watching = new Set([...near(newRank), ...before].filter((id) => id !== mover));
+    sent.length = 0;
+    scheduler.markChanged(mover, oldRank);
+    const served = new Set<number>();
+    for (let i = 0; i < 8 && timers.length > 0; i++) {
+      fire();
+      for (const id of sent) served.add(id);
+    }
+    expect(sent[0]).toBe(mover);
+    for (const id of watching) expect(served.has(id)).toBe(true);
+    // Those around the new place see the mover now.
+    for (const id of near(newRank)) expect(views.personal(id)).toContain(`"id":${mover},`);
+    expect(served.size).toBeLessThan(100); // the rotation did not reach everyone in that time
+  });
 });
 
 describe("freshness in a simulated battle", () => {
