@@ -573,6 +573,7 @@ async function run(
   const avg = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
   const pushDelay = summarize(mergeEncoded(finals.map((f) => f.pushDelay)));
   const pushDelaySteady = summarize(mergeEncoded(finals.map((f) => f.pushDelaySteady)));
+  const pushDelayTop = summarize(mergeEncoded(finals.map((f) => f.pushDelayTop)));
   const closes: Record<string, number> = {};
   for (const f of finals) for (const [k, v] of Object.entries(f.closes)) closes[k] = (closes[k] ?? 0) + v;
 
@@ -645,6 +646,7 @@ async function run(
       matched: finals.reduce((a, f) => a + f.pushSamples.matched, 0),
       expired: finals.reduce((a, f) => a + f.pushSamples.unmatched, 0),
       steady: pushDelaySteady,
+      top: pushDelayTop,
       pushesPerSec: finals.reduce((a, f) => a + f.pushesReceived, 0) / wallSec,
     },
     generatorCpu: {

@@ -85,6 +85,8 @@ export interface Final {
   readonly pushDelay: string;
   /** The same, only samples taken after this worker's join ramp. */
   readonly pushDelaySteady: string;
+  /** The pairs whose observer saw the player only in its top N. */
+  readonly pushDelayTop: string;
   readonly pushSamples: PushDelayCounts;
   /** Leaderboard pushes received by all players of this worker. */
   readonly pushesReceived: number;

@@ -54,13 +54,14 @@ export class PushDelayProbe {
   private unmatched = 0;
 
   /**
-   * @param record called with (delay ms, steady) for every matched pair
+   * @param record called with (delay ms, steady, whether the observer saw the player in its `around` rather than
+   *   only in its top) for every matched pair
    * @param maxObservers per change at most this many observers are watched (evenly spread over those who see
    *   the player), so a change in the top N, which everyone sees, does not outweigh all the others
    * @param maxPairs watched pairs at most at once; a change beyond it is not sampled
    */
   constructor(
-    private readonly record: (delayMs: number, steady: boolean) => void,
+    private readonly record: (delayMs: number, steady: boolean, inAround: boolean) => void,
     private readonly maxObservers = 64,
     private readonly maxPairs = 20_000,
     private readonly expireMs = 10_000,
@@ -107,7 +108,7 @@ export class PushDelayProbe {
         top ??= carriesTop(frame);
         if (!top) continue;
       }
-      this.record(now - o.at, o.steady);
+      this.record(now - o.at, o.steady, inAround);
       this.matched++;
       this.pairs--;
       list.splice(k, 1);

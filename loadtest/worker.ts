@@ -80,10 +80,13 @@ class Worker {
   private readonly pushDelay = newHistogram();
   /** Push delay of the samples taken after this generator's join ramp. */
   private readonly pushDelaySteady = newHistogram();
-  private readonly probe = new PushDelayProbe((ms, steady) => {
+  /** Push delay of the samples whose observer saw the player only in its top N (everyone sees a top change). */
+  private readonly pushDelayTop = newHistogram();
+  private readonly probe = new PushDelayProbe((ms, steady, inAround) => {
     const v = Math.max(1, Math.round(ms * 1000));
     this.pushDelay.recordValue(v);
     if (steady) this.pushDelaySteady.recordValue(v);
+    if (!inAround) this.pushDelayTop.recordValue(v);
   });
   private intervalCompleted = 0;
   private intervalFailed = 0;
@@ -548,6 +551,7 @@ class Worker {
       hists,
       pushDelay: encodeHistogram(this.pushDelay),
       pushDelaySteady: encodeHistogram(this.pushDelaySteady),
+      pushDelayTop: encodeHistogram(this.pushDelayTop),
       pushSamples: this.probe.counts,
       pushesReceived: this.pushesReceived,
       invalidFrames: this.invalidFrames,
