@@ -57,7 +57,11 @@ export default async function setup(project: TestProject) {
     const url = `postgres://postgres:postgres@127.0.0.1:5432/arena_test_${tag}${randomBytes(6).toString("hex")}`;
     migrate(url, "--create");
     project.provide("pgUrl", url);
+    const janitor = spawn(process.execPath, ["test/setup/pg-janitor.mjs", url], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     return () => {
+      janitor.kill();
       // The runtime holds its connections until vitest exits; a detached child drops the database after (≤60 s).
       spawn(process.execPath, ["scripts/pg-migrate.mjs", url, "--drop"], {
         detached: true,
