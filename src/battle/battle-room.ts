@@ -53,7 +53,7 @@ import { LeaderboardJson } from "./leaderboard-json";
 import { err, type Outcome, ok } from "./outcome";
 import { playerView } from "./player";
 import { HISTORY_WINDOW_MS, PlayerStreams, PRUNE_INTERVAL_MS, requestKey, withSeq } from "./player-streams";
-import { PushScheduler } from "./push-scheduler";
+import { PRESENCE_LIST_MAX, PushScheduler } from "./push-scheduler";
 import { RawFrame, RawJson, replyFrame, wrote } from "./reply";
 import { RequestCounters } from "./request-counters";
 import { endedAt, nextTransition, type Schedule, statusAt } from "./schedule";
@@ -178,6 +178,11 @@ export class BattleRoom {
       views: () => this.views,
       sockets: () => this.sockets(),
       online: () => (this.link ? this.onlineCount() : undefined),
+      // A shard lists the other shards' online players from its last report's reply (none while unknown).
+      present: () =>
+        this.link
+          ? (this.link.globalPresent?.filter((id) => !this.game?.players.has(id)) ?? null)
+          : undefined,
       log: (msg, e) => this.log(msg, e),
       ...(platform.fanout ? { budget: platform.fanout } : {}),
     });
@@ -284,6 +289,12 @@ export class BattleRoom {
         applyRemote: (entries) => this.applyRemote(entries),
         adoptSchedule: (schedule) => void this.adoptSchedule(schedule),
         online: () => this.sockets().size,
+        present: () => {
+          const s = this.sockets();
+          if (s.size > PRESENCE_LIST_MAX) return null;
+          return [...new Set(s.targets.map((t) => t.playerId))].sort((a, b) => a - b);
+        },
+        presenceChanged: () => this.pushes.schedule(),
         status: () => this.game?.status(this.now()) ?? "ended",
         log: (msg, e) => this.log(msg, e),
       });

@@ -59,6 +59,11 @@ export interface PushHost {
   sockets(): PushSockets;
   /** The battle's online count when it is more than this object's sockets (a shard of a sharded battle). */
   online?(): number | undefined;
+  /**
+   * A shard's list of the players online on the other shards, for presence frames; null while the battle has too
+   * many to list (or none is known yet), undefined for a one-object battle.
+   */
+  present?(): readonly number[] | null | undefined;
   log(msg: string, e: unknown): void;
   /** The fan-out budget's tuning (default `FANOUT_BUDGET`; tests simulate other costs). */
   readonly budget?: FanoutBudgetOptions;
@@ -154,6 +159,7 @@ export class PushScheduler {
         now,
         minGapMs: PUSH_INTERVAL_MS,
         online: this.host.online?.(),
+        remotePresent: this.host.present?.(),
       });
     } catch (e) {
       this.host.log("push failed", e);

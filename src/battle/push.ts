@@ -37,6 +37,8 @@ export interface TickOptions {
   readonly minGapMs?: number;
   /** The online count frames carry (default: the targets; a shard passes its whole battle's). */
   readonly online?: number;
+  /** A shard: the players online on the other shards (null: too many or not known, so no list). */
+  readonly remotePresent?: readonly number[] | null;
 }
 
 interface SentView {
@@ -132,7 +134,7 @@ export class LeaderboardPush {
     const budget = opts.budget ?? Number.POSITIVE_INFINITY;
     const now = opts.now ?? 0;
     const minGap = opts.minGapMs ?? 0;
-    let sent = this.sendPresence(json, targets, opts.listMax ?? 50, now, minGap);
+    let sent = this.sendPresence(json, targets, opts.listMax ?? 50, now, minGap, opts.remotePresent);
     if (boardChanged) {
       const top = json.top();
       if (top !== this.top) {
@@ -242,12 +244,14 @@ export class LeaderboardPush {
     listMax: number,
     now: number,
     minGap: number,
+    remote?: readonly number[] | null,
   ): number {
     this.presenceWaiting = false;
-    if (targets.length > listMax) return 0;
-    const ids = [...new Set(targets.map((t) => t.playerId))].sort((a, b) => a - b);
+    if (remote === null || targets.length + (remote?.length ?? 0) > listMax) return 0;
+    const ids = [...new Set([...targets.map((t) => t.playerId), ...(remote ?? [])])].sort((a, b) => a - b);
     const list = ids.map((id) => `{"id":${id},"username":${json.name(id)}}`).join(",");
-    const frame = `{"type":"presence","online":${targets.length},"players":[${list}]}`;
+    const online = remote ? ids.length : targets.length;
+    const frame = `{"type":"presence","online":${online},"players":[${list}]}`;
     if (frame === this.lastPresence) return 0;
     if (now - this.presenceAt < minGap) {
       this.presenceWaiting = true;

@@ -8,11 +8,13 @@
  * It wraps a `BattleRoom` (which keeps the config, schedule, persistence events and final standings) whose game has
  * no players of its own: everyone is a remote player.
  */
+
 import type { BattleRoom } from "../battle/battle-room";
 import type { BattleConfig } from "../battle/config";
 import { FixedWindow } from "../battle/fixed-window";
 import type { JoinProof } from "../battle/game";
 import { err, type Outcome, ok } from "../battle/outcome";
+import { PRESENCE_LIST_MAX } from "../battle/push-scheduler";
 import { normaliseUsername, usernameKey } from "../battle/username";
 import type { BattleAdminView, JoinResult } from "../battle/views";
 import type { BattleView } from "../protocol";
@@ -38,6 +40,8 @@ export class Coordinator {
   /** Per shard: the last report batch applied (older reports, overtaken by a pulled snapshot, are ignored). */
   private applied: { inc: string; since: number; batch: number }[] = [];
   private online: number[] = [];
+  /** Each shard's last list of players online (null: not sent, or too many to list). */
+  private present: (readonly number[] | null)[] = [];
   private epoch: string;
   private nextId = 1;
   /** Ids reserved by a new-player join that then did not create a player, handed out again first (ids stay dense). */
@@ -74,6 +78,7 @@ export class Coordinator {
     this.log = [];
     this.applied = [];
     this.online = new Array(this.shards).fill(0);
+    this.present = new Array(this.shards).fill(null);
     await this.pullAll();
   }
 
@@ -114,6 +119,7 @@ export class Coordinator {
     if (!made.ok) return made;
     this.applied = [];
     this.online = new Array(this.shards).fill(0);
+    this.present = new Array(this.shards).fill(null);
     const shardConfig = { ...config, startsAt: this.room.schedule!.startsAt ?? undefined };
     await Promise.all(
       Array.from({ length: this.shards }, (_, k) =>
@@ -277,6 +283,7 @@ export class Coordinator {
       this.apply(req.shard, req.entries);
     }
     this.online[req.shard] = req.online;
+    this.present[req.shard] = req.present ?? null;
     const from = req.epoch === this.epoch ? Math.min(req.cursor, this.log.length) : 0;
     const seen = new Set<number>();
     const entries: SyncEntry[] = [];
@@ -294,7 +301,20 @@ export class Coordinator {
       cursor: this.log.length,
       entries,
       online: this.onlineTotal(),
+      ...this.presentAll(),
     };
+  }
+
+  /** Who is online across the battle, if every shard listed its players and they are few enough to list. */
+  private presentAll(): { present?: readonly number[] } {
+    const all: number[] = [];
+    for (let k = 0; k < this.shards; k++) {
+      const list = this.present[k];
+      if (!list) return {};
+      all.push(...list);
+      if (all.length > PRESENCE_LIST_MAX) return {};
+    }
+    return { present: all };
   }
 
   /** Whether a report (or snapshot) is newer than what was last applied from that shard. */

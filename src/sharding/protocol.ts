@@ -35,6 +35,8 @@ export interface SyncRequest extends ShardSnapshot {
   /** The coordinator incarnation the cursor belongs to (null: never synced). */
   readonly epoch: string | null;
   readonly cursor: number;
+  /** The shard's players with an open socket, when it has at most `PRESENCE_LIST_MAX` sockets (for who-is-online). */
+  readonly present?: readonly number[];
 }
 
 /** The other shards' players that changed since the shard's cursor, and the battle-wide online count. */
@@ -45,6 +47,8 @@ export interface SyncReply {
   readonly cursor: number;
   readonly entries: readonly SyncEntry[];
   readonly online: number;
+  /** Everyone online across the battle, when every shard sent its list and together they are few enough to list. */
+  readonly present?: readonly number[];
 }
 
 /** A cross-shard attack, from the attacker's shard to the target's; `id` makes a retry idempotent. */

@@ -29,6 +29,10 @@ export interface ShardLinkHost {
   /** Other shards' players changed: update the replica. */
   applyRemote(entries: readonly SyncEntry[]): void;
   online(): number;
+  /** This shard's players with an open socket, or null when there are too many to list. */
+  present(): readonly number[] | null;
+  /** The battle-wide list of who is online changed (the shard pushes a presence frame). */
+  presenceChanged(): void;
   status(): BattleStatus;
   log(msg: string, e?: unknown): void;
 }
@@ -49,6 +53,8 @@ export class ShardLink {
   /** Open sockets across the battle, as of the last reply, and this shard's count in it. */
   globalOnline = 0;
   private reportedOnline = 0;
+  /** Everyone online across the battle as of the last reply, or null when the battle has too many to list. */
+  globalPresent: readonly number[] | null = null;
   /** Reports sent and failed (for operators). */
   readonly stats = { syncs: 0, failed: 0, sent: 0, received: 0 };
 
@@ -113,6 +119,7 @@ export class ShardLink {
     this.batchNo++;
     this.stats.syncs++;
     const online = this.host.online();
+    const present = this.host.present();
     try {
       const reply = await this.host.network.coordinator(this.host.battle).sync({
         shard: this.host.shard,
@@ -123,6 +130,7 @@ export class ShardLink {
         entries,
         epoch: this.epoch,
         cursor: this.cursor,
+        ...(present ? { present } : {}),
       });
       this.stats.sent += entries.length;
       this.stats.received += reply.entries.length;
@@ -134,6 +142,14 @@ export class ShardLink {
       this.host.adoptSchedule(reply.schedule);
       this.globalOnline = reply.online;
       this.reportedOnline = online;
+      const listed = reply.present ?? null;
+      if (
+        String(listed) !== String(this.globalPresent) ||
+        (listed === null) !== (this.globalPresent === null)
+      ) {
+        this.globalPresent = listed;
+        this.host.presenceChanged();
+      }
       if (reply.entries.length > 0) this.host.applyRemote(reply.entries);
     } catch (e) {
       // Report again next time: the entries are absolute states, so a repeat is harmless.

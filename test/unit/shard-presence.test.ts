@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { usernameKey } from "../../src/battle/username";
 import { shardOf } from "../../src/sharding/shard-of";
+import type { RoomWorld } from "./room-harness";
 import { ShardedBattle } from "./shard-harness";
 import { DIFF_CONFIG } from "./shard-script";
 
@@ -38,6 +39,52 @@ describe("presence in a sharded battle", () => {
     for (const c of conns) expect(c.of("leaderboard").at(-1)).toMatchObject({ online: 3, total: 3 });
     const info = await battle.coordinator.info();
     expect(info.ok && info.value.online).toBe(3);
+  });
+
+  it("lists who is online across every shard, and drops a player who leaves from every shard's list", async () => {
+    const battle = await ShardedBattle.create(DIFF_CONFIG, 4, 1_000_000);
+    const players: {
+      id: number;
+      name: string;
+      k: number;
+      conn: Awaited<ReturnType<RoomWorld["connect"]>>;
+    }[] = [];
+    const used = new Set<number>();
+    for (let i = 0; players.length < 3; i++) {
+      const name = `here${i}`;
+      const k = shardOf(usernameKey(name), 4);
+      if (used.has(k)) continue;
+      used.add(k);
+      const joined = await battle.join(name, `s${i}`);
+      if (!joined.ok) throw new Error(joined.error.code);
+      const id = joined.value.participantId;
+      players.push({
+        id,
+        name,
+        k,
+        conn: await battle.shardWorlds[k]!.connect(battle.rooms[k]!, id, `s${i}`),
+      });
+    }
+    await battle.start();
+    const listed = (c: (typeof players)[number]["conn"]) => {
+      const last = c.of("presence").at(-1)!;
+      return { online: last.online, players: last.players.map((p) => p.username).sort() };
+    };
+    await battle.settle();
+    battle.advance(600);
+    const everyone = players.map((p) => p.name).sort();
+    for (const p of players) expect(listed(p.conn)).toEqual({ online: 3, players: everyone });
+    // One leaves: every other shard's list drops them after the next reports.
+    const gone = players[0]!;
+    gone.conn.close(1000, "bye");
+    battle.rooms[gone.k]!.closed(gone.conn);
+    await battle.settle();
+    battle.advance(600);
+    const rest = players
+      .slice(1)
+      .map((p) => p.name)
+      .sort();
+    for (const p of players.slice(1)) expect(listed(p.conn)).toEqual({ online: 2, players: rest });
   });
 });
 
