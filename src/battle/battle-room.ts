@@ -911,7 +911,7 @@ export class BattleRoom {
         const answer = plan.value;
         const answerEv = answerEvent(answer);
         this.commit.write(() => this.platform.store.answer(answer, answerEv));
-        const oldRank = game.rankOf(playerId);
+        const oldRank = answer.points !== 0 ? game.rankOf(playerId) : undefined;
         game.applyAnswer(plan.value);
         if (plan.value.points !== 0) this.markChanged(playerId, oldRank);
         this.link?.touch(playerId);
@@ -930,7 +930,7 @@ export class BattleRoom {
         const plan = game.planAttack(playerId, msg.target, now);
         if (!plan.ok) return plan;
         const attack = plan.value;
-        const oldRank = game.rankOf(attack.target);
+        const oldRank = attack.pointsLost !== 0 ? game.rankOf(attack.target) : undefined;
         game.applyAttack(plan.value);
         const { target, blocked, pointsLost, arrows, targetScore, targetShields } = plan.value;
         const attacker = game.players.get(playerId)!;

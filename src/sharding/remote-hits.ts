@@ -17,15 +17,19 @@ export interface PendingAttack {
 
 export class RemoteHits {
   private ready = false;
-  private pendingReady = false;
 
   constructor(private readonly sql: SqlDatabase) {}
 
+  /** Both tables, made on first use (a shard's first cross-shard attack or wake; a one-object battle has neither). */
   private table(): void {
     if (this.ready) return;
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS remote_hits (
          id TEXT PRIMARY KEY, blocked INTEGER NOT NULL, points_lost INTEGER NOT NULL) WITHOUT ROWID`,
+    );
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS pending_attacks (
+         id TEXT PRIMARY KEY, shard INTEGER NOT NULL, body TEXT NOT NULL) WITHOUT ROWID`,
     );
     this.ready = true;
   }
@@ -58,18 +62,9 @@ export class RemoteHits {
     this.sql.exec("UPDATE participants SET arrows = ? WHERE id = ?", arrows, attackerId);
   }
 
-  private pendingTable(): void {
-    if (this.pendingReady) return;
-    this.sql.exec(
-      `CREATE TABLE IF NOT EXISTS pending_attacks (
-         id TEXT PRIMARY KEY, shard INTEGER NOT NULL, body TEXT NOT NULL) WITHOUT ROWID`,
-    );
-    this.pendingReady = true;
-  }
-
   /** Inside a write batch committed before the target's shard is called: the arrow is stored as spent. */
   reserve(p: PendingAttack): void {
-    this.pendingTable();
+    this.table();
     this.spendArrow(p.req.attacker.id, p.req.arrows);
     this.sql.exec(
       "INSERT INTO pending_attacks (id, shard, body) VALUES (?, ?, ?)",
@@ -81,16 +76,13 @@ export class RemoteHits {
 
   /** Inside the batch that stores the attack's outcome. */
   settle(id: string): void {
-    this.pendingTable();
+    this.table();
     this.sql.exec("DELETE FROM pending_attacks WHERE id = ?", id);
   }
 
   /** Reservations a restart left unsettled. */
   pending(): PendingAttack[] {
-    const exists = this.sql
-      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'pending_attacks'")
-      .one().n;
-    if (exists === 0) return [];
+    this.table();
     return this.sql
       .exec<{ shard: number; body: string }>("SELECT shard, body FROM pending_attacks ORDER BY id")
       .toArray()

@@ -9,7 +9,11 @@ const frame = (top: string[], around: string[]) =>
 describe("PushDelayProbe", () => {
   it("watches every player whose view showed the changed player, until a frame without the old score", () => {
     const got: number[] = [];
-    const probe = new PushDelayProbe((ms) => got.push(ms));
+    const seenAround: boolean[] = [];
+    const probe = new PushDelayProbe((ms, _steady, inAround) => {
+      got.push(ms);
+      seenAround.push(inAround);
+    });
     const boards: [number, string, null][] = [
       [1, frame([row(7, 10)], []), null], // sees 7 in the top
       [2, frame([], [row(7, 10), row(2, 5)]), null], // sees 7 around
@@ -23,6 +27,8 @@ describe("PushDelayProbe", () => {
     probe.onFrame(1, frame([row(7, 20)], []), 1_200);
     probe.onFrame(2, frame([], [row(2, 5)]), 1_700); // 7 moved out of 2's view: that is the new view
     expect(got).toEqual([200, 700]);
+    // The report's top-only split: observer 1 saw 7 only in its top, observer 2 around itself.
+    expect(seenAround).toEqual([false, true]);
     expect(probe.counts).toEqual({ changes: 1, matched: 2, unmatched: 0 });
   });
 
