@@ -3,7 +3,17 @@
  * across worker processes, drives the reference mix, then ends the battle, checks every score and writes reports.
  */
 import { fork } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { cpus, release, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -187,8 +197,38 @@ function snapshotTree(root: string, dest: string): string {
   }
   if (!existsSync(join(dest, ".dev.vars")) && existsSync(join(root, ".dev.vars.example")))
     cpSync(join(root, ".dev.vars.example"), join(dest, ".dev.vars.example"));
-  symlinkSync(join(root, "node_modules"), join(dest, "node_modules"));
+  linkModules(join(root, "node_modules"), join(dest, "node_modules"));
   return dest;
+}
+
+/**
+ * `node_modules` as a tree of hard links (the same files, no copy), not a symlink: the bundler resolves a symlink to
+ * the working tree and watches the package.json files above every module it reads, so with a symlink an edit of the
+ * project's package.json reloaded both runtimes of a 20,000-player run mid-ramp (seen 2026-12-03). Falls back to a
+ * symlink where hard links cannot be made (another file system).
+ */
+function linkModules(src: string, dest: string): void {
+  try {
+    linkTree(src, dest);
+  } catch (e) {
+    console.error(
+      `[loadtest] node_modules linked as a symlink (${(e as Error).message}); do not edit package.json during the run`,
+    );
+    rmSync(dest, { recursive: true, force: true });
+    symlinkSync(src, dest);
+  }
+}
+
+function linkTree(src: string, dest: string): void {
+  mkdirSync(dest);
+  for (const name of readdirSync(src)) {
+    const from = join(src, name);
+    const to = join(dest, name);
+    const st = lstatSync(from);
+    if (st.isSymbolicLink()) symlinkSync(readlinkSync(from), to);
+    else if (st.isDirectory()) linkTree(from, to);
+    else linkSync(from, to);
+  }
 }
 
 /**
