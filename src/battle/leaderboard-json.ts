@@ -10,6 +10,12 @@ export class LeaderboardJson {
   private topSize = -1;
   /** Usernames never change, so their JSON is built once. */
   private readonly names = new Map<number, string>();
+  /**
+   * A hash of what the last `personal()` showed apart from rank numbers (the player's score, who is around them
+   * and their scores): equal before and after a change means only ranks moved (players elsewhere passed each
+   * other). Set as a side effect so a push visit builds its view in one pass.
+   */
+  content = 0;
 
   constructor(readonly game: BattleGame) {}
 
@@ -39,11 +45,14 @@ export class LeaderboardJson {
     let self = 0;
     while (self < rows.length && rows[self]!.id !== playerId) self++;
     let out = `"me":{"rank":${rank},"score":${p.score}},"around":[`;
+    let h = mix(0x2545f491, p.score);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
       if (i > 0) out += ",";
       out += `{"rank":${rank - self + i},"id":${r.id},"username":${this.name(r.id)},"score":${r.score}}`;
+      h = mix(mix(h, r.id), r.score);
     }
+    this.content = h;
     return `${out}]`;
   }
 
@@ -60,4 +69,10 @@ export class LeaderboardJson {
     }
     return name;
   }
+}
+
+/** One step of a 32-bit multiplicative hash (murmur3's mixing constants). */
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ (v | 0), 0xcc9e2d51);
+  return Math.imul((h << 15) | (h >>> 17), 0x1b873593);
 }

@@ -4,7 +4,12 @@ import { FANOUT_BUDGET } from "../../src/battle/fanout-budget";
 import { BattleGame } from "../../src/battle/game";
 import { LeaderboardJson } from "../../src/battle/leaderboard-json";
 import type { PushTarget } from "../../src/battle/push";
-import { FRESHNESS_BOUND_MS, PUSH_SLICE_MS, PushScheduler } from "../../src/battle/push-scheduler";
+import {
+  FRESHNESS_BOUND_MS,
+  PUSH_SLICE_MS,
+  PushScheduler,
+  RANK_FRESHNESS_BOUND_MS,
+} from "../../src/battle/push-scheduler";
 import { battleConfig } from "./fixtures";
 
 const QUESTIONS = Array.from({ length: 40 }, (_, i) => ({ id: `q${i}`, text: `Q${i}`, answer: `a${i}` }));
@@ -224,13 +229,21 @@ describe("freshness in a simulated battle", () => {
    * and personal part) is compared with the last frame they got: a player whose view changed is stale from that
    * moment until a frame reaches them. Returns the longest staleness seen.
    */
-  function simulate(frameMs: number): { maxStaleMs: number; frames: number; changes: number } {
+  function simulate(frameMs: number): {
+    maxStaleMs: number;
+    maxRankStaleMs: number;
+    frames: number;
+    changes: number;
+  } {
     const players = 300;
     const s = setup(players, frameMs);
     const rand = mulberry32(7);
     const staleSince = new Map<number, number>();
+    const ranksStaleSince = new Map<number, number>();
     const current = (id: number) => `"top":${s.views.top()},${s.views.personal(id)}}`;
+    const noRanks = (f: string) => f.replace(/"rank":\d+,/g, "");
     let maxStaleMs = 0;
+    let maxRankStaleMs = 0;
     let changes = 0;
     let seenVersion = -1;
     let seenFrames = -1;
@@ -241,11 +254,15 @@ describe("freshness in a simulated battle", () => {
         seenFrames = s.sent.length;
         for (let id = 1; id <= players; id++) {
           const f = s.frames.get(id);
-          if (f?.endsWith(current(id))) staleSince.delete(id);
+          const view = current(id);
+          if (f?.endsWith(view)) ranksStaleSince.delete(id);
+          else if (!ranksStaleSince.has(id)) ranksStaleSince.set(id, now);
+          if (f !== undefined && noRanks(f).endsWith(noRanks(view))) staleSince.delete(id);
           else if (!staleSince.has(id)) staleSince.set(id, now);
         }
       }
       for (const since of staleSince.values()) maxStaleMs = Math.max(maxStaleMs, now - since);
+      for (const since of ranksStaleSince.values()) maxRankStaleMs = Math.max(maxRankStaleMs, now - since);
     };
     s.scheduler.markChanged();
     s.runUntil(1_000); // everyone has their first frame
@@ -265,15 +282,18 @@ describe("freshness in a simulated battle", () => {
       }
       check();
     }
-    return { maxStaleMs, frames: s.sent.length, changes };
+    return { maxStaleMs, maxRankStaleMs, frames: s.sent.length, changes };
   }
 
-  it(`a player whose view changed gets a frame within ${FRESHNESS_BOUND_MS} ms while the budget covers the frames`, () => {
+  it(`a player whose view changed gets a frame within ${FRESHNESS_BOUND_MS} ms (rank numbers alone within ${RANK_FRESHNESS_BOUND_MS} ms) while the budget covers the frames`, () => {
     const r = simulate(0.02);
     expect(r.changes).toBeGreaterThan(400);
     expect(r.frames).toBeGreaterThan(2_000);
     expect(r.maxStaleMs).toBeGreaterThan(FRESHNESS_BOUND_MS / 2); // the check does see stale views
     expect(r.maxStaleMs).toBeLessThanOrEqual(FRESHNESS_BOUND_MS);
+    // Rank numbers alone do wait (the check sees it), and not longer than their bound.
+    expect(r.maxRankStaleMs).toBeGreaterThan(FRESHNESS_BOUND_MS);
+    expect(r.maxRankStaleMs).toBeLessThanOrEqual(RANK_FRESHNESS_BOUND_MS);
   }, 30_000);
 
   it("frames that cost more than the object can spare make views staler than the bound (the check can fail)", () => {

@@ -62,6 +62,47 @@ describe("conflated pushes", () => {
     expect(notified.sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
   });
 
+  it("holds a view whose only change is rank numbers until its last frame is rankDriftMs old, then sends it", () => {
+    const { json, inbox, targets, score } = setup(60);
+    const push = new LeaderboardPush();
+    const at = (now: number) => ({ listMax: 0, now, minGapMs: 500, rankDriftMs: 2_000 });
+    for (let i = 1; i <= 4; i++) score(i, "q1", T0 + i);
+    push.tick(json, targets, true, at(0));
+    for (const box of inbox.values()) box.length = 0;
+    // Player 40 passes players 5..39 (rank 40 → 5). Those whose ±5 showed rank 40 or now shows rank 5 see player 40
+    // go or come; players 10..34 are now one rank lower, and so is everyone around them: only ranks changed.
+    score(40, "q1", T0 + 100);
+    const drifting = Array.from({ length: 25 }, (_, i) => 10 + i);
+    const got = () => [...inbox.entries()].filter(([, box]) => box.length > 0).map(([id]) => id);
+    push.tick(json, targets, true, at(1_000));
+    const seesPlayer40 = [
+      ...Array.from({ length: 9 }, (_, i) => 1 + i),
+      ...Array.from({ length: 11 }, (_, i) => 35 + i),
+    ];
+    expect(got().sort((a, b) => a - b)).toEqual(seesPlayer40);
+    expect(push.pending).toBe(true); // the drifting views are still owed a frame
+    const before = got().length;
+    push.tick(json, targets, false, at(1_500)); // their last frame (t = 0) is not 2 s old yet
+    expect(got()).toHaveLength(before);
+    push.tick(json, targets, false, at(2_000));
+    for (const id of drifting) {
+      expect(inbox.get(id), `player ${id}`).toHaveLength(1);
+      expect(JSON.parse(inbox.get(id)![0]!).me.rank).toBe(id + 1);
+    }
+    expect(push.pending).toBe(false);
+  });
+
+  it("sends rank changes like any other without rankDriftMs", () => {
+    const { json, inbox, targets, score } = setup(60);
+    const push = new LeaderboardPush();
+    for (let i = 1; i <= 4; i++) score(i, "q1", T0 + i);
+    push.tick(json, targets, true, { listMax: 0 });
+    for (const box of inbox.values()) box.length = 0;
+    score(40, "q1", T0 + 100);
+    push.tick(json, targets, true, { listMax: 0 });
+    for (let id = 5; id <= 40; id++) expect(inbox.get(id), `player ${id}`).toHaveLength(1);
+  });
+
   it("lists who is online in small battles and only counts in large ones", () => {
     const { json, inbox, targets } = setup(3);
     const push = new LeaderboardPush();
