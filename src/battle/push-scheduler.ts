@@ -119,7 +119,7 @@ export class PushScheduler {
     if (playerId !== undefined) {
       this.push.touch(playerId);
       const board = this.host.views()?.game.board;
-      if (board) this.push.warm(watchers(board, playerId, oldRank), this.host.now());
+      if (board) this.push.warm(watchers(board, playerId, oldRank));
     }
     this.boardChanged = true;
     this.schedule();

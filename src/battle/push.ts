@@ -65,9 +65,6 @@ function onlineMoved(before: number, now: number): boolean {
   return Math.abs(now - before) >= Math.max(1, Math.floor(now / 100));
 }
 
-/** Players served from one queue before the other (watchers, rotation) is looked at again. */
-const CHUNK = 8;
-
 /** How long a player waits between frames, and for a change of rank numbers alone. */
 interface Gaps {
   readonly minGap: number;
@@ -105,19 +102,13 @@ export class LeaderboardPush {
    * place): served after the hot ones and before the rotation, kept until served. A player whose only change is
    * their rank number (someone far away passed someone else) waits for the rotation instead.
    */
-  private readonly warmIds = new Map<number, number>();
+  private warmIds = new Set<number>();
   private presenceAt = Number.NEGATIVE_INFINITY;
   /** A presence change is waiting for `minGapMs` to pass. */
   private presenceWaiting = false;
   /** Rotation position in the targets and how many players the current sweep has still to look at. */
   private cursor = 0;
   private remaining = 0;
-  /**
-   * Since when the players ahead of the rotation have waited, in runs: a sweep that restarts before it ends
-   * leaves the players it has not reached waiting since the older change, the rest since the new one. Their
-   * counts add up to `remaining`.
-   */
-  private readonly sweepRuns: { count: number; readonly since: number }[] = [];
   /** Sockets whose view shows stale rank numbers (`rankDriftMs`): while any does, sweeps go on. */
   private readonly drifting = new Set<PushTarget>();
 
@@ -132,12 +123,9 @@ export class LeaderboardPush {
     this.hot.add(playerId);
   }
 
-  /**
-   * These players now see a changed score (made at `since`): their next frame should not wait for the rotation.
-   * A player already waiting keeps their older time, so the map stays in order of how long each has waited.
-   */
-  warm(playerIds: Iterable<number>, since = 0): void {
-    for (const id of playerIds) if (!this.warmIds.has(id)) this.warmIds.set(id, since);
+  /** These players now see a changed score: their next frame should not wait for the rotation. */
+  warm(playerIds: Iterable<number>): void {
+    for (const id of playerIds) this.warmIds.add(id);
   }
 
   /** Players waiting to be served ahead of the rotation (own score changed, view shows a change, or deferred). */
@@ -178,13 +166,13 @@ export class LeaderboardPush {
     }
     this.online = opts.online ?? targets.length;
     if (boardChanged || onlineMoved(this.sweepOnline, this.online)) {
-      this.restartSweep(targets.length, now);
+      this.remaining = targets.length;
       this.sweepOnline = this.online;
     } else if (this.remaining === 0 && this.drifting.size > 0) {
       // The board went quiet with ranks still stale somewhere: another sweep sends them once they are due and
       // lists again those not due yet (a socket closed meanwhile is not listed again).
       this.drifting.clear();
-      this.restartSweep(targets.length, now);
+      this.remaining = targets.length;
     }
     const head = `{"type":"leaderboard","total":${json.game.board.size},"online":${this.online},`;
     const prefix: Prefix = { head, withTop: `${head}"top":${this.top},` };
@@ -216,66 +204,29 @@ export class LeaderboardPush {
       if (spent()) break;
       serveHot(id);
     }
-    // Then whoever sees a changed score (the players around it) and the rotation (top changes, rank drift, the
-    // online count), a few at a time, whichever has waited longer first: when the budget cannot cover both, the
-    // waits even out instead of one kind waiting for the other (with the watchers held to a fixed share, the top
-    // N's watchers waited seconds while the players around a change got it at once).
+    // Then whoever sees a changed score, within two thirds of the budget so the rotation (top changes, rank drift)
+    // keeps moving; the rest stay warm for the next slice.
+    const warmUntil = sent + Math.ceil((2 * Math.max(0, budget - sent)) / 3);
+    for (const id of this.warmIds) {
+      if (spent() || sent >= warmUntil) break;
+      this.warmIds.delete(id);
+      if (!fresh.has(id)) serveHot(id);
+    }
     const n = targets.length;
     const pace = opts.pace ?? maxVisits;
     let rotated = 0;
-    const canRotate = () => this.remaining > 0 && rotated < pace && n > 0;
-    const rotateOne = () => {
+    while (this.remaining > 0 && sent < budget && visits < maxVisits && rotated < pace && n > 0) {
       if (this.cursor >= n) this.cursor = 0;
       const t = targets[this.cursor++]!;
       this.remaining--;
-      this.sweepRan();
       visits++; // too-early ones count here, so the rotation keeps its pace
       rotated++;
       const r = this.serve(json, t, prefix, now, gaps);
       if (r === TOO_SOON) this.deferred.add(t.playerId);
       else if (r === SENT) sent++;
-    };
-    while (!spent()) {
-      const oldest = this.warmIds.entries().next();
-      const rotating = canRotate();
-      if (oldest.done && !rotating) break;
-      if (!oldest.done && (!rotating || oldest.value[1] <= this.sweepRuns[0]!.since)) {
-        for (let k = 0; k < CHUNK && !spent(); k++) {
-          const next = this.warmIds.entries().next();
-          if (next.done) break;
-          const id = next.value[0];
-          this.warmIds.delete(id);
-          if (!fresh.has(id)) serveHot(id);
-        }
-      } else {
-        for (let k = 0; k < CHUNK && !spent() && canRotate(); k++) rotateOne();
-      }
     }
-    if (n === 0) {
-      this.remaining = 0;
-      this.sweepRuns.length = 0;
-    }
+    if (n === 0) this.remaining = 0;
     return sent;
-  }
-
-  /** A sweep over `n` targets starts (or restarts) at `now`: those not reached yet keep their older wait. */
-  private restartSweep(n: number, now: number): void {
-    if (n > this.remaining) this.sweepRuns.push({ count: n - this.remaining, since: now });
-    // Fewer targets than were left to visit (players left): the newest runs give up the difference.
-    for (let extra = this.remaining - n; extra > 0; ) {
-      const last = this.sweepRuns.at(-1)!;
-      const d = Math.min(extra, last.count);
-      last.count -= d;
-      extra -= d;
-      if (last.count === 0) this.sweepRuns.pop();
-    }
-    this.remaining = n;
-  }
-
-  /** The rotation moved one target on. */
-  private sweepRan(): void {
-    const run = this.sweepRuns[0];
-    if (run && --run.count <= 0) this.sweepRuns.shift();
   }
 
   /**

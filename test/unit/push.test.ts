@@ -103,36 +103,6 @@ describe("conflated pushes", () => {
     for (let id = 5; id <= 40; id++) expect(inbox.get(id), `player ${id}`).toHaveLength(1);
   });
 
-  it("serves whoever has waited longer first when the budget cannot cover the watchers and the rotation", () => {
-    const { json, inbox, targets, score } = setup(100);
-    const push = new LeaderboardPush();
-    const opts = (now: number) => ({ listMax: 0, now, budget: 8 });
-    push.tick(json, targets, true, { listMax: 0, now: 0 }); // everyone has a frame
-    const got = () => [...inbox.entries()].filter(([, box]) => box.length > 0).map(([id]) => id);
-    const clear = () => {
-      for (const box of inbox.values()) box.length = 0;
-    };
-    // A top change at t = 1000 restarts the sweep; watchers of a later change (t = 1500) wait behind it.
-    clear();
-    score(100, "q1", T0 + 1);
-    push.tick(json, targets, true, opts(1_000)); // the rotation serves its first 8
-    const watchers = Array.from({ length: 20 }, (_, i) => 61 + i);
-    push.warm(watchers, 1_500);
-    clear();
-    push.tick(json, targets, false, opts(1_500));
-    expect(got()).toHaveLength(8);
-    for (const id of got()) expect(watchers).not.toContain(id);
-    // Watchers of a change older than the sweep's start go first.
-    const early = Array.from({ length: 8 }, (_, i) => 31 + i);
-    const fresh = new LeaderboardPush();
-    fresh.tick(json, targets, true, { listMax: 0, now: 0 });
-    score(99, "q1", T0 + 2);
-    fresh.warm(early, 1_900);
-    clear();
-    fresh.tick(json, targets, true, opts(2_000));
-    expect(got().sort((a, b) => a - b)).toEqual(early);
-  });
-
   it("lists who is online in small battles and only counts in large ones", () => {
     const { json, inbox, targets } = setup(3);
     const push = new LeaderboardPush();
