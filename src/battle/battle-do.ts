@@ -30,7 +30,7 @@ import { BattleRoom, type HttpOutcome } from "./battle-room";
 import { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection, ConnectionInfo } from "./connection";
-import { FANOUT_BUDGET } from "./fanout-budget";
+import { fanoutSwitch } from "./fanout-budget";
 import type { JoinAlloc, JoinProof } from "./game";
 import { HistoryStore } from "./history-store";
 import type { Outcome } from "./outcome";
@@ -108,6 +108,7 @@ export class BattleDO extends DurableObject<Env> {
     super(ctx, env);
     this.host = { ctx, inEventOf: null };
     this.network = doNetwork(env);
+    const fanout = fanoutSwitch(env.FANOUT as string | undefined);
     this.room = new BattleRoom({
       id: ctx.id.toString(),
       store: new BattleStore(ctx.storage.sql, (fn) => ctx.storage.transactionSync(fn), {
@@ -124,8 +125,7 @@ export class BattleDO extends DurableObject<Env> {
       joinsPerAddressPerMinute: positiveOrUndefined(env.JOIN_LIMIT_PER_MINUTE),
       connectsPerSecond: positiveOrUndefined(env.CONNECT_RATE_PER_SECOND),
       network: this.network,
-      // FANOUT=off (a benchmark of the request path alone): no time share for pushes, so one frame per slice.
-      ...((env.FANOUT as string | undefined) === "off" ? { fanout: { ...FANOUT_BUDGET, busyShare: 0 } } : {}),
+      ...(fanout ? { fanout } : {}),
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
     void ctx.blockConcurrencyWhile(async () => {

@@ -55,6 +55,22 @@ export const FANOUT_BUDGET: FanoutBudgetOptions = {
   poolFrames: 5_000,
 };
 
+/**
+ * The `FANOUT` switch (a benchmark of the request path alone): `off` gives pushes no time share, so a slice sends
+ * one frame; unset or `on` keeps the measured budget. Anything else is a typo: it is reported through `warn` and
+ * pushes stay on (a benchmark switch must not take battles down).
+ */
+export function fanoutSwitch(
+  value: string | undefined,
+  warn: (msg: string) => void = console.warn,
+): FanoutBudgetOptions | undefined {
+  if (value === "off") return { ...FANOUT_BUDGET, busyShare: 0 };
+  if (value !== undefined && value !== "" && value !== "on") {
+    warn(`FANOUT must be "on" or "off", not ${JSON.stringify(value)}: pushes stay on`);
+  }
+  return undefined;
+}
+
 export class FanoutBudget {
   private share = 1;
   private frameMs: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FANOUT_BUDGET, FanoutBudget } from "../../src/battle/fanout-budget";
+import { FANOUT_BUDGET, FanoutBudget, fanoutSwitch } from "../../src/battle/fanout-budget";
 
 /**
  * 1 ms per frame to start, so 50 ms slices at a 0.6 busy share fit 30 frames; the estimate may range up to 5 ms
@@ -99,5 +99,26 @@ describe("FanoutBudget", () => {
     // Lateness takes it down to a quarter (requests come first), not to nothing: 1,500 frames/s.
     for (let i = 0; i < 5; i++) b.frames(1e6, 50, 100);
     expect(b.frames(1e6, 50, 100) * (1000 / 50)).toBe(1_500);
+  });
+});
+
+describe("the FANOUT switch", () => {
+  it("off leaves pushes no time share: one frame per slice whatever the slice's length", () => {
+    const off = fanoutSwitch("off");
+    expect(off?.busyShare).toBe(0);
+    const budget = new FanoutBudget(off);
+    expect(budget.frames(10_000, 50, 0)).toBe(1);
+    expect(budget.frames(10_000, 200, 0)).toBe(1);
+    expect(new FanoutBudget().frames(10_000, 50, 0)).toBeGreaterThan(100); // the default does send
+  });
+
+  it("on or unset keeps the measured budget, and anything else is reported and keeps it too", () => {
+    const warnings: string[] = [];
+    const warn = (m: string) => warnings.push(m);
+    expect(fanoutSwitch(undefined, warn)).toBeUndefined();
+    expect(fanoutSwitch("on", warn)).toBeUndefined();
+    expect(warnings).toEqual([]);
+    expect(fanoutSwitch("of", warn)).toBeUndefined();
+    expect(warnings).toEqual(['FANOUT must be "on" or "off", not "of": pushes stay on']);
   });
 });
