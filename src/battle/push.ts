@@ -165,14 +165,17 @@ export class LeaderboardPush {
       }
     }
     this.online = opts.online ?? targets.length;
-    if (boardChanged || onlineMoved(this.sweepOnline, this.online)) {
+    // A sweep starts on a change, or when the board went quiet with ranks still stale somewhere. Every sweep visits
+    // everyone, so the stale-rank list starts afresh: the sweep sends those now due and lists again those not yet
+    // (a socket closed meanwhile is not listed again, however long the board keeps changing).
+    if (
+      boardChanged ||
+      onlineMoved(this.sweepOnline, this.online) ||
+      (this.remaining === 0 && this.drifting.size > 0)
+    ) {
       this.remaining = targets.length;
       this.sweepOnline = this.online;
-    } else if (this.remaining === 0 && this.drifting.size > 0) {
-      // The board went quiet with ranks still stale somewhere: another sweep sends them once they are due and
-      // lists again those not due yet (a socket closed meanwhile is not listed again).
       this.drifting.clear();
-      this.remaining = targets.length;
     }
     const head = `{"type":"leaderboard","total":${json.game.board.size},"online":${this.online},`;
     const prefix: Prefix = { head, withTop: `${head}"top":${this.top},` };

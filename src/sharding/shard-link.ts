@@ -143,10 +143,7 @@ export class ShardLink {
       this.globalOnline = reply.online;
       this.reportedOnline = online;
       const listed = reply.present ?? null;
-      if (
-        String(listed) !== String(this.globalPresent) ||
-        (listed === null) !== (this.globalPresent === null)
-      ) {
+      if (listKey(listed) !== listKey(this.globalPresent)) {
         this.globalPresent = listed;
         this.host.presenceChanged();
       }
@@ -158,4 +155,9 @@ export class ShardLink {
       this.host.log("sync with the coordinator failed", e);
     }
   }
+}
+
+/** A presence list as a comparable value (null stays null: "too many to list" differs from an empty list). */
+function listKey(list: readonly number[] | null): string | null {
+  return list === null ? null : list.join(",");
 }

@@ -11,6 +11,7 @@ import type { Connection } from "../battle/connection";
 import type { AttackPlan, BattleGame } from "../battle/game";
 import type { GroupCommit } from "../battle/group-commit";
 import { err, type Outcome, ok } from "../battle/outcome";
+import type { Player } from "../battle/player";
 import type { PlayerStreams } from "../battle/player-streams";
 import { replyFrame } from "../battle/reply";
 import type { RequestCounters } from "../battle/request-counters";
@@ -175,7 +176,7 @@ export class ShardSide {
   /** Keeps the reserved arrow spent (the hit landed) or refunds it; either way the pending row goes. */
   private async settle(
     p: PendingAttack,
-    attacker: Parameters<ShardSide["storeArrows"]>[0],
+    attacker: Player,
     answer: Outcome<RemoteAttackResult> | null,
   ): Promise<Outcome<ReplyData>> {
     const now = this.host.now();
@@ -311,7 +312,7 @@ export class ShardSide {
         key,
         (op) => this.host.commit.write(op),
       );
-      const committed = await new Promise<boolean>((resolve) => this.host.commit.after(resolve));
+      const committed = await this.committed();
       if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
     }
     return result;
@@ -355,7 +356,7 @@ export class ShardSide {
       targetScore: target.score - pointsLost,
       targetReachedAt: blocked ? target.reachedAt : now,
     };
-    const oldRank = game.rankOf(target.id);
+    const oldRank = pointsLost !== 0 ? game.rankOf(target.id) : undefined;
     game.applyHit(plan);
     const event: BattleEvent = {
       k: "attack",
@@ -394,7 +395,7 @@ export class ShardSide {
     });
     if (pointsLost !== 0) this.host.markChanged(target.id, oldRank);
     this.host.link()?.touch(target.id);
-    const committed = await new Promise<boolean>((resolve) => this.host.commit.after(resolve));
+    const committed = await this.committed();
     return committed ? ok(answer) : err(ErrorCode.INTERNAL, "the write failed; try again");
   }
 }

@@ -92,6 +92,24 @@ describe("conflated pushes", () => {
     expect(push.pending).toBe(false);
   });
 
+  it("does not keep waiting on stale ranks of sockets that closed while the board kept changing", () => {
+    const { json, inbox, targets, score } = setup(60);
+    const push = new LeaderboardPush();
+    // The online count is held, so the closing sockets do not change everyone's view by themselves.
+    const at = (now: number) => ({ listMax: 0, now, minGapMs: 500, rankDriftMs: 2_000, online: 60 });
+    for (let i = 1; i <= 4; i++) score(i, "q1", T0 + i);
+    push.tick(json, targets, true, at(0));
+    score(40, "q1", T0 + 100); // players 10..34: only their ranks changed
+    push.tick(json, targets, true, at(1_000));
+    expect(push.pending).toBe(true);
+    // Those 25 sockets close without being forgotten; the board changes again (a new sweep over who is left).
+    const open = targets.filter((t) => t.playerId < 10 || t.playerId > 34);
+    for (const box of inbox.values()) box.length = 0;
+    push.tick(json, open, true, at(1_600));
+    expect([...inbox.values()].every((b) => b.length === 0)).toBe(true); // nobody left has anything new
+    expect(push.pending).toBe(false);
+  });
+
   it("sends rank changes like any other without rankDriftMs", () => {
     const { json, inbox, targets, score } = setup(60);
     const push = new LeaderboardPush();
