@@ -1,21 +1,30 @@
 /** @module Battle configuration as the operator sends it: questions with their keys, scoring and arrow/shield rules. */
 import { z } from "zod";
+import { safeText } from "../protocol/text";
 import { MAX_SHARDS } from "../sharding/shard-of";
 
+/**
+ * Every string is `safeText` (no NUL, other control characters or lone surrogates; see protocol/text.ts). Only the
+ * question `text` and `choices` may span lines (TAB, LF, CR); ids, the title and answer keys are single-line.
+ */
+
 const QuestionInput = z.strictObject({
-  id: z
-    .string()
+  id: safeText()
     .min(1)
     .max(64)
     .regex(/^[A-Za-z0-9_-]+$/, "question ids use letters, digits, _ and -"),
-  text: z.string().min(1).max(4000),
+  text: safeText({ multiline: true }).min(1).max(4000),
   /** Present for multiple choice; the key is then the 0-based index of the right choice. */
-  choices: z.array(z.string().min(1).max(500)).min(2).max(16).optional(),
+  choices: z
+    .array(safeText({ multiline: true }).min(1).max(500))
+    .min(2)
+    .max(16)
+    .optional(),
   /** The key: a choice index, or the accepted exact answer(s) (compared trimmed, case- and space-insensitive). */
   answer: z.union([
     z.number().int().nonnegative(),
-    z.string().min(1).max(1024),
-    z.array(z.string().min(1).max(1024)).min(1).max(32),
+    safeText().min(1).max(1024),
+    z.array(safeText().min(1).max(1024)).min(1).max(32),
   ]),
   /** Overrides the battle's points per correct answer. */
   points: z.number().int().min(0).max(100_000).optional(),
@@ -37,13 +46,12 @@ const RulesInput = z.strictObject({
 export const BattleInput = z
   .strictObject({
     /** Optional operator-chosen id (slug); generated when absent. */
-    id: z
-      .string()
+    id: safeText()
       .min(3)
       .max(64)
       .regex(/^[a-z0-9][a-z0-9-]*$/, "battle ids are lowercase letters, digits and -")
       .optional(),
-    title: z.string().min(1).max(200),
+    title: safeText().min(1).max(200),
     questions: z.array(QuestionInput).min(1).max(1000),
     /** Points for a correct answer (questions may override). */
     points: z.number().int().min(0).max(100_000).default(10),

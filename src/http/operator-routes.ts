@@ -28,6 +28,8 @@ const ListQuery = z.object({
 export const operatorRoutes = new Hono<AppEnv>()
   .use(requireOperator)
   .post("/battles", async (c) => {
+    // Every string of the config is `safeText` (battle/config.ts): a control character or lone surrogate is
+    // `bad_message` naming its path, e.g. `questions.0.text: contains a control character (U+0000)`.
     const input = await readJson(c, BattleInput);
     const id = input.id ?? newBattleId();
     const battle = unwrap(
@@ -36,7 +38,10 @@ export const operatorRoutes = new Hono<AppEnv>()
     return c.json({ battle }, 201);
   })
   .get("/battles", async (c) => {
-    const q = ListQuery.parse(c.req.query());
+    const parsed = ListQuery.safeParse(c.req.query());
+    if (!parsed.success)
+      throw new ApiError(400, ErrorCode.BAD_MESSAGE, "limit is 1-100 and offset a non-negative integer");
+    const q = parsed.data;
     const { results } = await c.env.DB.prepare(
       `SELECT id, title, status, starts_at AS startsAt, ends_at AS endsAt, duration_ms AS durationMs,
               max_players AS maxPlayers, created_at AS createdAt

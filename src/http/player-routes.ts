@@ -8,6 +8,7 @@ import { finalResultsFromD1 } from "../persistence/sink-reads";
 import { AnswerBody, AttackBody, type ClientRequest } from "../protocol/client-messages";
 import { ErrorCode } from "../protocol/error-codes";
 import type { JoinResponse } from "../protocol/http-messages";
+import { safeText } from "../protocol/text";
 import { placementOfEnv } from "../sharding/do-network";
 import { originOfProcess, processOfObject } from "../sharding/placement";
 import { shardObjectName } from "../sharding/protocol";
@@ -21,14 +22,16 @@ import { newSessionId, sessionKeyring, signSession } from "./session-token";
 import { randomToken, sha256 } from "./signed-token";
 
 /**
- * `username` (open battles) or `identityToken` (from the operator's site; it names the player). The username's
- * rules are checked by `normaliseUsername`, so every bad name gets `invalid_username`.
+ * `username` (open battles) or `identityToken` (from the operator's site; it names the player). Every string is
+ * single-line `safeText` first: a NUL, any other control character (TAB and newlines included) or a lone surrogate
+ * is `bad_message` naming the field (`username: contains a control character (U+0000)`). Past that, the username's
+ * rules are checked by `normaliseUsername`, so every other bad name gets `invalid_username`.
  */
 const JoinBody = z.strictObject({
-  username: z.string().optional(),
+  username: safeText().optional(),
   /** The key the first join of this username returned; needed to rejoin as that player. */
-  playerKey: z.string().min(1).max(256).optional(),
-  identityToken: z.string().min(1).max(2048).optional(),
+  playerKey: safeText().min(1).max(256).optional(),
+  identityToken: safeText().min(1).max(2048).optional(),
 });
 const LeaderboardQuery = z.object({
   offset: z.coerce.number().int().min(0).optional(),

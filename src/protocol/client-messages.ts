@@ -1,9 +1,13 @@
 /** @module Messages a player sends over the WebSocket (and the HTTP fallbacks), validated with zod. */
 import { z } from "zod";
+import { safeText } from "./text";
 
-/** Every request carries an id chosen by the client; the one reply to it carries the same id. */
+/**
+ * Every request carries an id chosen by the client; the one reply to it carries the same id. Every string here is
+ * single-line `safeText`: no control characters (TAB and newlines included) and no lone surrogates.
+ */
 export const RequestId = z.union([
-  z.string().min(1).max(64),
+  safeText().min(1).max(64),
   z
     .number()
     .int()
@@ -13,8 +17,9 @@ export const RequestId = z.union([
 export type RequestId = z.infer<typeof RequestId>;
 
 export const AnswerBody = z.strictObject({
-  questionId: z.string().min(1).max(64),
-  answer: z.union([z.string().max(1024), z.number().int()]),
+  questionId: safeText().min(1).max(64),
+  /** A choice index, or the typed answer (single-line: keys are compared with whitespace collapsed anyway). */
+  answer: z.union([safeText().max(1024), z.number().int()]),
 });
 export const AttackBody = z.strictObject({ target: z.number().int().nonnegative() });
 export const LeaderboardBody = z.strictObject({

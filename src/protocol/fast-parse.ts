@@ -2,15 +2,18 @@
  * @module The common, well-formed client messages recognised without zod: a frame is parsed on every request, and
  * zod's discriminated union was ~4% of the battle object's time in the 10,000-player profile. Accepts only what
  * the zod schema (`ClientMessage`) accepts and returns the same value; anything else returns null and goes to
- * zod, which also writes the error message. `test/unit/fast-parse.test.ts` checks the two agree.
+ * zod, which also writes the error message. `test/unit/fast-parse.test.ts` and `test/unit/text-hygiene.test.ts`
+ * check the two agree. Strings get the same single-line `isSafeText` test as the schema's `safeText()`, so a control
+ * character or lone surrogate goes to zod, which names the field.
  */
 import type { ClientMessage } from "./client-messages";
+import { isSafeText } from "./text";
 
 const MAX_ID = 2 ** 53;
 
 function isId(v: unknown): v is string | number {
   return typeof v === "string"
-    ? v.length >= 1 && v.length <= 64
+    ? v.length >= 1 && v.length <= 64 && isSafeText(v)
     : typeof v === "number" && Number.isSafeInteger(v) && v >= 0 && v <= MAX_ID;
 }
 
@@ -40,7 +43,13 @@ export function fastParse(obj: Record<string, unknown>): ClientMessage | null {
       const { id, questionId, answer } = obj;
       if (!onlyKeys(obj, ANSWER, 4) || !isId(id)) return null;
       if (typeof questionId !== "string" || questionId.length < 1 || questionId.length > 64) return null;
-      if (typeof answer === "string" ? answer.length > 1024 : !Number.isSafeInteger(answer)) return null;
+      if (!isSafeText(questionId)) return null;
+      if (
+        typeof answer === "string"
+          ? answer.length > 1024 || !isSafeText(answer)
+          : !Number.isSafeInteger(answer)
+      )
+        return null;
       return { type: "answer", id, questionId, answer: answer as string | number };
     }
     case "attack": {
