@@ -21,6 +21,8 @@ export default defineProject({
           TEST_MIGRATIONS: migrations,
           // Failed persistence messages are redelivered at once (the backoff itself is unit-tested).
           PERSIST_RETRY_BASE_SECONDS: "0",
+          // A Postgres write waits this long for a row lock a test holds before the batch is retried.
+          PG_LOCK_TIMEOUT_MS: "300",
         },
         hyperdrives: { HYPERDRIVE: inject("pgUrl") },
         // These replace wrangler.toml's consumer settings, so every option is given again.

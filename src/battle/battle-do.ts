@@ -7,6 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import { eventSender } from "../persistence/events-relay";
 import type { Confirmed } from "../persistence/outbox";
 import type { OutboxStatus } from "../persistence/outbox-host";
+import type { StoredRecord } from "../persistence/records";
 import {
   type BattleView,
   type ClientRequest,
@@ -68,7 +69,6 @@ class SocketConnection implements Connection {
       // Close without a `closing` frame: that send would fail too, and calling `close` from here recursed
       // (send → close → send …) until the stack overflowed and the runtime reset the whole object, every
       // socket with it. Seen under load in the 10,000-player ramp ("Maximum call stack size exceeded").
-      this.broken = true;
       closeQuietly(this.ws, 1011, "send failed");
     }
   }
@@ -249,6 +249,15 @@ export class BattleDO extends DurableObject<Env> {
 
   async persistence(): Promise<Outcome<OutboxStatus>> {
     return this.room.persistence();
+  }
+
+  /** A page of this object's stored answers or attacks (reconciliation; an operator call). */
+  async records(
+    kind: "answers" | "attacks",
+    after: (string | number)[] | null,
+    limit: number,
+  ): Promise<StoredRecord[]> {
+    return this.room.records(kind, after, Math.min(Math.max(1, limit), 5_000));
   }
 
   // ---- WebSockets ----

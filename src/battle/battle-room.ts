@@ -5,17 +5,18 @@
  * room with in-memory connections.
  */
 
+import { finalEvents } from "../persistence/event-size";
 import {
   answerEvent,
   attackEvent,
   type BattleChange,
   type BattleEvent,
-  finalEvents,
   joinEvent,
 } from "../persistence/events";
 import type { EventMessage } from "../persistence/message";
 import type { Confirmed } from "../persistence/outbox";
 import { OutboxHost, type OutboxStatus } from "../persistence/outbox-host";
+import type { StoredRecord } from "../persistence/records";
 import {
   type BattleView,
   type ClientRequest,
@@ -530,6 +531,17 @@ export class BattleRoom {
   /** The pipeline's state as this object sees it (for operators). */
   persistence(): Outcome<OutboxStatus> {
     return this.game ? ok(this.persist.status()) : notFound();
+  }
+
+  /** A page of stored answers or attacks (what reconciliation compares with the sinks). */
+  records(
+    kind: "answers" | "attacks",
+    after: readonly (string | number)[] | null,
+    limit: number,
+  ): StoredRecord[] {
+    if (!this.game) return [];
+    this.commit.flush();
+    return this.platform.store.records(kind, after, limit);
   }
 
   // ---- Sharded battles (src/sharding/shard-side.ts holds the logic; these are its seams) ----

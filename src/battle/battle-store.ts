@@ -5,6 +5,7 @@
  */
 import type { BattleEvent } from "../persistence/events";
 import { Outbox } from "../persistence/outbox";
+import type { StoredRecord } from "../persistence/records";
 import type { TimerStore } from "./alarm-scheduler";
 import type { BattleConfig } from "./config";
 import { type AnswerPlan, type AttackPlan, BattleGame, type JoinPlan } from "./game";
@@ -50,11 +51,24 @@ export class BattleStore implements TimerStore {
 
   constructor(
     readonly sql: SqlDatabase,
-    private readonly transaction: <T>(fn: () => T) => T,
+    private readonly runTransaction: <T>(fn: () => T) => T,
     opts: { persistence?: boolean } = {},
   ) {
     // Tables are created with the battle (or on the first wake of an older one), never for an unknown id.
     this.outbox = new Outbox(sql, { enabled: opts.persistence ?? true });
+  }
+
+  /**
+   * Runs `fn` in one transaction. One that fails gives its outbox seqs back (the outbox re-reads its counter), so
+   * a later event never leaves a gap that no sink's watermark could pass.
+   */
+  private transaction<T>(fn: () => T): T {
+    try {
+      return this.runTransaction(fn);
+    } catch (e) {
+      this.outbox.reload();
+      throw e;
+    }
   }
 
   /** Whether the schema is known to be current (checked once per wake). */
@@ -267,6 +281,51 @@ export class BattleStore implements TimerStore {
       plan.targetShields,
       plan.target,
     );
+  }
+
+  /**
+   * A page of the stored answers (after the key `[participant, question, attempt]`) or attacks (after the id),
+   * for reconciliation against the sinks.
+   */
+  records(
+    kind: "answers" | "attacks",
+    after: readonly (string | number)[] | null,
+    limit: number,
+  ): StoredRecord[] {
+    if (kind === "answers") {
+      const [p, q, n] = after ?? [-1, "", -1];
+      return this.sql
+        .exec<{ p: number; q: string; n: number; a: string; c: number; pts: number }>(
+          `SELECT participant_id AS p, question_id AS q, attempt AS n, answer AS a, correct AS c, points AS pts
+           FROM answers WHERE (participant_id, question_id, attempt) > (?, ?, ?)
+           ORDER BY participant_id, question_id, attempt LIMIT ?`,
+          p,
+          q,
+          n,
+          limit,
+        )
+        .toArray()
+        .map((r) => ({
+          kind: "answer",
+          key: [r.p, r.q, r.n],
+          p: r.p,
+          q: r.q,
+          n: r.n,
+          a: r.a,
+          c: r.c === 1,
+          pts: r.pts,
+        }));
+    }
+    const [id] = after ?? [0];
+    return this.sql
+      .exec<{ id: number; p: number; x: number; bl: number; lost: number; at: number }>(
+        `SELECT id, attacker_id AS p, target_id AS x, blocked AS bl, points_lost AS lost, at FROM attacks
+         WHERE id > ? ORDER BY id LIMIT ?`,
+        id,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ kind: "attack", key: [r.id], p: r.p, x: r.x, bl: r.bl === 1, lost: r.lost, at: r.at }));
   }
 
   /** Row counts, for operators and the consistency checks in tests. */

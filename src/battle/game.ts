@@ -171,6 +171,10 @@ export class BattleGame {
     if (alloc ? alloc.full : this.players.size >= this.config.maxPlayers) {
       return err(ErrorCode.BATTLE_FULL, `the battle is full (${this.config.maxPlayers} players)`);
     }
+    // A shard never gives a second player an id it holds (a coordinator that lost a join's answer must not reuse it).
+    if (alloc && (this.players.has(alloc.id) || this.remote.has(alloc.id))) {
+      return err(ErrorCode.INTERNAL, `participant id ${alloc.id} is taken on this shard`);
+    }
     const { startingArrows, startingShields } = this.config.rules;
     return ok({
       id: alloc?.id ?? this.nextId,

@@ -33,6 +33,8 @@ export interface PersistenceStatus {
   readonly deadLetters: number;
   /** Dead letters a resend from the watermark has delivered since (no action needed). */
   readonly deadLettersSuperseded?: number;
+  /** Events a sink refused, held in its quarantine until an operator re-applies them. */
+  readonly quarantined?: { readonly d1: number; readonly pg: number | { readonly error: string } };
 }
 
 export class OperatorClient {

@@ -14,8 +14,10 @@ import {
   supersedeDeadLetters,
 } from "../persistence/dead-letters";
 import { pgClient } from "../persistence/pg-sink";
+import { d1Quarantined, pgQuarantined, reapplyQuarantined } from "../persistence/quarantine";
 import { reconcile } from "../persistence/reconcile";
-import { d1Results, d1Watermark, pgBattleRows, pgWatermarks } from "../persistence/sink-reads";
+import type { StoredRecord } from "../persistence/records";
+import { d1Results, d1Watermark, pgBattleRows, pgRecords, pgWatermarks } from "../persistence/sink-reads";
 import { ErrorCode } from "../protocol/error-codes";
 import { shardObjectName } from "../sharding/protocol";
 import { requireOperator } from "./auth";
@@ -51,6 +53,34 @@ async function supersedeCovered(env: Env, battleId?: string): Promise<void> {
   await supersedeDeadLetters(env.DB, marks, Date.now());
 }
 
+/** Every answer and attack one object stores, page by page. */
+async function objectRecords(env: Env, name: string): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
+  for (const kind of ["answers", "attacks"] as const) {
+    let after: (string | number)[] | null = null;
+    for (;;) {
+      const page: StoredRecord[] = await battleStub(env, name).records(kind, after, 5_000);
+      out.push(...page);
+      if (page.length < 5_000) break;
+      after = [...page[page.length - 1]!.key];
+    }
+  }
+  return out;
+}
+
+/** Open quarantined events per sink (Postgres's as an error when it cannot be reached). */
+async function quarantineCounts(
+  env: Env,
+  id: string,
+): Promise<{ d1: number; pg: number | { error: string } }> {
+  const d1 = (await d1Quarantined(env.DB, id)).length;
+  try {
+    return { d1, pg: (await pgQuarantined(pgClient(env.HYPERDRIVE.connectionString), id)).length };
+  } catch (e) {
+    return { d1, pg: { error: e instanceof Error ? e.message : String(e) } };
+  }
+}
+
 export const persistenceRoutes = new Hono<AppEnv>()
   .use(requireOperator)
   .get("/battles/:id/persistence", async (c) => {
@@ -76,6 +106,7 @@ export const persistenceRoutes = new Hono<AppEnv>()
       pg: pg instanceof Map ? (pg.get(statuses[i]!.shard) ?? 0) : pg,
     });
     const letters = await countDeadLetters(c.env.DB, id);
+    const quarantined = await quarantineCounts(c.env, id);
     return c.json({
       battle: id,
       /** The battle's own object (a sharded battle's coordinator) and its stream's watermarks in each sink. */
@@ -87,7 +118,35 @@ export const persistenceRoutes = new Hono<AppEnv>()
       deadLetters: letters.open,
       /** Dead letters a resend from the watermark delivered since (informational). */
       deadLettersSuperseded: letters.superseded,
+      /** Events a sink refused, kept in its quarantine until an operator re-applies them (per sink). */
+      quarantined,
     });
+  })
+  .get("/battles/:id/quarantine", async (c) => {
+    const id = c.req.param("id");
+    const d1 = await d1Quarantined(c.env.DB, id, 100);
+    let pg: Awaited<ReturnType<typeof pgQuarantined>> | { error: string };
+    try {
+      pg = await pgQuarantined(pgClient(c.env.HYPERDRIVE.connectionString), id, 100);
+    } catch (e) {
+      pg = { error: e instanceof Error ? e.message : String(e) };
+    }
+    return c.json({ battle: id, d1, pg });
+  })
+  .post("/battles/:id/quarantine/reapply", async (c) => {
+    const id = c.req.param("id");
+    try {
+      return c.json({
+        battle: id,
+        ...(await reapplyQuarantined(c.env.DB, pgClient(c.env.HYPERDRIVE.connectionString), id)),
+      });
+    } catch (e) {
+      throw new ApiError(
+        503,
+        ErrorCode.SINK_UNAVAILABLE,
+        `a sink is unavailable: ${e instanceof Error ? e.message : e}`,
+      );
+    }
   })
   .get("/battles/:id/reconcile", async (c) => {
     const id = c.req.param("id");
@@ -99,9 +158,16 @@ export const persistenceRoutes = new Hono<AppEnv>()
     const statuses = await Promise.all(
       objects.map(async (name) => unwrap(await battleStub(c.env, name).persistence())),
     );
-    const [pg, d1] = await Promise.all([
-      pgBattleRows(pgClient(c.env.HYPERDRIVE.connectionString), id),
+    const sql = pgClient(c.env.HYPERDRIVE.connectionString);
+    await supersedeCovered(c.env, id);
+    const [pg, d1, pgRows, objectRows, letters, d1Held, pgHeld] = await Promise.all([
+      pgBattleRows(sql, id),
       d1Results(c.env.DB, id),
+      pgRecords(sql, id),
+      Promise.all(objects.map((name) => objectRecords(c.env, name))).then((all) => all.flat()),
+      countDeadLetters(c.env.DB, id),
+      d1Quarantined(c.env.DB, id),
+      pgQuarantined(sql, id),
     ]);
     const report = reconcile({
       final: results.final,
@@ -109,13 +175,17 @@ export const persistenceRoutes = new Hono<AppEnv>()
       stored,
       pg,
       d1Results: d1,
+      streams: statuses,
+      deadLetters: letters.open,
+      quarantined: [...d1Held, ...pgHeld],
+      records: { object: objectRows, pg: pgRows },
     });
     return c.json({
       battle: id,
       ...report,
       lastSeq: statuses[0]!.lastSeq,
       confirmed: statuses[0]!.confirmed,
-      /** Some stream's events are not confirmed by both sinks yet: differences may be in flight. */
+      /** Some stream's events are not confirmed by both sinks yet (each listed in `differences`). */
       inFlight: statuses.some((st) => Math.min(st.confirmed.d1, st.confirmed.pg) < st.lastSeq),
       streams: statuses.map((st) => ({ shard: st.shard, lastSeq: st.lastSeq, confirmed: st.confirmed })),
     });

@@ -163,7 +163,10 @@ function renderInfo(b: BattleAdminView): void {
   byId<HTMLButtonElement>("end-now").disabled = b.status === "ended";
 }
 
-/** The persistence lag (age of the oldest event a sink has not confirmed), what is pending, and dead letters. */
+/**
+ * The persistence lag (age of the oldest event a sink has not confirmed), what is pending, dead letters and
+ * quarantined events (refused by a sink: re-apply them once the cause is fixed).
+ */
 function persistenceText(p: PersistenceStatus | string): string {
   if (typeof p === "string") return `unavailable (${p})`;
   const o = p.object;
@@ -173,6 +176,8 @@ function persistenceText(p: PersistenceStatus | string): string {
       : `${(o.oldestUnconfirmedAgeMs / 1000).toFixed(1)} s · ${o.depth} pending`;
   if (typeof p.sinks.pg === "object") text += " · Postgres unreachable";
   if (p.deadLetters > 0) text += ` · ${p.deadLetters} dead letter${p.deadLetters === 1 ? "" : "s"}`;
+  const held = (p.quarantined?.d1 ?? 0) + (typeof p.quarantined?.pg === "number" ? p.quarantined.pg : 0);
+  if (held > 0) text += ` · ${held} quarantined`;
   return text;
 }
 

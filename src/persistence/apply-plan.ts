@@ -9,8 +9,17 @@ import type { ParsedMessage } from "./message";
 
 export interface BattleRow extends BattleIndexView {
   readonly seq: number;
-  /** The full public view as JSON (only on `ended`). */
+  /** The public view as JSON (only on `ended`; without its questions when `qn` is set). */
   readonly view: string | null;
+  /** How many `questions` rows complete the view (null: the view holds its questions, or there is none). */
+  readonly qn: number | null;
+}
+
+/** One question of an ended battle's public view, as its JSON. */
+export interface QuestionRow {
+  readonly battle: string;
+  readonly idx: number;
+  readonly body: string;
 }
 
 export interface ParticipantRow {
@@ -56,6 +65,22 @@ export interface ResultRow {
   readonly total: number;
 }
 
+/** An event a sink refused, stored verbatim in that sink's quarantine (src/persistence/poison.ts). */
+export interface QuarantineRow {
+  readonly battle: string;
+  readonly shard: number;
+  readonly seq: number;
+  /** The event's JSON text (escapes kept: storable whatever it holds). */
+  readonly event: string;
+  readonly error: string;
+}
+
+export interface QuarantineKey {
+  readonly battle: string;
+  readonly shard: number;
+  readonly seq: number;
+}
+
 export interface RangeRow {
   readonly battle: string;
   readonly shard: number;
@@ -69,6 +94,11 @@ export interface ApplyPlan {
   readonly answers: AnswerRow[];
   readonly attacks: AttackRow[];
   readonly results: ResultRow[];
+  readonly questions: QuestionRow[];
+  /** Events of this batch that this sink refused (filled in by the consumer for one sink; empty from `planApply`). */
+  readonly quarantine: QuarantineRow[];
+  /** Quarantined events this write re-applies (marked re-applied in the same transaction). */
+  readonly reapplied: QuarantineKey[];
   readonly ranges: RangeRow[];
   /** The (battle, shard) pairs whose watermarks this batch may move, sorted (the lock order). */
   readonly keys: { readonly battle: string; readonly shard: number }[];
@@ -80,6 +110,7 @@ export function planApply(messages: readonly ParsedMessage[]): ApplyPlan {
   const answers = new Map<string, AnswerRow>();
   const attacks = new Map<string, AttackRow>();
   const results = new Map<string, ResultRow>();
+  const questions = new Map<string, QuestionRow>();
   const ranges = new Map<string, RangeRow>();
   const keys = new Map<string, { battle: string; shard: number }>();
 
@@ -125,9 +156,20 @@ export function planApply(messages: readonly ParsedMessage[]): ApplyPlan {
         case "battle": {
           const cur = battles.get(b);
           if (!cur || cur.seq < seq)
-            battles.set(b, { ...ev.b, id: b, seq, view: ev.v ? JSON.stringify(ev.v) : null });
+            battles.set(b, {
+              ...ev.b,
+              id: b,
+              seq,
+              view: ev.v ? JSON.stringify(ev.v) : null,
+              qn: ev.qn ?? null,
+            });
           break;
         }
+        case "questions":
+          ev.q.forEach((q, j) => {
+            questions.set(`${b}\u0000${ev.i + j}`, { battle: b, idx: ev.i + j, body: JSON.stringify(q) });
+          });
+          break;
         case "join": {
           const row = participant(b, ev.p);
           row.username = ev.u;
@@ -196,6 +238,9 @@ export function planApply(messages: readonly ParsedMessage[]): ApplyPlan {
     answers: [...answers.values()],
     attacks: [...attacks.values()],
     results: [...results.values()],
+    questions: [...questions.values()],
+    quarantine: [],
+    reapplied: [],
     ranges: [...ranges.values()],
     keys: sortedKeys,
   };

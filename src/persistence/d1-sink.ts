@@ -1,9 +1,11 @@
 /**
  * @module Writes a consumer batch to D1 (what the edge reads: the battle index and the final results) as one
- * `batch()` (one transaction) of multi-row statements: each table's rows travel as one JSON parameter expanded
- * with `json_each`, so a batch is a handful of statements whatever its size (D1 allows 100 parameters each).
+ * `batch()` (one transaction) of multi-row statements: each table's rows travel as a JSON parameter expanded
+ * with `json_each` (cut into parts under D1's string limit), so a batch is a handful of statements whatever its
+ * size (D1 allows 100 parameters each).
  */
 import type { ApplyPlan } from "./apply-plan";
+import { utf8Length } from "./event-size";
 import { type Watermarks, watermarkKey } from "./watermarks";
 
 /** The contiguous watermark moves over applied ranges that touch it (messages arrive in any order). */
@@ -14,40 +16,78 @@ const ADVANCE = `WITH RECURSIVE w(seq) AS (
     WHERE r.battle_id = ?1 AND r.shard = ?2)
   UPDATE watermarks SET seq = (SELECT MAX(seq) FROM w), updated_at = ?3 WHERE battle_id = ?1 AND shard = ?2`;
 
+/** A bound JSON parameter stays under this (D1 caps a string or row at 2,000,000 bytes). */
+export const D1_PARAM_BYTES = 900_000;
+
+/** `rows` as JSON arrays of at most D1_PARAM_BYTES each (one statement per part). */
+function jsonParts(rows: readonly unknown[]): string[] {
+  const out: string[] = [];
+  let cur: string[] = [];
+  let bytes = 2;
+  for (const r of rows) {
+    const json = JSON.stringify(r);
+    const n = utf8Length(json) + 1;
+    if (cur.length > 0 && bytes + n > D1_PARAM_BYTES) {
+      out.push(`[${cur.join(",")}]`);
+      cur = [];
+      bytes = 2;
+    }
+    cur.push(json);
+    bytes += n;
+  }
+  if (cur.length > 0) out.push(`[${cur.join(",")}]`);
+  return out;
+}
+
 export async function applyToD1(db: D1Database, plan: ApplyPlan, now: number): Promise<Watermarks> {
   const stmts: D1PreparedStatement[] = [];
-  if (plan.battles.length > 0) {
-    stmts.push(
-      db
-        .prepare(
-          `INSERT INTO battles (id, title, status, starts_at, ends_at, duration_ms, max_players, created_at, seq, view)
-           SELECT v->>'id', v->>'title', v->>'status', v->>'startsAt', v->>'endsAt', v->>'durationMs',
-                  v->>'maxPlayers', v->>'createdAt', v->>'seq', v->>'view'
-           FROM (SELECT value AS v FROM json_each(?1)) WHERE true
-           ON CONFLICT(id) DO UPDATE SET title = excluded.title, status = excluded.status,
-             starts_at = excluded.starts_at, ends_at = excluded.ends_at, duration_ms = excluded.duration_ms,
-             max_players = excluded.max_players, created_at = excluded.created_at, seq = excluded.seq,
-             view = coalesce(excluded.view, battles.view)
-           WHERE excluded.seq > battles.seq`,
-        )
-        .bind(JSON.stringify(plan.battles)),
-    );
-  }
-  if (plan.results.length > 0) {
-    stmts.push(
-      db
-        .prepare(
-          `INSERT INTO results (battle_id, rank, participant_id, username, score, correct, arrows, shields, total)
-           SELECT v->>'$[0]', v->>'$[1]', v->>'$[2]', v->>'$[3]', v->>'$[4]', v->>'$[5]', v->>'$[6]', v->>'$[7]',
-                  v->>'$[8]'
-           FROM (SELECT value AS v FROM json_each(?1)) WHERE true
-           ON CONFLICT(battle_id, participant_id) DO UPDATE SET rank = excluded.rank, username = excluded.username,
-             score = excluded.score, correct = excluded.correct, arrows = excluded.arrows,
-             shields = excluded.shields, total = excluded.total`,
-        )
-        .bind(JSON.stringify(plan.results.map((r) => [r.battle, ...r.row, r.total]))),
-    );
-  }
+  const each = (sql: string, rows: readonly unknown[]) => {
+    const stmt = db.prepare(sql);
+    for (const part of jsonParts(rows)) stmts.push(stmt.bind(part));
+  };
+  each(
+    `INSERT INTO battles (id, title, status, starts_at, ends_at, duration_ms, max_players, created_at, seq, view,
+       question_count)
+     SELECT v->>'id', v->>'title', v->>'status', v->>'startsAt', v->>'endsAt', v->>'durationMs',
+            v->>'maxPlayers', v->>'createdAt', v->>'seq', v->>'view', v->>'qn'
+     FROM (SELECT value AS v FROM json_each(?1)) WHERE true
+     ON CONFLICT(id) DO UPDATE SET title = excluded.title, status = excluded.status,
+       starts_at = excluded.starts_at, ends_at = excluded.ends_at, duration_ms = excluded.duration_ms,
+       max_players = excluded.max_players, created_at = excluded.created_at, seq = excluded.seq,
+       view = coalesce(excluded.view, battles.view),
+       question_count = CASE WHEN excluded.view IS NULL THEN battles.question_count ELSE excluded.question_count END
+     WHERE excluded.seq > battles.seq`,
+    plan.battles,
+  );
+  each(
+    `INSERT INTO battle_questions (battle_id, idx, body)
+     SELECT v->>'$[0]', v->>'$[1]', v->>'$[2]' FROM (SELECT value AS v FROM json_each(?1)) WHERE true
+     ON CONFLICT DO NOTHING`,
+    plan.questions.map((q) => [q.battle, q.idx, q.body]),
+  );
+  each(
+    `INSERT INTO results (battle_id, rank, participant_id, username, score, correct, arrows, shields, total)
+     SELECT v->>'$[0]', v->>'$[1]', v->>'$[2]', v->>'$[3]', v->>'$[4]', v->>'$[5]', v->>'$[6]', v->>'$[7]',
+            v->>'$[8]'
+     FROM (SELECT value AS v FROM json_each(?1)) WHERE true
+     ON CONFLICT(battle_id, participant_id) DO UPDATE SET rank = excluded.rank, username = excluded.username,
+       score = excluded.score, correct = excluded.correct, arrows = excluded.arrows,
+       shields = excluded.shields, total = excluded.total`,
+    plan.results.map((r) => [r.battle, ...r.row, r.total]),
+  );
+  each(
+    `INSERT INTO quarantine (battle_id, shard, seq, event, error, quarantined_at)
+     SELECT v->>'$[0]', v->>'$[1]', v->>'$[2]', v->>'$[3]', v->>'$[4]', ${now}
+     FROM (SELECT value AS v FROM json_each(?1)) WHERE true
+     ON CONFLICT DO NOTHING`,
+    plan.quarantine.map((q) => [q.battle, q.shard, q.seq, q.event, q.error]),
+  );
+  each(
+    `UPDATE quarantine SET reapplied_at = ${now} WHERE reapplied_at IS NULL AND EXISTS (
+       SELECT 1 FROM json_each(?1) AS k WHERE k.value->>'$[0]' = quarantine.battle_id
+         AND k.value->>'$[1]' = quarantine.shard AND k.value->>'$[2]' = quarantine.seq)`,
+    plan.reapplied.map((q) => [q.battle, q.shard, q.seq]),
+  );
   stmts.push(
     db
       .prepare(

@@ -29,7 +29,7 @@ export async function storeDeadLetters(
 ): Promise<void> {
   if (messages.length === 0) return;
   const rows = messages.map((m) => {
-    const b = (typeof m.body === "object" && m.body !== null ? m.body : {}) as Record<string, unknown>;
+    const b = envelopeOf(m.body);
     return [
       m.id,
       queue,
@@ -52,6 +52,18 @@ export async function storeDeadLetters(
     )
     .bind(JSON.stringify(rows))
     .run();
+}
+
+/** The message's envelope fields (a text body is the JSON of one; anything unreadable gives none). */
+function envelopeOf(body: unknown): Record<string, unknown> {
+  if (typeof body === "string") {
+    try {
+      body = JSON.parse(body) as unknown;
+    } catch {
+      return {};
+    }
+  }
+  return (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
 }
 
 interface Row {
@@ -176,7 +188,9 @@ export async function replayDeadLetter(
     return exists ? "replayed" : null;
   }
   try {
-    await queue.send(JSON.parse(row.body));
+    const body = JSON.parse(row.body) as unknown;
+    // A text body (every message since version 2) goes back as text, so its size is what it was.
+    await queue.send(body, typeof body === "string" ? { contentType: "text" } : {});
   } catch (e) {
     await db.prepare("UPDATE dead_letters SET replayed_at = NULL WHERE id = ?1").bind(id).run();
     throw e;

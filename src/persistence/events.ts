@@ -6,7 +6,7 @@
  */
 import type { AnswerPlan, AttackPlan, JoinPlan } from "../battle/game";
 import type { Player } from "../battle/player";
-import type { BattleView } from "../protocol/server-messages";
+import type { BattleView, QuestionView } from "../protocol/server-messages";
 
 /** `[score, arrows, shields, correct, reachedAt]` after the event. */
 export type PlayerState = readonly [number, number, number, number, number];
@@ -21,9 +21,16 @@ export type BattleEvent =
       readonly why: BattleChange;
       readonly at: number;
       readonly b: BattleIndexView;
-      /** The full public view, on `ended` (what /results serves from D1 from then on). */
+      /** The public view, on `ended` (what /results serves from D1 from then on); see `qn`. */
       readonly v?: BattleView;
+      /**
+       * The view's questions travel in `questions` events (src/persistence/event-size.ts): `v.questions` is empty
+       * and this many follow. Absent in events written before the split (their `v` holds the questions).
+       */
+      readonly qn?: number;
     }
+  /** Questions `i`, `i+1`, … of the ended battle's view (public: texts and choices, never answer keys). */
+  | { readonly k: "questions"; readonly i: number; readonly q: readonly QuestionView[] }
   | {
       readonly k: "join";
       readonly p: number;
@@ -79,9 +86,6 @@ export type BattleIndexView = Pick<
   "id" | "title" | "status" | "startsAt" | "endsAt" | "durationMs" | "maxPlayers"
 > & { readonly createdAt: number };
 
-/** Final standings go out in chunks of this many rows, so one event stays far below a queue message (128 KB). */
-export const FINAL_CHUNK = 500;
-
 export function playerState(p: {
   score: number;
   arrows: number;
@@ -90,15 +94,6 @@ export function playerState(p: {
   reachedAt: number;
 }): PlayerState {
   return [p.score, p.arrows, p.shields, p.correct, p.reachedAt];
-}
-
-/** Splits the final standings into `final` events of at most FINAL_CHUNK rows (one event when nobody played). */
-export function finalEvents(rows: readonly FinalRow[]): BattleEvent[] {
-  const out: BattleEvent[] = [];
-  for (let i = 0; i < rows.length || i === 0; i += FINAL_CHUNK) {
-    out.push({ k: "final", total: rows.length, rows: rows.slice(i, i + FINAL_CHUNK) });
-  }
-  return out;
 }
 
 /** The answer's event; `plan` is the game's plan (the player's state after it). */

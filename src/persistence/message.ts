@@ -1,9 +1,11 @@
 /**
  * @module Queue messages of the persistence pipeline: a run of consecutive outbox events of one (battle, shard),
- * packed under the queue's limits (128 KB a message; `sendBatch` 100 messages / 256 KB), and their validation on
- * the consumer side (anything malformed is a poison message: retried, then dead-lettered).
+ * packed under the queue's limits (128 KB a message; `sendBatch` 100 messages / 256 KB) counted exactly in the unit
+ * the queue enforces (the UTF-8 bytes of a text body), and their validation on the consumer side (anything
+ * malformed is a poison message: retried, then dead-lettered).
  */
 import { z } from "zod";
+import { MAX_BATCH_BYTES, MAX_BATCH_MESSAGES, MAX_MESSAGE_BYTES, utf8Length } from "./event-size";
 import type { BattleEvent } from "./events";
 
 /** One outbox row: an event's seq and its stored JSON. */
@@ -12,38 +14,49 @@ export interface OutboxRow {
   readonly body: string;
 }
 
-/** On the wire: `e` is the JSON array `[[seq, event], …]` for seqs `f..t`, built from the stored strings. */
+/**
+ * One queue message: the events of seqs `f..t` of one (battle, shard). `body` is what is sent, with
+ * `contentType: "text"`: `{"v":2,"b":battle,"s":shard,"f":f,"t":t,"e":[[seq,event],…]}`, built from the stored
+ * strings; `bytes` is its exact UTF-8 length, the unit the queue limits (src/persistence/event-size.ts).
+ */
 export interface EventMessage {
-  readonly v: 1;
-  readonly b: string;
-  readonly s: number;
   readonly f: number;
   readonly t: number;
-  readonly e: string;
+  readonly body: string;
+  readonly bytes: number;
 }
 
-/** Headroom under the 128 KB message limit for the envelope. */
-export const MAX_MESSAGE_BYTES = 100_000;
-export const MAX_BATCH_BYTES = 240_000;
-export const MAX_BATCH_MESSAGES = 100;
+/** The content type every event message is sent with (the queue then counts exactly `bytes`). */
+export const MESSAGE_CONTENT_TYPE = "text";
 
-const encoder = new TextEncoder();
-
-/** Packs rows (consecutive seqs) into messages of at most MAX_MESSAGE_BYTES of events each. */
+/**
+ * Packs rows (consecutive seqs) into messages of at most MAX_MESSAGE_BYTES each, counted exactly. A row that could
+ * never fit (the outbox refuses such events, so only a corrupted store) throws rather than loop on a refused send.
+ */
 export function packMessages(battle: string, shard: number, rows: readonly OutboxRow[]): EventMessage[] {
   const out: EventMessage[] = [];
+  const head = (f: number, t: number) =>
+    `{"v":2,"b":${JSON.stringify(battle)},"s":${shard},"f":${f},"t":${t},"e":[`;
+  // The envelope's length with the largest seqs this call can put in it.
+  const last = rows.length > 0 ? rows[rows.length - 1]!.seq : 0;
+  const envelope = utf8Length(head(last, last)) + 2;
   let parts: string[] = [];
-  let bytes = 0;
+  let bytes = envelope;
   let from = 0;
   let to = 0;
   const close = () => {
-    if (parts.length > 0) out.push({ v: 1, b: battle, s: shard, f: from, t: to, e: `[${parts.join(",")}]` });
+    if (parts.length === 0) return;
+    const body = `${head(from, to)}${parts.join(",")}]}`;
+    out.push({ f: from, t: to, body, bytes: utf8Length(body) });
     parts = [];
-    bytes = 0;
+    bytes = envelope;
   };
   for (const r of rows) {
     const part = `[${r.seq},${r.body}]`;
-    const size = encoder.encode(part).length + 1;
+    const size = utf8Length(part) + 1;
+    if (envelope + size > MAX_MESSAGE_BYTES) {
+      throw new Error(`outbox seq ${r.seq}: an event of ${size} bytes cannot fit one queue message`);
+    }
     if (parts.length > 0 && (bytes + size > MAX_MESSAGE_BYTES || r.seq !== to + 1)) close();
     if (parts.length === 0) from = r.seq;
     parts.push(part);
@@ -54,20 +67,19 @@ export function packMessages(battle: string, shard: number, rows: readonly Outbo
   return out;
 }
 
-/** Groups messages into `sendBatch` calls under its count and size limits. */
+/** Groups messages into `sendBatch` calls under its count and size limits (exact bytes). */
 export function sendBatches(messages: readonly EventMessage[]): EventMessage[][] {
   const out: EventMessage[][] = [];
   let batch: EventMessage[] = [];
   let bytes = 0;
   for (const m of messages) {
-    const size = m.e.length + m.b.length + 64;
-    if (batch.length > 0 && (batch.length >= MAX_BATCH_MESSAGES || bytes + size > MAX_BATCH_BYTES)) {
+    if (batch.length > 0 && (batch.length >= MAX_BATCH_MESSAGES || bytes + m.bytes > MAX_BATCH_BYTES)) {
       out.push(batch);
       batch = [];
       bytes = 0;
     }
     batch.push(m);
-    bytes += size;
+    bytes += m.bytes;
   }
   if (batch.length > 0) out.push(batch);
   return out;
@@ -93,7 +105,9 @@ const EventSchema = z.discriminatedUnion("k", [
       createdAt: nonneg,
     }),
     v: z.record(z.string(), z.unknown()).optional(),
+    qn: nonneg.optional(),
   }),
+  z.object({ k: z.literal("questions"), i: nonneg, q: z.array(z.record(z.string(), z.unknown())) }),
   z.object({
     k: z.literal("join"),
     p: nonneg,
@@ -135,18 +149,31 @@ const EventSchema = z.discriminatedUnion("k", [
   }),
 ]);
 
-const Envelope = z.object({
-  v: z.literal(1),
-  b: z.string().min(1).max(200),
-  s: nonneg,
-  f: int.positive(),
-  t: int.positive(),
-  e: z.string(),
-});
+/** Version 1 (objects sent with the V8 serializer, `e` a JSON string) is still read: messages in flight in a deploy. */
+const Envelope = z.discriminatedUnion("v", [
+  z.object({
+    v: z.literal(1),
+    b: z.string().min(1).max(200),
+    s: nonneg,
+    f: int.positive(),
+    t: int.positive(),
+    e: z.string(),
+  }),
+  z.object({
+    v: z.literal(2),
+    b: z.string().min(1).max(200),
+    s: nonneg,
+    f: int.positive(),
+    t: int.positive(),
+    e: z.array(z.unknown()),
+  }),
+]);
 
 export interface SeqEvent {
   readonly seq: number;
   readonly ev: BattleEvent;
+  /** The event as it arrived, before validation dropped anything (what a quarantine stores). */
+  readonly raw?: unknown;
 }
 
 export interface ParsedMessage {
@@ -157,16 +184,25 @@ export interface ParsedMessage {
   readonly events: readonly SeqEvent[];
 }
 
-/** Validates a message body; an error string for anything malformed (seqs must be exactly `f..t`). */
+/** Validates a message body (the text as received, or a version-1 object); an error string for anything malformed. */
 export function parseMessage(body: unknown): ParsedMessage | string {
+  if (typeof body === "string") {
+    try {
+      body = JSON.parse(body) as unknown;
+    } catch {
+      return "bad envelope: not JSON";
+    }
+  }
   const env = Envelope.safeParse(body);
   if (!env.success) return `bad envelope: ${env.error.issues[0]?.message ?? "invalid"}`;
-  const { b, s, f, t, e } = env.data;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(e);
-  } catch {
-    return "events are not JSON";
+  const { b, s, f, t } = env.data;
+  let raw: unknown = env.data.e;
+  if (typeof raw === "string") {
+    try {
+      raw = JSON.parse(raw);
+    } catch {
+      return "events are not JSON";
+    }
   }
   if (!Array.isArray(raw) || raw.length !== t - f + 1) return "event count does not match the seq range";
   const events: SeqEvent[] = [];
@@ -175,7 +211,7 @@ export function parseMessage(body: unknown): ParsedMessage | string {
     if (!Array.isArray(pair) || pair[0] !== f + i) return `event ${i}: seq is not ${f + i}`;
     const ev = EventSchema.safeParse(pair[1]);
     if (!ev.success) return `event seq ${f + i}: ${ev.error.issues[0]?.message ?? "invalid"}`;
-    events.push({ seq: f + i, ev: ev.data as BattleEvent });
+    events.push({ seq: f + i, ev: ev.data as BattleEvent, raw: pair[1] as unknown });
   }
   return { battle: b, shard: s, from: f, to: t, events };
 }

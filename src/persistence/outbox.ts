@@ -4,6 +4,7 @@
  * stay until both sinks (D1, Postgres) have confirmed a contiguous watermark at or past them.
  */
 import type { SqlDatabase } from "../battle/battle-store";
+import { fits, MAX_EVENT_BYTES, sizedEvents } from "./event-size";
 import type { BattleEvent } from "./events";
 import type { OutboxRow } from "./message";
 
@@ -47,15 +48,34 @@ export class Outbox {
     this.next = Math.max(max, ...Object.values(this.marks)) + 1;
   }
 
-  /** Inserts one event; the caller runs it inside the transaction of the change it describes. 0 when disabled. */
+  /**
+   * Inserts one event (or its parts, when it is one that grows with the battle: src/persistence/event-size.ts); the
+   * caller runs it inside the transaction of the change it describes. The last seq taken; 0 when disabled. An event
+   * that cannot fit one queue message even so is refused with an error (a bug: no message may be too big to send).
+   */
   append(event: BattleEvent, at: number): number {
     if (!this.enabled) return 0;
     if (!this.ready) {
       for (const stmt of SCHEMA) this.sql.exec(stmt);
       this.ready = true;
     }
+    let body = JSON.stringify(event);
+    if (fits(body, MAX_EVENT_BYTES) && (event.k !== "battle" || !event.v) && event.k !== "final") {
+      return this.insert(body, at);
+    }
+    let seq = 0;
+    for (const part of sizedEvents(event)) {
+      body = JSON.stringify(part);
+      if (!fits(body, MAX_EVENT_BYTES))
+        throw new Error(`outbox: a ${part.k} event of ${body.length} characters`);
+      seq = this.insert(body, at);
+    }
+    return seq;
+  }
+
+  private insert(body: string, at: number): number {
     const seq = this.next;
-    this.sql.exec("INSERT INTO outbox (seq, at, body) VALUES (?, ?, ?)", seq, at, JSON.stringify(event));
+    this.sql.exec("INSERT INTO outbox (seq, at, body) VALUES (?, ?, ?)", seq, at, body);
     this.next = seq + 1;
     return seq;
   }

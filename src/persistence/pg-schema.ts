@@ -9,6 +9,7 @@ import {
   boolean,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   smallint,
@@ -137,4 +138,34 @@ export const watermarks = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.battleId, t.shard] })],
+);
+
+/** The questions of an ended battle's public view, one row each (as the view carries them, answer keys never). */
+export const battleQuestions = pgTable(
+  "battle_questions",
+  {
+    battleId: text("battle_id").notNull(),
+    idx: integer("idx").notNull(),
+    question: jsonb("question").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.battleId, t.idx] })],
+);
+
+/**
+ * Events this sink refused (a constraint or data error, not an outage), kept verbatim with the error so the stream
+ * goes on past them: `event` is the event's JSON text as the object wrote it (escapes kept, so even a character
+ * Postgres refuses in `jsonb` is stored). An operator re-applies them once the cause is fixed (`reapplied_at`).
+ */
+export const quarantine = pgTable(
+  "quarantine",
+  {
+    battleId: text("battle_id").notNull(),
+    shard: smallint("shard").notNull(),
+    seq: ms("seq").notNull(),
+    event: text("event").notNull(),
+    error: text("error").notNull(),
+    quarantinedAt: timestamp("quarantined_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    reappliedAt: timestamp("reapplied_at", { withTimezone: true, precision: 3 }),
+  },
+  (t) => [primaryKey({ columns: [t.battleId, t.shard, t.seq] })],
 );

@@ -33,16 +33,29 @@ const ADVANCE = `WITH RECURSIVE w(seq) AS (
  * after this long; it is set per transaction (`set_config(…, true)`), so a pooled connection keeps no state.
  */
 export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 5_000;
+/**
+ * A statement waits at most this long for a lock (another session holding a watermark row or a table), and runs at
+ * most STATEMENT_TIMEOUT_MS: past them Postgres cancels it (55P03, 57014), the transaction rolls back and the
+ * consumer retries later as for an outage, instead of waiting as long as the other session likes.
+ */
+export const LOCK_TIMEOUT_MS = 5_000;
+export const STATEMENT_TIMEOUT_MS = 15_000;
 
-export async function applyToPostgres(sql: postgres.Sql, plan: ApplyPlan): Promise<Watermarks> {
+export async function applyToPostgres(
+  sql: postgres.Sql,
+  plan: ApplyPlan,
+  lockTimeoutMs = LOCK_TIMEOUT_MS,
+): Promise<Watermarks> {
   const marks: Watermarks = new Map();
   const json = (rows: unknown[]) => JSON.stringify(rows);
   await sql.begin(async (tx) => {
     // Pipelined with the first statement: no extra round trip.
     await Promise.all([
-      tx.unsafe("SELECT set_config('idle_in_transaction_session_timeout', $1, true)", [
-        String(IDLE_IN_TRANSACTION_TIMEOUT_MS),
-      ]),
+      tx.unsafe(
+        `SELECT set_config('idle_in_transaction_session_timeout', $1, true),
+           set_config('lock_timeout', $2, true), set_config('statement_timeout', $3, true)`,
+        [String(IDLE_IN_TRANSACTION_TIMEOUT_MS), String(lockTimeoutMs), String(STATEMENT_TIMEOUT_MS)],
+      ),
       tx.unsafe(
         `INSERT INTO watermarks (battle_id, shard, seq)
          SELECT b, s, 0 FROM jsonb_to_recordset($1::text::jsonb) AS k(b text, s smallint)
@@ -67,6 +80,31 @@ export async function applyToPostgres(sql: postgres.Sql, plan: ApplyPlan): Promi
            max_players = excluded.max_players, created_at = excluded.created_at, seq = excluded.seq
          WHERE excluded.seq > battles.seq`,
         [json(plan.battles)],
+      );
+    }
+    if (plan.questions.length > 0) {
+      await tx.unsafe(
+        `INSERT INTO battle_questions (battle_id, idx, question)
+         SELECT b, i, q FROM jsonb_to_recordset($1::text::jsonb) AS x(b text, i integer, q jsonb)
+         ON CONFLICT DO NOTHING`,
+        [json(plan.questions.map((q) => ({ b: q.battle, i: q.idx, q: JSON.parse(q.body) as unknown })))],
+      );
+    }
+    if (plan.quarantine.length > 0) {
+      await tx.unsafe(
+        `INSERT INTO quarantine (battle_id, shard, seq, event, error)
+         SELECT b, s, q, e, err FROM jsonb_to_recordset($1::text::jsonb) AS x(b text, s smallint, q bigint, e text,
+           err text)
+         ON CONFLICT DO NOTHING`,
+        [json(plan.quarantine.map((q) => ({ b: q.battle, s: q.shard, q: q.seq, e: q.event, err: q.error })))],
+      );
+    }
+    if (plan.reapplied.length > 0) {
+      await tx.unsafe(
+        `UPDATE quarantine q SET reapplied_at = now()
+         FROM jsonb_to_recordset($1::text::jsonb) AS k(b text, s smallint, q bigint)
+         WHERE q.battle_id = k.b AND q.shard = k.s AND q.seq = k.q AND q.reapplied_at IS NULL`,
+        [json(plan.reapplied.map((q) => ({ b: q.battle, s: q.shard, q: q.seq })))],
       );
     }
     if (plan.participants.length > 0) {

@@ -1,70 +1,86 @@
 /**
  * @module Queue consumers of the persistence pipeline. Events: each batch is validated message by message
- * (malformed ones are poison: retried, then dead-lettered), then written as one D1 batch and one Postgres
- * transaction; on success every message is acked and each battle's object learns the sinks' watermarks (so it
- * can drop its outbox rows). A failed batch is retried message by message, so one bad message cannot hold back
- * the others; retries back off with `msg.attempts`. Dead letters are stored in D1 for operators to list and replay.
+ * (malformed ones are poison: retried, then dead-lettered), then written to D1 (one batch) and to Postgres (one
+ * transaction) side by side and independently. An event a sink refuses (a constraint, a character it cannot
+ * store) is quarantined in that sink and the stream goes on (src/persistence/poison.ts); a sink that is down makes
+ * the batch come again later, backing off with `msg.attempts`, while the other sink keeps confirming. Each battle's
+ * object learns the watermarks of the sinks that answered (so it can drop its outbox rows). Dead letters are stored
+ * in D1 for operators to list and replay.
  */
 import { battleStub } from "../http/battle-stub";
-import { planApply } from "./apply-plan";
 import { applyToD1 } from "./d1-sink";
 import { storeDeadLetters, supersedeDeadLetters } from "./dead-letters";
+import { log } from "./log";
 import { type ParsedMessage, parseMessage } from "./message";
-import { applyToPostgres, pgClient } from "./pg-sink";
+import { applyToPostgres, LOCK_TIMEOUT_MS, pgClient } from "./pg-sink";
+import { applyIsolating, d1Refuses, pgRefuses } from "./poison";
 import { retryDelaySeconds } from "./retry";
 import { type Watermarks, watermarkKey } from "./watermarks";
-
-interface Parsed {
-  readonly msg: Message<unknown>;
-  readonly parsed: ParsedMessage;
-}
 
 export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const base = Number(env.PERSIST_RETRY_BASE_SECONDS ?? "2");
   const retry = (msg: Message<unknown>) => msg.retry({ delaySeconds: retryDelaySeconds(msg.attempts, base) });
-  const good: Parsed[] = [];
+  const good: Message<unknown>[] = [];
+  const parsed: ParsedMessage[] = [];
   for (const msg of batch.messages) {
-    const parsed = parseMessage(msg.body);
-    if (typeof parsed === "string") {
-      console.error(`queue ${batch.queue}: poison message ${msg.id} (attempt ${msg.attempts}): ${parsed}`);
+    const p = parseMessage(msg.body);
+    if (typeof p === "string") {
+      log.error("poison_message", { queue: batch.queue, message: msg.id, attempt: msg.attempts, cause: p });
       retry(msg);
-    } else good.push({ msg, parsed });
-  }
-  if (good.length === 0) return;
-  try {
-    await apply(env, good);
-    return;
-  } catch (e) {
-    if (good.length === 1) {
-      console.error(`queue ${batch.queue}: message ${good[0]!.msg.id} failed; retrying`, e);
-      retry(good[0]!.msg);
-      return;
+    } else {
+      good.push(msg);
+      parsed.push(p);
     }
-    console.error(`queue ${batch.queue}: batch of ${good.length} failed; applying one by one`, e);
   }
-  for (let i = 0; i < good.length; i++) {
-    const one = good[i]!;
-    try {
-      await apply(env, [one]);
-    } catch (e) {
-      console.error(`queue ${batch.queue}: message ${one.msg.id} failed; retrying`, e);
-      retry(one.msg);
-      // The first one failing alone as well points at the sink (e.g. Postgres down), not at the messages.
-      if (i === 0) {
-        for (const rest of good.slice(1)) retry(rest.msg);
-        return;
+  if (parsed.length === 0) return;
+  // Each sink on its own: one down (or slow) never holds the other back, and each confirms what it holds.
+  const sql = pgClient(env.HYPERDRIVE.connectionString);
+  const lockTimeoutMs = Number(env.PG_LOCK_TIMEOUT_MS ?? "") || LOCK_TIMEOUT_MS;
+  const now = Date.now();
+  const [d1, pg] = await Promise.allSettled([
+    applyIsolating({ name: "d1", apply: (plan) => applyToD1(env.DB, plan, now), refuses: d1Refuses }, parsed),
+    applyIsolating(
+      { name: "pg", apply: (plan) => applyToPostgres(sql, plan, lockTimeoutMs), refuses: pgRefuses },
+      parsed,
+    ),
+  ]);
+  for (const [sink, r] of [
+    ["d1", d1],
+    ["pg", pg],
+  ] as const) {
+    if (r.status === "rejected") {
+      log.error("sink_unavailable", { queue: batch.queue, sink, messages: parsed.length, cause: r.reason });
+    } else {
+      for (const q of r.value.quarantined) {
+        log.error("event_quarantined", {
+          sink,
+          battle: q.battle,
+          shard: q.shard,
+          seq: q.seq,
+          cause: q.error,
+        });
       }
     }
   }
+  // Acked once both sinks hold every event (applied or quarantined); otherwise the whole batch comes again (the
+  // sink that has it already applies it as a no-op).
+  if (d1.status === "fulfilled" && pg.status === "fulfilled") for (const m of good) m.ack();
+  else for (const m of good) retry(m);
+  const keys = planKeys(parsed);
+  await confirm(
+    env,
+    keys,
+    d1.status === "fulfilled" ? d1.value.marks : null,
+    pg.status === "fulfilled" ? pg.value.marks : null,
+  );
+  if (pg.status === "fulfilled") await supersedeLetters(env, keys, pg.value.marks);
 }
 
-async function apply(env: Env, items: readonly Parsed[]): Promise<void> {
-  const plan = planApply(items.map((i) => i.parsed));
-  const d1 = await applyToD1(env.DB, plan, Date.now());
-  const pg = await applyToPostgres(pgClient(env.HYPERDRIVE.connectionString), plan);
-  for (const i of items) i.msg.ack();
-  await confirm(env, plan.keys, d1, pg);
-  await supersedeLetters(env, plan.keys, pg);
+/** The (battle, shard) streams of these messages. */
+function planKeys(messages: readonly ParsedMessage[]): { battle: string; shard: number }[] {
+  const keys = new Map<string, { battle: string; shard: number }>();
+  for (const m of messages) keys.set(watermarkKey(m.battle, m.shard), { battle: m.battle, shard: m.shard });
+  return [...keys.values()];
 }
 
 /**
@@ -85,24 +101,30 @@ async function supersedeLetters(
   try {
     await supersedeDeadLetters(env.DB, marks, Date.now());
   } catch (e) {
-    console.error("marking superseded dead letters failed", e);
+    log.error("supersede_failed", { cause: e });
   }
 }
 
-/** Tells each battle's object what both sinks hold; a lost call only delays the cleanup (the object resends). */
+/**
+ * Tells each battle's object what the sinks that answered hold (null: that sink was unavailable); a lost call only
+ * delays the cleanup (the object resends).
+ */
 async function confirm(
   env: Env,
   keys: readonly { battle: string; shard: number }[],
-  d1: Watermarks,
-  pg: Watermarks,
+  d1: Watermarks | null,
+  pg: Watermarks | null,
 ): Promise<void> {
   const calls = keys.map(({ battle, shard }) => {
     const key = watermarkKey(battle, shard);
+    const marks: { d1?: number; pg?: number } = {};
+    if (d1?.has(key)) marks.d1 = d1.get(key)!;
+    if (pg?.has(key)) marks.pg = pg.get(key)!;
     // The battle's object routes a shard's stream to that shard (sharded battles, src/sharding).
-    return battleStub(env, battle).confirmPersisted({ d1: d1.get(key) ?? 0, pg: pg.get(key) ?? 0 }, shard);
+    return battleStub(env, battle).confirmPersisted(marks, shard);
   });
   for (const r of await Promise.allSettled(calls)) {
-    if (r.status === "rejected") console.error("confirming to a battle object failed", r.reason);
+    if (r.status === "rejected") log.error("confirm_failed", { cause: r.reason });
   }
 }
 
@@ -111,7 +133,7 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
     await storeDeadLetters(env.DB, batch.queue, batch.messages, Date.now());
     for (const msg of batch.messages) msg.ack();
   } catch (e) {
-    console.error(`DLQ ${batch.queue}: storing dead letters failed; retrying`, e);
+    log.error("dead_letter_store_failed", { queue: batch.queue, cause: e });
     for (const msg of batch.messages) msg.retry({ delaySeconds: 10 });
   }
 }

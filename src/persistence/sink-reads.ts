@@ -4,25 +4,36 @@
  */
 import type postgres from "postgres";
 import type { BattleResults, FinalStanding } from "../protocol/http-messages";
-import type { BattleView } from "../protocol/server-messages";
+import type { BattleView, QuestionView } from "../protocol/server-messages";
+import type { PgBattleRows, StoredRecord } from "./records";
 
-/** The final results from D1, or null unless the battle has ended there and every standings row has arrived. */
+/** The final results from D1, or null unless the battle has ended there and every standings and question row is in. */
 export async function finalResultsFromD1(db: D1Database, battleId: string): Promise<BattleResults | null> {
-  const [battle, rows] = await db.batch([
-    db.prepare("SELECT status, view FROM battles WHERE id = ?1").bind(battleId),
+  const [battle, rows, questions] = await db.batch([
+    db.prepare("SELECT status, view, question_count FROM battles WHERE id = ?1").bind(battleId),
     db
       .prepare(
         `SELECT rank, participant_id AS id, username, score, correct, arrows, shields, total
          FROM results WHERE battle_id = ?1 ORDER BY rank`,
       )
       .bind(battleId),
+    db.prepare("SELECT body FROM battle_questions WHERE battle_id = ?1 ORDER BY idx").bind(battleId),
   ]);
-  const b = battle?.results[0] as { status: string; view: string | null } | undefined;
+  const b = battle?.results[0] as
+    | { status: string; view: string | null; question_count: number | null }
+    | undefined;
   const standings = (rows?.results ?? []) as (FinalStanding & { total: number })[];
   if (b?.status !== "ended" || b.view === null || standings.length === 0) return null;
   if (standings.length !== standings[0]!.total) return null;
+  const view = JSON.parse(b.view) as BattleView;
+  const qs = (questions?.results ?? []) as { body: string }[];
+  // Split views (question_count set) are whole once every question row has arrived.
+  if (b.question_count !== null && qs.length !== b.question_count) return null;
   return {
-    battle: JSON.parse(b.view) as BattleView,
+    battle:
+      b.question_count === null
+        ? view
+        : { ...view, questions: qs.map((q) => JSON.parse(q.body) as QuestionView) },
     final: true,
     standings: standings.map(({ total: _t, ...s }) => s),
   };
@@ -51,12 +62,7 @@ export async function pgWatermarks(
   return rows.map((r) => ({ battle: r.battle, shard: Number(r.shard), seq: Number(r.seq) }));
 }
 
-export interface PgBattleRows {
-  readonly participants: Omit<FinalStanding, "rank">[];
-  readonly results: FinalStanding[];
-  readonly answers: number;
-  readonly attacks: number;
-}
+export type { PgBattleRows };
 
 export async function pgBattleRows(sql: postgres.Sql, battleId: string): Promise<PgBattleRows> {
   const participants = await sql.unsafe<Omit<FinalStanding, "rank">[]>(
@@ -91,4 +97,22 @@ export async function d1Results(db: D1Database, battleId: string): Promise<Final
     .bind(battleId)
     .all<FinalStanding>();
   return results;
+}
+
+/** Every answer and attack of a battle in Postgres, as reconciliation compares them with the objects'. */
+export async function pgRecords(sql: postgres.Sql, battleId: string): Promise<StoredRecord[]> {
+  const answers = await sql.unsafe<{ p: number; q: string; n: number; a: string; c: boolean; pts: number }[]>(
+    `SELECT participant_id AS p, question_id AS q, attempt AS n, answer AS a, correct AS c, points AS pts
+     FROM answers WHERE battle_id = $1`,
+    [battleId],
+  );
+  const attacks = await sql.unsafe<{ p: number; x: number; bl: boolean; lost: number; at: string }[]>(
+    `SELECT attacker_id AS p, target_id AS x, blocked AS bl, points_lost AS lost, at FROM attacks
+     WHERE battle_id = $1`,
+    [battleId],
+  );
+  return [
+    ...answers.map((r) => ({ kind: "answer" as const, key: [], ...r })),
+    ...attacks.map((r) => ({ kind: "attack" as const, key: [], ...r, at: Number(r.at) })),
+  ];
 }

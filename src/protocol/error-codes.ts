@@ -26,6 +26,7 @@ export const ErrorCode = {
   OVERLOADED: "overloaded",
   INTERNAL: "internal",
   ALREADY_REPLAYED: "already_replayed",
+  SINK_UNAVAILABLE: "sink_unavailable",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -64,4 +65,5 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   overloaded: 503,
   internal: 500,
   already_replayed: 409,
+  sink_unavailable: 503,
 };

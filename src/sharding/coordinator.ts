@@ -229,18 +229,23 @@ export class Coordinator {
     }
     const full = this.owner.size + this.newJoins.size >= config.maxPlayers;
     if (full) return this.joinOn(shard, username, session, proof, { id: this.nextId, full });
-    const id = this.reserveId();
-    const call = this.joinOn(shard, username, session, proof, { id, full });
-    this.newJoins.add(call);
-    try {
-      const joined = await call;
+    for (let attempt = 0; ; attempt++) {
+      const id = this.reserveId();
+      const call = this.joinOn(shard, username, session, proof, { id, full });
+      this.newJoins.add(call);
+      let joined: Outcome<ShardedJoin>;
+      try {
+        // A call that throws lost its answer, not necessarily its join: the shard may have committed it, so that
+        // id is never handed out again (the shard's next report brings the player here if it exists).
+        joined = await call;
+      } finally {
+        this.newJoins.delete(call);
+      }
+      // The shard holds that id already (a player whose join's answer was lost before this coordinator restarted):
+      // keep it burnt and reserve another, once.
+      if (!joined.ok && joined.error.code === ErrorCode.INTERNAL && attempt === 0) continue;
       if (!joined.ok || !joined.value.isNew) this.releaseId(id);
       return joined;
-    } catch (e) {
-      this.releaseId(id);
-      throw e;
-    } finally {
-      this.newJoins.delete(call);
     }
   }
 

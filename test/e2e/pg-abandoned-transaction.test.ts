@@ -81,7 +81,7 @@ function batch(battle: string): ParsedMessage[] {
   };
   const rows = [{ seq: 1, body: JSON.stringify(answer) }];
   return packMessages(battle, 0, rows).map((m) => {
-    const parsed = parseMessage(m);
+    const parsed = parseMessage(m.body);
     if (typeof parsed === "string") throw new Error(parsed);
     return parsed;
   });

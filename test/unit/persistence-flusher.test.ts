@@ -1,10 +1,10 @@
 /** @module The outbox flusher, message packing and the consumer's plan and backoff, in Node with a fake clock. */
 import { describe, expect, it } from "vitest";
 import { planApply } from "../../src/persistence/apply-plan";
+import { MAX_MESSAGE_BYTES } from "../../src/persistence/event-size";
 import { type FlusherOptions, OutboxFlusher } from "../../src/persistence/flusher";
 import {
   type EventMessage,
-  MAX_MESSAGE_BYTES,
   type OutboxRow,
   packMessages,
   parseMessage,
@@ -168,11 +168,14 @@ describe("queue messages", () => {
       [1, 3],
       [4, 5],
     ]);
-    for (const m of msgs) expect(new TextEncoder().encode(m.e).length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
-    const parsed = parseMessage(msgs[1]);
+    for (const m of msgs) {
+      expect(m.bytes).toBe(new TextEncoder().encode(m.body).length);
+      expect(m.bytes).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    }
+    const parsed = parseMessage(msgs[1]!.body);
     expect(typeof parsed === "string" ? parsed : parsed.events.map((e) => e.seq)).toEqual([4, 5]);
     expect(sendBatches(msgs).map((b) => b.length)).toEqual([2]);
-    const many = Array.from({ length: 150 }, (_, i) => ({ ...msgs[0]!, e: "[]", f: i + 1, t: i + 1 }));
+    const many = Array.from({ length: 150 }, (_, i) => ({ ...msgs[0]!, bytes: 100, f: i + 1, t: i + 1 }));
     expect(sendBatches(many).map((b) => b.length)).toEqual([100, 50]);
   });
 
@@ -189,7 +192,7 @@ describe("consumer plan and backoff", () => {
   it("keeps the highest-seq snapshot per participant whatever the order", () => {
     const msg = (seq: number, ev: unknown) => {
       const m = packMessages("b", 0, [{ seq, body: JSON.stringify(ev) }])[0]!;
-      const p = parseMessage(m);
+      const p = parseMessage(m.body);
       if (typeof p === "string") throw new Error(p);
       return p;
     };

@@ -141,7 +141,7 @@ export class RoomWorld {
   /** The events sent to the queue so far, in send order. */
   sentEvents(): { seq: number; ev: BattleEvent }[] {
     return this.sent.flatMap((m) => {
-      const parsed = parseMessage(m);
+      const parsed = parseMessage(m.body);
       if (typeof parsed === "string") throw new Error(parsed);
       return parsed.events;
     });

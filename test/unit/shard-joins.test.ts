@@ -11,10 +11,14 @@ import { DIFF_CONFIG } from "./shard-script";
 
 const NO_KEY: JoinProof = { issue: null, present: null, identified: false };
 
-/** Holds every `joinShard` call until `release` (in the order given); `fail` makes a name's call throw. */
+/**
+ * Holds every `joinShard` call until `release` (in the order given); `fail` makes a name's call throw before it
+ * reaches the shard, `lose` after the shard committed it (the answer is lost on the way back).
+ */
 function gateJoins(b: ShardedBattle) {
   const held: { name: string; go: () => void }[] = [];
   const fail = new Set<string>();
+  const lose = new Set<string>();
   const shard = b.network.shard.bind(b.network);
   (b.network as { shard: typeof shard }).shard = (battle, k): ShardPeer => {
     const peer = shard(battle, k);
@@ -23,7 +27,9 @@ function gateJoins(b: ShardedBattle) {
       joinShard: async (u, s, proof, alloc) => {
         await new Promise<void>((go) => held.push({ name: u, go }));
         if (fail.has(u)) throw new Error(`shard ${k} unreachable`);
-        return peer.joinShard(u, s, proof, alloc);
+        const answer = await peer.joinShard(u, s, proof, alloc);
+        if (lose.has(u)) throw new Error("the answer was lost");
+        return answer;
       },
     };
   };
@@ -31,7 +37,7 @@ function gateJoins(b: ShardedBattle) {
     for (let i = 0; i < 1000 && held.length < n; i++) await new Promise((r) => setImmediate(r));
     expect(held.length).toBe(n);
   };
-  return { held, fail, waitHeld };
+  return { held, fail, lose, waitHeld };
 }
 
 async function battle(maxPlayers = DIFF_CONFIG.maxPlayers) {
@@ -69,10 +75,23 @@ describe("concurrent joins of a sharded battle", () => {
     expect(o).toMatchObject({ ok: true, value: { participantId: 2, isNew: true } });
   });
 
-  it("keeps ids dense when a join fails: the next new player gets the failed join's id", async () => {
+  it("keeps ids dense when a shard refuses a join: the next new player gets the refused join's id", async () => {
+    const b = await battle();
+    const joins = ["a1", "", "a3"].map((n) => b.coordinator.join(n, `s-${n}`, NO_KEY));
+    const settled = await pump(b.worlds, Promise.all(joins));
+    expect(settled.map((j) => (j.ok ? j.value.participantId : j.error.code))).toEqual([
+      1,
+      "invalid_username",
+      2,
+    ]);
+    const next = await pump(b.worlds, b.coordinator.join("a4", "s-a4", NO_KEY));
+    expect(next).toMatchObject({ ok: true, value: { participantId: 3 } });
+  });
+
+  it("never hands out again an id whose join's answer was lost: the shard may have committed it", async () => {
     const b = await battle();
     const gate = gateJoins(b);
-    gate.fail.add("lost");
+    gate.lose.add("lost");
     const joins = ["a1", "lost", "a3"].map((n) => b.coordinator.join(n, `s-${n}`, NO_KEY));
     await gate.waitHeld(3);
     for (const h of gate.held.splice(0)) h.go();
@@ -81,7 +100,30 @@ describe("concurrent joins of a sharded battle", () => {
     const next = b.coordinator.join("a4", "s-a4", NO_KEY);
     await gate.waitHeld(1);
     gate.held[0]!.go();
-    expect(await pump(b.worlds, next)).toMatchObject({ ok: true, value: { participantId: 2 } });
+    expect(await pump(b.worlds, next)).toMatchObject({ ok: true, value: { participantId: 4 } });
+    // Every participant id is one player's, across all shards ("lost" kept id 2 on its shard).
+    const ids = b.rooms.flatMap((r) =>
+      [...r.state!.players.values()].map((p) => [p.id, p.username] as const),
+    );
+    expect(ids.sort((x, y) => x[0] - y[0])).toEqual([
+      [1, "a1"],
+      [2, "lost"],
+      [3, "a3"],
+      [4, "a4"],
+    ]);
+  });
+
+  it("a shard refuses a new player with an id it already holds, and stores nothing", async () => {
+    const b = await battle();
+    const first = await pump(b.worlds, b.coordinator.join("held", "s-held", NO_KEY));
+    expect(first).toMatchObject({ ok: true, value: { participantId: 1 } });
+    // A coordinator that forgot id 1 (its answer lost before a restart) offers it again to the shard holding it.
+    const room = b.roomOf(1);
+    const before = room.persistence();
+    const again = room.joinShard("other", "s-o", NO_KEY, { id: 1, full: false });
+    expect(again).toMatchObject({ ok: false, error: { code: "internal" } });
+    expect([...room.state!.players.values()].map((p) => [p.id, p.username])).toEqual([[1, "held"]]);
+    expect(room.persistence()).toEqual(before);
   });
 
   it("admits exactly maxPlayers of many concurrent new players", async () => {

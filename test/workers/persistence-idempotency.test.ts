@@ -1,13 +1,16 @@
 /**
  * @module The consumer against the real D1 and Postgres: the same batch twice, batches in reverse order, and a
  * resend packed differently all leave identical tables (totals right even when an attack's event is applied before
- * the answer that gave the points); a failing sink retries the message with a backoff, then it lands.
+ * the answer that gave the points); an event a sink refuses is quarantined and the stream goes on, and an operator
+ * re-applies it once; a sink that is unavailable (a lock held elsewhere, a missing table) retries the batch while
+ * the other sink keeps confirming.
  */
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import type { BattleEvent } from "../../src/persistence/events";
 import { packMessages } from "../../src/persistence/message";
+import { api, OPERATOR } from "./helpers";
 import { ddl, pg } from "./persistence-helpers";
 
 function events(battle: string): BattleEvent[] {
@@ -57,7 +60,9 @@ function events(battle: string): BattleEvent[] {
 function messages(battle: string, size: number) {
   const rows = events(battle).map((e, i) => ({ seq: i + 1, body: JSON.stringify(e) }));
   const out = [];
-  for (let i = 0; i < rows.length; i += size) out.push(...packMessages(battle, 0, rows.slice(i, i + size)));
+  for (let i = 0; i < rows.length; i += size) {
+    out.push(...packMessages(battle, 0, rows.slice(i, i + size)).map((m) => m.body));
+  }
   return out;
 }
 
@@ -149,21 +154,114 @@ describe("persistence consumer", () => {
     expect(await tables(gap)).toEqual(want);
   });
 
-  it("retries messages whose sink write fails, then lands them once the cause is fixed", async () => {
-    const battle = `retry-${Date.now()}`;
-    const constraint = `retry_test_${battle.replace(/\W/g, "_")}`;
-    // A cause an operator can fix: a constraint the event violates.
+  it("quarantines the events Postgres refuses; the stream goes on and other battles' messages spend no attempt", async () => {
+    const battle = `refused-${Date.now()}`;
+    const other = `bystander-${Date.now()}`;
+    const constraint = `refuse_test_${battle.replace(/\W/g, "_")}`;
+    // A cause an operator can fix: a constraint this battle's answers violate (seqs 5 and 8).
     await ddl(`ALTER TABLE answers ADD CONSTRAINT ${constraint} CHECK (battle_id <> '${battle}') NOT VALID`);
-    const [first, second] = messages(battle, 5);
-    // (The pool's queue result does not record retry delays; retryDelaySeconds is unit-tested.)
-    const failed = await deliver([first, second], 3, "2");
-    expect(failed.explicitAcks).toEqual([]);
-    expect(failed.retryMessages).toHaveLength(2);
-    expect((await tables(battle)).answers).toEqual([]);
+    const bad = messages(battle, 5);
+    const good = messages(other, 5);
+    // The refused message first in the batch: before, that read as "the sink is down" and retried every message.
+    const result = await deliver([bad[0], good[0], bad[1], good[1]], 1, "2");
+    expect(result.retryMessages).toEqual([]);
+    expect(result.explicitAcks).toHaveLength(4);
+    const got = await tables(battle);
+    expect(got.answers).toEqual([]);
+    expect(got.pgMark).toEqual([{ shard: 0, seq: 10 }]);
+    expect(got.d1Mark).toEqual([{ shard: 0, seq: 10 }]);
+    expect(got.participants.map((p: { username: string; score: number }) => [p.username, p.score])).toEqual([
+      ["ann", 11],
+      ["ben", 0],
+    ]);
+    expect(got.finals).toHaveLength(2);
+    const bystander = await tables(other);
+    expect(bystander.answers).toHaveLength(2);
+    expect(bystander.pgMark).toEqual([{ shard: 0, seq: 10 }]);
+    const sql = pg();
+    const held = await sql.unsafe(
+      "SELECT shard, seq::int AS seq, event, error FROM quarantine WHERE battle_id = $1 AND reapplied_at IS NULL ORDER BY seq",
+      [battle],
+    );
+    expect(held.map((r) => [r.shard, r.seq])).toEqual([
+      [0, 5],
+      [0, 8],
+    ]);
+    expect(JSON.parse(held[0]!.event)).toEqual(events(battle)[4]);
+    expect(held[0]!.error).toMatch(/^23514: .*constraint/);
+    const listed = await api("GET", `/api/admin/battles/${battle}/quarantine`, undefined, OPERATOR);
+    expect([listed.json.d1, listed.json.pg.map((q: { seq: number }) => q.seq)]).toEqual([[], [5, 8]]);
+
+    // Re-applied by the operator after the fix: each lands once; a second re-apply finds nothing to do.
+    const early = await api("POST", `/api/admin/battles/${battle}/quarantine/reapply`, undefined, OPERATOR);
+    expect(early.json).toMatchObject({ reapplied: { d1: 0, pg: 0 } });
+    expect(early.json.failed.map((f: { seq: number }) => f.seq)).toEqual([5, 8]);
     await ddl(`ALTER TABLE answers DROP CONSTRAINT ${constraint}`);
-    const landed = await deliver([first, second]);
-    expect(landed.explicitAcks).toHaveLength(2);
-    expect((await tables(battle)).answers).toHaveLength(2);
+    const fixed = await api("POST", `/api/admin/battles/${battle}/quarantine/reapply`, undefined, OPERATOR);
+    expect(fixed.json).toMatchObject({ reapplied: { d1: 0, pg: 2 }, failed: [] });
+    const again = await api("POST", `/api/admin/battles/${battle}/quarantine/reapply`, undefined, OPERATOR);
+    expect(again.json).toMatchObject({ reapplied: { d1: 0, pg: 0 }, failed: [] });
+    const whole = await tables(battle);
+    expect(whole.answers.map((a: { seq: number }) => Number(a.seq))).toEqual([5, 8]);
+    expect({ ...whole, answers: [] }).toEqual({ ...(await tables(other)), answers: [] });
+    const after = await api("GET", `/api/admin/battles/${battle}/quarantine`, undefined, OPERATOR);
+    expect([after.json.d1, after.json.pg]).toEqual([[], []]);
+  });
+
+  it("a Postgres row lock held elsewhere: the write times out, is retried, and lands once the lock is gone", async () => {
+    const battle = `locked-${Date.now()}`;
+    const [first, second] = messages(battle, 5);
+    expect((await deliver([first])).explicitAcks).toHaveLength(1);
+    const sql = pg();
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => {
+      locked = r;
+    });
+    const holder = sql.begin(async (tx) => {
+      await tx.unsafe("SELECT 1 FROM watermarks WHERE battle_id = $1 FOR UPDATE", [battle]);
+      locked();
+      await released;
+    });
+    await holding;
+    const blocked = await deliver([second], 1, "2");
+    expect(blocked.explicitAcks).toEqual([]);
+    expect(blocked.retryMessages).toHaveLength(1);
+    // D1 did not wait for Postgres: it holds the message already.
+    const during = await tables(battle);
+    expect([during.pgMark, during.d1Mark]).toEqual([[{ shard: 0, seq: 5 }], [{ shard: 0, seq: 10 }]]);
+    release();
+    await holder;
+    const landed = await deliver([second], 2);
+    expect(landed.explicitAcks).toHaveLength(1);
+    const after = await tables(battle);
+    expect(after.pgMark).toEqual([{ shard: 0, seq: 10 }]);
+    expect(after.answers).toHaveLength(2);
+  });
+
+  it("D1 failing for a while: Postgres keeps confirming, D1 catches up after", async () => {
+    const battle = `d1-down-${Date.now()}`;
+    const [first, second] = messages(battle, 5);
+    expect((await deliver([first])).explicitAcks).toHaveLength(1);
+    // D1 unusable (its table gone): not a refusal of the data, so the batch is retried, not quarantined.
+    await env.DB.exec("ALTER TABLE applied_ranges RENAME TO applied_ranges_away");
+    let down: Awaited<ReturnType<typeof deliver>>;
+    try {
+      down = await deliver([second], 1, "2");
+    } finally {
+      await env.DB.exec("ALTER TABLE applied_ranges_away RENAME TO applied_ranges");
+    }
+    expect([down.explicitAcks, down.retryMessages.length]).toEqual([[], 1]);
+    const during = await tables(battle);
+    expect([during.pgMark, during.d1Mark]).toEqual([[{ shard: 0, seq: 10 }], [{ shard: 0, seq: 5 }]]);
+    expect(
+      await env.DB.prepare("SELECT count(*) AS n FROM quarantine WHERE battle_id = ?1").bind(battle).first(),
+    ).toEqual({ n: 0 });
+    expect((await deliver([second], 2)).explicitAcks).toHaveLength(1);
+    expect((await tables(battle)).d1Mark).toEqual([{ shard: 0, seq: 10 }]);
   });
 
   it("retries a malformed message alone (poison) and applies the rest of its batch", async () => {

@@ -6,7 +6,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { packMessages } from "../../src/persistence/message";
 import { api, connect, createBattle, join, OPERATOR, startBattle } from "./helpers";
-import { ddl, drained, pg, reconcileReport } from "./persistence-helpers";
+import { ddl, drained, persistence, pg, reconcileReport } from "./persistence-helpers";
 
 describe("persistence pipeline", () => {
   it("a played battle lands in D1 and Postgres and reconciles clean", async () => {
@@ -78,11 +78,76 @@ describe("persistence pipeline", () => {
     expect(results.json.battle).toMatchObject({ id, status: "ended" });
   });
 
+  it("quarantines an answer Postgres refuses: the battle ends and lands, reconcile names it, a re-apply makes it clean", async () => {
+    const id = await createBattle({ rules: { startingShields: 0 } });
+    const poison = `refused by ${id}`;
+    const constraint = `poison_${id.replace(/\W/g, "_")}`;
+    await ddl(`ALTER TABLE answers ADD CONSTRAINT ${constraint} CHECK (answer <> '${poison}') NOT VALID`);
+    try {
+      await startBattle(id);
+      const a = await join(id, "alice");
+      const b = await join(id, "bob");
+      const wa = await connect(a);
+      expect((await wa.request({ type: "answer", id: 1, questionId: "q1", answer: 1 })).ok).toBe(true);
+      expect((await wa.request({ type: "answer", id: 2, questionId: "q2", answer: poison })).ok).toBe(true);
+      const wb = await connect(b);
+      expect((await wb.request({ type: "answer", id: 1, questionId: "q1", answer: 1 })).ok).toBe(true);
+      expect((await wb.request({ type: "attack", id: 2, target: a.participantId })).ok).toBe(true);
+      expect((await api("POST", `/api/admin/battles/${id}/end`, undefined, OPERATOR)).status).toBe(200);
+      // Both sinks confirm the whole stream: the refused event is held in Postgres's quarantine, not in the way.
+      const state = await drained(id);
+      expect(state.quarantined).toEqual({ d1: 0, pg: 1 });
+      const held = await api("GET", `/api/admin/battles/${id}/quarantine`, undefined, OPERATOR);
+      expect(held.json.pg).toHaveLength(1);
+      const { seq, event, error } = held.json.pg[0];
+      expect(JSON.parse(event)).toMatchObject({ k: "answer", p: a.participantId, q: "q2", a: poison });
+      expect(error).toMatch(/^23514: .*constraint/);
+      const report = await reconcileReport(id);
+      expect(report.clean).toBe(false);
+      expect(report.differences).toEqual([
+        `pg quarantine: stream 0 seq ${seq} refused (${error})`,
+        "postgres answers: 2 rows, object has 3",
+        `postgres answer participant ${a.participantId} question "q2" attempt 1: missing`,
+      ]);
+      // What came after it landed: the final standings in both sinks.
+      const results = await api("GET", `/api/battles/${id}/results`);
+      expect(results.json.standings.map((s: { username: string }) => s.username)).toEqual(["bob", "alice"]);
+      const finals = await pg().unsafe(
+        "SELECT username FROM final_results WHERE battle_id = $1 ORDER BY rank",
+        [id],
+      );
+      expect(finals.map((r) => r.username)).toEqual(["bob", "alice"]);
+
+      await ddl(`ALTER TABLE answers DROP CONSTRAINT ${constraint}`);
+      const reapplied = await api("POST", `/api/admin/battles/${id}/quarantine/reapply`, undefined, OPERATOR);
+      expect(reapplied.json).toMatchObject({ reapplied: { d1: 0, pg: 1 }, failed: [] });
+      expect(await reconcileReport(id)).toMatchObject({ clean: true, differences: [] });
+      expect((await persistence(id)).quarantined).toEqual({ d1: 0, pg: 0 });
+    } finally {
+      await ddl(`ALTER TABLE answers DROP CONSTRAINT IF EXISTS ${constraint}`);
+    }
+  });
+
   it("dead-letters a message that keeps failing, lists it, and a replay after the fix lands it once", async () => {
     const battle = `dlq-${Date.now()}`;
-    const constraint = `dlq_test_${battle.replace(/\W/g, "_")}`;
     const sql = pg();
-    await ddl(`ALTER TABLE answers ADD CONSTRAINT ${constraint} CHECK (battle_id <> '${battle}') NOT VALID`);
+    // Postgres unavailable for this battle: another session holds its watermark row, so every write of the
+    // message waits out the lock timeout and is retried, until the queue gives up on it.
+    await sql.unsafe("INSERT INTO watermarks (battle_id, shard, seq) VALUES ($1, 0, 0)", [battle]);
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => {
+      locked = r;
+    });
+    const holder = sql.begin(async (tx) => {
+      await tx.unsafe("SELECT 1 FROM watermarks WHERE battle_id = $1 FOR UPDATE", [battle]);
+      locked();
+      await released;
+    });
+    await holding;
     const answer = {
       k: "answer",
       p: 1,
@@ -95,8 +160,9 @@ describe("persistence pipeline", () => {
       at: 5,
       st: [10, 4, 0, 1, 5],
     };
-    const [body] = packMessages(battle, 0, [{ seq: 1, body: JSON.stringify(answer) }]);
-    await env.EVENTS.send(body);
+    const [message] = packMessages(battle, 0, [{ seq: 1, body: JSON.stringify(answer) }]);
+    const body = message!.body;
+    await env.EVENTS.send(body, { contentType: "text" });
     await env.EVENTS.send({ v: 1, b: battle, s: 0, f: 2, t: 2, e: "not json" });
 
     const listed = await vi.waitFor(
@@ -112,7 +178,8 @@ describe("persistence pipeline", () => {
     expect(letter.body).toEqual(body);
     expect((await sql.unsafe("SELECT 1 FROM answers WHERE battle_id = $1", [battle])).length).toBe(0);
 
-    await ddl(`ALTER TABLE answers DROP CONSTRAINT ${constraint}`);
+    release();
+    await holder;
     const replay = await api("POST", `/api/admin/dead-letters/${letter.id}/replay`, undefined, OPERATOR);
     expect(replay.status).toBe(200);
     const again = await api("POST", `/api/admin/dead-letters/${letter.id}/replay`, undefined, OPERATOR);
@@ -135,7 +202,7 @@ describe("persistence pipeline", () => {
     const [resent] = packMessages(battle, 0, [
       { seq: 2, body: JSON.stringify({ ...answer, q: "q2", at: 6 }) },
     ]);
-    await env.EVENTS.send(resent);
+    await env.EVENTS.send(resent!.body, { contentType: "text" });
     await vi.waitFor(
       async () => {
         const [w] = await sql.unsafe("SELECT seq FROM watermarks WHERE battle_id = $1", [battle]);
