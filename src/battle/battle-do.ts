@@ -69,6 +69,7 @@ class SocketConnection implements Connection {
       // Close without a `closing` frame: that send would fail too, and calling `close` from here recursed
       // (send → close → send …) until the stack overflowed and the runtime reset the whole object, every
       // socket with it. Seen under load in the 10,000-player ramp ("Maximum call stack size exceeded").
+      this.broken = true;
       closeQuietly(this.ws, 1011, "send failed");
     }
   }
@@ -234,16 +235,20 @@ export class BattleDO extends DurableObject<Env> {
     return this.coordinator ? this.coordinator.results() : this.room.results();
   }
 
-  /** The queue consumer reports what D1 and Postgres hold, so the outbox can drop those rows. */
-  async confirmPersisted(marks: Partial<Confirmed>, stream?: number): Promise<void> {
+  /**
+   * The queue consumer reports what D1 and Postgres hold, so the outbox can drop those rows. Marks of another
+   * incarnation of this battle id (an earlier creation whose state is gone) are not this stream's and are ignored.
+   */
+  async confirmPersisted(marks: Partial<Confirmed>, stream?: number, incarnation?: string): Promise<void> {
+    const config = this.room.config;
+    if (incarnation !== undefined && config && incarnation !== (config.incarnation ?? "")) return;
     if (stream === undefined || stream === this.room.stream) {
       this.room.confirmPersisted(marks);
       return;
     }
     // A sharded battle's coordinator passes a shard's watermarks on to that shard; any other stream is not ours.
-    const config = this.room.config;
     if (this.coordinator && config && stream < (config.shards ?? 1)) {
-      await this.network.shard(config.id, stream).confirmPersisted(marks, stream);
+      await this.network.shard(config.id, stream).confirmPersisted(marks, stream, incarnation);
     }
   }
 

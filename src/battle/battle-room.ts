@@ -41,7 +41,7 @@ import { ShardLink } from "../sharding/shard-link";
 import { ShardSide } from "../sharding/shard-side";
 import { AlarmScheduler } from "./alarm-scheduler";
 import type { BattleStore } from "./battle-store";
-import type { BattleConfig } from "./config";
+import { type BattleConfig, newIncarnation } from "./config";
 import { ConnectAdmission, connectAdmissionOptions } from "./connect-admission";
 import type { Connection } from "./connection";
 import type { FanoutBudgetOptions } from "./fanout-budget";
@@ -224,6 +224,7 @@ export class BattleRoom {
       setTimer: (fn, ms) => platform.setTimer(fn, ms),
       clearTimer: (t) => platform.clearTimer(t),
       battle: () => this.game?.config.id ?? "",
+      incarnation: () => this.game?.config.incarnation ?? "",
       send: (batch) => platform.sendEvents(batch),
       armAlarm: (at) => {
         const due = this.timers.dueAt(Timer.PERSIST);
@@ -349,8 +350,9 @@ export class BattleRoom {
 
   // ---- Operator and player API (RPC from the Worker) ----
 
-  async create(config: BattleConfig): Promise<Outcome<BattleAdminView>> {
-    if (this.game) return err(ErrorCode.BATTLE_EXISTS, `battle ${config.id} already exists`);
+  async create(input: BattleConfig): Promise<Outcome<BattleAdminView>> {
+    if (this.game) return err(ErrorCode.BATTLE_EXISTS, `battle ${input.id} already exists`);
+    const config = input.incarnation ? input : { ...input, incarnation: newIncarnation(input.createdAt) };
     const schedule: Schedule = { startsAt: null, endsAt: null, endedAt: null };
     if (config.startsAt !== undefined) {
       schedule.startsAt = Math.max(config.startsAt, this.now());

@@ -120,7 +120,22 @@ export type BattleConfig = z.output<typeof BattleInput> & {
   readonly createdAt: number;
   /** Set by the coordinator on the config it gives shard `shardIndex` of a sharded battle. */
   readonly shardIndex?: number;
+  /**
+   * This creation of the battle (set when it is created; a sharded battle's shards share their coordinator's). The
+   * sinks key its event streams by it, so a battle id created again after its object's state is gone is a new
+   * stream whose rows never merge with the old ones. Absent in battles created before it existed.
+   */
+  readonly incarnation?: string;
 };
+
+/**
+ * A new incarnation id: the creation time (base 36, fixed width, so ids order by creation) and 40 random bits.
+ */
+export function newIncarnation(createdAt: number): string {
+  const random = crypto.getRandomValues(new Uint8Array(5));
+  const hex = [...random].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${Math.max(0, Math.floor(createdAt)).toString(36).padStart(10, "0")}-${hex}`;
+}
 export type QuestionConfig = BattleConfig["questions"][number];
 export type RulesConfig = BattleConfig["rules"];
 

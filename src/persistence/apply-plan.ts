@@ -97,6 +97,11 @@ export interface ApplyPlan {
   readonly questions: QuestionRow[];
   /** Events of this batch that this sink refused (filled in by the consumer for one sink; empty from `planApply`). */
   readonly quarantine: QuarantineRow[];
+  /**
+   * Each battle's incarnation this write was routed for: the write fails (and is retried) if a sink's current
+   * incarnation of that battle changed in between (src/persistence/incarnations.ts).
+   */
+  readonly guards: { readonly battle: string; readonly incarnation: string }[];
   /** Quarantined events this write re-applies (marked re-applied in the same transaction). */
   readonly reapplied: QuarantineKey[];
   readonly ranges: RangeRow[];
@@ -113,6 +118,7 @@ export function planApply(messages: readonly ParsedMessage[]): ApplyPlan {
   const questions = new Map<string, QuestionRow>();
   const ranges = new Map<string, RangeRow>();
   const keys = new Map<string, { battle: string; shard: number }>();
+  const guards = new Map<string, string>();
 
   const participant = (battle: string, id: number): ParticipantRow => {
     const key = `${battle}\u0000${id}`;
@@ -144,6 +150,7 @@ export function planApply(messages: readonly ParsedMessage[]): ApplyPlan {
   for (const m of messages) {
     const b = m.battle;
     keys.set(`${b}\u0000${m.shard}`, { battle: b, shard: m.shard });
+    guards.set(b, m.incarnation);
     ranges.set(`${b}\u0000${m.shard}\u0000${m.from}\u0000${m.to}`, {
       battle: b,
       shard: m.shard,
@@ -240,6 +247,7 @@ export function planApply(messages: readonly ParsedMessage[]): ApplyPlan {
     results: [...results.values()],
     questions: [...questions.values()],
     quarantine: [],
+    guards: [...guards].map(([battle, incarnation]) => ({ battle, incarnation })),
     reapplied: [],
     ranges: [...ranges.values()],
     keys: sortedKeys,

@@ -6,6 +6,7 @@
  */
 import type { ApplyPlan } from "./apply-plan";
 import { utf8Length } from "./event-size";
+import { archivedId, D1_BATTLE_TABLES, type IncarnationStore } from "./incarnations";
 import { type Watermarks, watermarkKey } from "./watermarks";
 
 /** The contiguous watermark moves over applied ranges that touch it (messages arrive in any order). */
@@ -39,12 +40,73 @@ function jsonParts(rows: readonly unknown[]): string[] {
   return out;
 }
 
+/**
+ * Fails the batch (a "malformed JSON" error, which is not a refusal of the data: the batch is retried and routed
+ * again) unless each battle's current incarnation is still the one the write was routed for.
+ */
+const INCARNATION_GUARD = `SELECT json(CASE WHEN coalesce((SELECT incarnation FROM battle_incarnations
+    WHERE battle_id = g.value->>'$[0]'), '') = g.value->>'$[1]' THEN '{}' ELSE 'incarnation changed' END)
+  FROM json_each(?1) AS g`;
+
+/** D1's side of the incarnation store (src/persistence/incarnations.ts). */
+export function d1Incarnations(db: D1Database, now: () => number): IncarnationStore {
+  const CURRENT = `CASE WHEN EXISTS (SELECT 1 FROM battle_incarnations WHERE battle_id = ?1)
+      THEN (SELECT incarnation FROM battle_incarnations WHERE battle_id = ?1)
+      WHEN EXISTS (SELECT 1 FROM watermarks WHERE battle_id = ?1) THEN '' END`;
+  return {
+    async current(battles) {
+      const { results } = await db
+        .prepare(
+          `SELECT k.value AS id, (SELECT incarnation FROM battle_incarnations WHERE battle_id = k.value) AS inc,
+             EXISTS (SELECT 1 FROM watermarks WHERE battle_id = k.value) AS known
+           FROM json_each(?1) AS k`,
+        )
+        .bind(JSON.stringify(battles))
+        .all<{ id: string; inc: string | null; known: number }>();
+      return new Map(results.map((r) => [r.id, r.inc ?? (r.known ? "" : undefined)]));
+    },
+    async adopt(battle, expected, next) {
+      const stmts = [
+        db
+          .prepare(`SELECT json(CASE WHEN (${CURRENT}) IS ?2 THEN '{}' ELSE 'incarnation changed' END)`)
+          .bind(battle, expected ?? null),
+      ];
+      if (expected !== undefined) {
+        const to = archivedId(battle, expected);
+        stmts.push(db.prepare("UPDATE battles SET id = ?2 WHERE id = ?1").bind(battle, to));
+        for (const table of D1_BATTLE_TABLES) {
+          stmts.push(db.prepare(`UPDATE ${table} SET battle_id = ?2 WHERE battle_id = ?1`).bind(battle, to));
+        }
+      }
+      stmts.push(
+        db
+          .prepare(
+            `INSERT INTO battle_incarnations (battle_id, incarnation, since) VALUES (?1, ?2, ?3)
+             ON CONFLICT (battle_id) DO UPDATE SET incarnation = excluded.incarnation, since = excluded.since`,
+          )
+          .bind(battle, next, now()),
+      );
+      try {
+        await db.batch(stmts);
+        return true;
+      } catch (e) {
+        if (/malformed JSON/i.test(String((e as Error)?.message ?? e))) return false;
+        throw e;
+      }
+    },
+  };
+}
+
 export async function applyToD1(db: D1Database, plan: ApplyPlan, now: number): Promise<Watermarks> {
   const stmts: D1PreparedStatement[] = [];
   const each = (sql: string, rows: readonly unknown[]) => {
     const stmt = db.prepare(sql);
     for (const part of jsonParts(rows)) stmts.push(stmt.bind(part));
   };
+  each(
+    INCARNATION_GUARD,
+    plan.guards.map((g) => [g.battle, g.incarnation]),
+  );
   each(
     `INSERT INTO battles (id, title, status, starts_at, ends_at, duration_ms, max_players, created_at, seq, view,
        question_count)

@@ -14,6 +14,7 @@ import { type EventMessage, type OutboxRow, packMessages, sendBatches } from "./
 export interface FlusherHooks {
   readonly now: () => number;
   readonly battle: () => string;
+  readonly incarnation?: () => string;
   readonly shard: number;
   /** Outbox rows after `afterSeq` up to `throughSeq` in seq order, stopping after about `maxBytes`. */
   readonly read: (afterSeq: number, throughSeq: number, maxBytes: number) => OutboxRow[];
@@ -130,7 +131,12 @@ export class OutboxFlusher {
     this.lastFlushAt = now;
     const rows = this.hooks.read(this.sentThrough, this.limit(settled), this.opts.maxBytesPerFlush);
     if (rows.length === 0) return;
-    const messages = packMessages(this.hooks.battle(), this.hooks.shard, rows);
+    const messages = packMessages(
+      this.hooks.battle(),
+      this.hooks.shard,
+      rows,
+      this.hooks.incarnation?.() ?? "",
+    );
     for (const batch of sendBatches(messages)) {
       try {
         await this.hooks.send(batch);

@@ -33,10 +33,16 @@ export const MESSAGE_CONTENT_TYPE = "text";
  * Packs rows (consecutive seqs) into messages of at most MAX_MESSAGE_BYTES each, counted exactly. A row that could
  * never fit (the outbox refuses such events, so only a corrupted store) throws rather than loop on a refused send.
  */
-export function packMessages(battle: string, shard: number, rows: readonly OutboxRow[]): EventMessage[] {
+export function packMessages(
+  battle: string,
+  shard: number,
+  rows: readonly OutboxRow[],
+  incarnation = "",
+): EventMessage[] {
   const out: EventMessage[] = [];
+  const inc = incarnation === "" ? "" : `"i":${JSON.stringify(incarnation)},`;
   const head = (f: number, t: number) =>
-    `{"v":2,"b":${JSON.stringify(battle)},"s":${shard},"f":${f},"t":${t},"e":[`;
+    `{"v":2,"b":${JSON.stringify(battle)},${inc}"s":${shard},"f":${f},"t":${t},"e":[`;
   // The envelope's length with the largest seqs this call can put in it.
   const last = rows.length > 0 ? rows[rows.length - 1]!.seq : 0;
   const envelope = utf8Length(head(last, last)) + 2;
@@ -162,6 +168,7 @@ const Envelope = z.discriminatedUnion("v", [
   z.object({
     v: z.literal(2),
     b: z.string().min(1).max(200),
+    i: z.string().max(64).optional(),
     s: nonneg,
     f: int.positive(),
     t: int.positive(),
@@ -178,6 +185,8 @@ export interface SeqEvent {
 
 export interface ParsedMessage {
   readonly battle: string;
+  /** The battle's incarnation ("" for messages of battles created before incarnations). */
+  readonly incarnation: string;
   readonly shard: number;
   readonly from: number;
   readonly to: number;
@@ -213,5 +222,12 @@ export function parseMessage(body: unknown): ParsedMessage | string {
     if (!ev.success) return `event seq ${f + i}: ${ev.error.issues[0]?.message ?? "invalid"}`;
     events.push({ seq: f + i, ev: ev.data as BattleEvent, raw: pair[1] as unknown });
   }
-  return { battle: b, shard: s, from: f, to: t, events };
+  return {
+    battle: b,
+    incarnation: env.data.v === 2 ? (env.data.i ?? "") : "",
+    shard: s,
+    from: f,
+    to: t,
+    events,
+  };
 }

@@ -12,6 +12,8 @@ export interface OutboxHostHooks {
   readonly setTimer: (fn: () => void, ms: number) => unknown;
   readonly clearTimer: (timer: unknown) => void;
   readonly battle: () => string;
+  /** The battle's incarnation ("" for a battle created before incarnations): every message carries it. */
+  readonly incarnation?: () => string;
   readonly send: (batch: EventMessage[]) => Promise<void>;
   /** Arms the object's alarm at `at` unless it already fires sooner; null: no longer needed. */
   readonly armAlarm: (at: number | null) => void;
@@ -47,6 +49,7 @@ export class OutboxHost {
       {
         now: hooks.now,
         battle: hooks.battle,
+        incarnation: () => hooks.incarnation?.() ?? "",
         get shard() {
           return hooks.shard?.() ?? SHARD;
         },

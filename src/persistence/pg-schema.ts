@@ -169,3 +169,14 @@ export const quarantine = pgTable(
   },
   (t) => [primaryKey({ columns: [t.battleId, t.shard, t.seq] })],
 );
+
+/**
+ * Which creation of a battle id its rows belong to. A battle id created again after its object's state is gone
+ * has a newer incarnation: the earlier battle's rows are renamed to `<id>~<incarnation>` (`~legacy` for one created
+ * before incarnations) and the new one starts clean under `<id>` (src/persistence/incarnations.ts).
+ */
+export const battleIncarnations = pgTable("battle_incarnations", {
+  battleId: text("battle_id").primaryKey(),
+  incarnation: text("incarnation").notNull(),
+  since: timestamp("since", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});

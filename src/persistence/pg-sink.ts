@@ -6,6 +6,7 @@
  */
 import postgres from "postgres";
 import type { ApplyPlan } from "./apply-plan";
+import { archivedId, type IncarnationStore, PG_BATTLE_TABLES } from "./incarnations";
 import { type Watermarks, watermarkKey } from "./watermarks";
 
 /** One client per invocation (a module-level client fails across requests in workerd); never `sql.end()`. */
@@ -41,6 +42,60 @@ export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 5_000;
 export const LOCK_TIMEOUT_MS = 5_000;
 export const STATEMENT_TIMEOUT_MS = 15_000;
 
+/** A write routed for an incarnation that is no longer the battle's current one: retried (routed again). */
+export class IncarnationChanged extends Error {
+  constructor(battle: string) {
+    super(`battle ${battle}: its incarnation changed during the write`);
+  }
+}
+
+/** Postgres's side of the incarnation store (src/persistence/incarnations.ts). */
+export function pgIncarnations(sql: postgres.Sql, lockTimeoutMs = LOCK_TIMEOUT_MS): IncarnationStore {
+  return {
+    async current(battles) {
+      const rows = await sql.unsafe<{ id: string; inc: string | null; known: boolean }[]>(
+        `SELECT b.id, (SELECT incarnation FROM battle_incarnations WHERE battle_id = b.id) AS inc,
+           EXISTS (SELECT 1 FROM watermarks WHERE battle_id = b.id) AS known
+         FROM jsonb_array_elements_text($1::text::jsonb) AS b(id)`,
+        [JSON.stringify(battles)],
+      );
+      return new Map(rows.map((r) => [r.id, r.inc ?? (r.known ? "" : undefined)]));
+    },
+    async adopt(battle, expected, next) {
+      return sql.begin(async (tx) => {
+        await tx.unsafe(
+          "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+          [String(lockTimeoutMs), String(STATEMENT_TIMEOUT_MS)],
+        );
+        await tx.unsafe("SELECT pg_advisory_xact_lock(hashtext($1))", [battle]);
+        const [row] = await tx.unsafe<{ inc: string | null; known: boolean }[]>(
+          `SELECT (SELECT incarnation FROM battle_incarnations WHERE battle_id = $1) AS inc,
+             EXISTS (SELECT 1 FROM watermarks WHERE battle_id = $1) AS known`,
+          [battle],
+        );
+        const cur = row?.inc ?? (row?.known ? "" : undefined);
+        if (cur !== expected) return false;
+        if (cur !== undefined) {
+          const to = archivedId(battle, cur);
+          await tx.unsafe("SELECT 1 FROM watermarks WHERE battle_id = $1 ORDER BY shard FOR UPDATE", [
+            battle,
+          ]);
+          await tx.unsafe("UPDATE battles SET id = $2 WHERE id = $1", [battle, to]);
+          for (const table of PG_BATTLE_TABLES) {
+            await tx.unsafe(`UPDATE ${table} SET battle_id = $2 WHERE battle_id = $1`, [battle, to]);
+          }
+        }
+        await tx.unsafe(
+          `INSERT INTO battle_incarnations (battle_id, incarnation) VALUES ($1, $2)
+           ON CONFLICT (battle_id) DO UPDATE SET incarnation = excluded.incarnation, since = now()`,
+          [battle, next],
+        );
+        return true;
+      });
+    },
+  };
+}
+
 export async function applyToPostgres(
   sql: postgres.Sql,
   plan: ApplyPlan,
@@ -48,13 +103,25 @@ export async function applyToPostgres(
 ): Promise<Watermarks> {
   const marks: Watermarks = new Map();
   const json = (rows: unknown[]) => JSON.stringify(rows);
+  const guards = json(plan.guards.map((g) => ({ b: g.battle, i: g.incarnation })));
   await sql.begin(async (tx) => {
-    // Pipelined with the first statement: no extra round trip.
-    await Promise.all([
+    // Pipelined with the first statement: no extra round trip. The battles' incarnations are read after their
+    // (shared) advisory locks are held, in a statement of its own (a snapshot taken after the lock).
+    const [, , changed] = await Promise.all([
       tx.unsafe(
         `SELECT set_config('idle_in_transaction_session_timeout', $1, true),
            set_config('lock_timeout', $2, true), set_config('statement_timeout', $3, true)`,
         [String(IDLE_IN_TRANSACTION_TIMEOUT_MS), String(lockTimeoutMs), String(STATEMENT_TIMEOUT_MS)],
+      ),
+      tx.unsafe(
+        `SELECT pg_advisory_xact_lock_shared(hashtext(g.b))
+         FROM jsonb_to_recordset($1::text::jsonb) AS g(b text, i text) ORDER BY g.b`,
+        [guards],
+      ),
+      tx.unsafe(
+        `SELECT g.b FROM jsonb_to_recordset($1::text::jsonb) AS g(b text, i text)
+         WHERE coalesce((SELECT incarnation FROM battle_incarnations WHERE battle_id = g.b), '') <> g.i`,
+        [guards],
       ),
       tx.unsafe(
         `INSERT INTO watermarks (battle_id, shard, seq)
@@ -63,6 +130,7 @@ export async function applyToPostgres(
         [json(plan.keys.map((k) => ({ b: k.battle, s: k.shard })))],
       ),
     ]);
+    if (changed.length > 0) throw new IncarnationChanged(String(changed[0]!.b));
     await tx.unsafe(
       `SELECT 1 FROM watermarks w JOIN jsonb_to_recordset($1::text::jsonb) AS k(b text, s smallint)
          ON w.battle_id = k.b AND w.shard = k.s

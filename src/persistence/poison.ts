@@ -7,11 +7,14 @@
  * and the consumer retries the whole batch later. Platform-free: each sink comes as a `SinkWriter`.
  */
 import { type ApplyPlan, planApply, type QuarantineRow } from "./apply-plan";
+import { type IncarnationStore, routeIncarnations } from "./incarnations";
 import type { ParsedMessage, SeqEvent } from "./message";
-import type { Watermarks } from "./watermarks";
+import { type Watermarks, watermarkKey } from "./watermarks";
 
 export interface SinkWriter {
   readonly name: "d1" | "pg";
+  /** Where the sink keeps each battle's current incarnation (messages are routed by it first). */
+  readonly incarnations?: IncarnationStore;
   apply(plan: ApplyPlan): Promise<Watermarks>;
   /** True when the error says this data is refused (it would fail again), false for an outage. */
   refuses(error: unknown): boolean;
@@ -20,12 +23,20 @@ export interface SinkWriter {
 export interface Applied {
   readonly marks: Watermarks;
   readonly quarantined: readonly QuarantineRow[];
+  /** The incarnation of each (battle, shard) stream whose marks these are (archived ones are left out). */
+  readonly incarnations: Map<string, string>;
 }
 
 /** Applies `messages` to one sink, quarantining what it refuses; throws only when the sink is unavailable. */
-export async function applyIsolating(sink: SinkWriter, messages: readonly ParsedMessage[]): Promise<Applied> {
+export async function applyIsolating(sink: SinkWriter, original: readonly ParsedMessage[]): Promise<Applied> {
+  const messages = sink.incarnations ? await routeIncarnations(sink.incarnations, original) : original;
+  const incarnations = new Map<string, string>();
+  messages.forEach((m, i) => {
+    // Messages routed to an archived id keep no stream of a live object.
+    if (m.battle === original[i]!.battle) incarnations.set(watermarkKey(m.battle, m.shard), m.incarnation);
+  });
   try {
-    return { marks: await sink.apply(planApply(messages)), quarantined: [] };
+    return { marks: await sink.apply(planApply(messages)), quarantined: [], incarnations };
   } catch (e) {
     if (!sink.refuses(e) || messages.length === 0) throw e;
   }
@@ -63,7 +74,7 @@ export async function applyIsolating(sink: SinkWriter, messages: readonly Parsed
     mergeMarks(marks, await sink.apply({ ...planApply([{ ...m, events: kept }]), quarantine: refused }));
     quarantined.push(...refused);
   }
-  return { marks, quarantined };
+  return { marks, quarantined, incarnations };
 }
 
 function mergeMarks(into: Watermarks, from: Watermarks): void {

@@ -57,10 +57,12 @@ function reapplyPlan(battle: string, q: Quarantined): ApplyPlan | string {
     `{"v":2,"b":${JSON.stringify(battle)},"s":${q.shard},"f":${q.seq},"t":${q.seq},"e":[[${q.seq},${q.event}]]}`,
   );
   if (typeof parsed === "string") return parsed;
+  // No incarnation check: the event is stored under the id its rows have now (an archive renames it with them).
   return {
     ...planApply([parsed]),
     ranges: [],
     keys: [],
+    guards: [],
     reapplied: [{ battle, shard: q.shard, seq: q.seq }],
   };
 }

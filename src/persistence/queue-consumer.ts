@@ -8,12 +8,12 @@
  * in D1 for operators to list and replay.
  */
 import { battleStub } from "../http/battle-stub";
-import { applyToD1 } from "./d1-sink";
+import { applyToD1, d1Incarnations } from "./d1-sink";
 import { storeDeadLetters, supersedeDeadLetters } from "./dead-letters";
 import { log } from "./log";
 import { type ParsedMessage, parseMessage } from "./message";
-import { applyToPostgres, LOCK_TIMEOUT_MS, pgClient } from "./pg-sink";
-import { applyIsolating, d1Refuses, pgRefuses } from "./poison";
+import { applyToPostgres, LOCK_TIMEOUT_MS, pgClient, pgIncarnations } from "./pg-sink";
+import { type Applied, applyIsolating, d1Refuses, pgRefuses } from "./poison";
 import { retryDelaySeconds } from "./retry";
 import { type Watermarks, watermarkKey } from "./watermarks";
 
@@ -38,9 +38,22 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   const lockTimeoutMs = Number(env.PG_LOCK_TIMEOUT_MS ?? "") || LOCK_TIMEOUT_MS;
   const now = Date.now();
   const [d1, pg] = await Promise.allSettled([
-    applyIsolating({ name: "d1", apply: (plan) => applyToD1(env.DB, plan, now), refuses: d1Refuses }, parsed),
     applyIsolating(
-      { name: "pg", apply: (plan) => applyToPostgres(sql, plan, lockTimeoutMs), refuses: pgRefuses },
+      {
+        name: "d1",
+        apply: (plan) => applyToD1(env.DB, plan, now),
+        refuses: d1Refuses,
+        incarnations: d1Incarnations(env.DB, Date.now),
+      },
+      parsed,
+    ),
+    applyIsolating(
+      {
+        name: "pg",
+        apply: (plan) => applyToPostgres(sql, plan, lockTimeoutMs),
+        refuses: pgRefuses,
+        incarnations: pgIncarnations(sql, lockTimeoutMs),
+      },
       parsed,
     ),
   ]);
@@ -70,8 +83,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   await confirm(
     env,
     keys,
-    d1.status === "fulfilled" ? d1.value.marks : null,
-    pg.status === "fulfilled" ? pg.value.marks : null,
+    d1.status === "fulfilled" ? d1.value : null,
+    pg.status === "fulfilled" ? pg.value : null,
   );
   if (pg.status === "fulfilled") await supersedeLetters(env, keys, pg.value.marks);
 }
@@ -106,23 +119,34 @@ async function supersedeLetters(
 }
 
 /**
- * Tells each battle's object what the sinks that answered hold (null: that sink was unavailable); a lost call only
+ * Tells each battle's object what the sinks that answered hold (null: that sink was unavailable), with the
+ * incarnation the marks belong to (an object of another creation of the battle id ignores them); a lost call only
  * delays the cleanup (the object resends).
  */
 async function confirm(
   env: Env,
   keys: readonly { battle: string; shard: number }[],
-  d1: Watermarks | null,
-  pg: Watermarks | null,
+  d1: Applied | null,
+  pg: Applied | null,
 ): Promise<void> {
-  const calls = keys.map(({ battle, shard }) => {
+  const calls: Promise<void>[] = [];
+  for (const { battle, shard } of keys) {
     const key = watermarkKey(battle, shard);
-    const marks: { d1?: number; pg?: number } = {};
-    if (d1?.has(key)) marks.d1 = d1.get(key)!;
-    if (pg?.has(key)) marks.pg = pg.get(key)!;
+    const byIncarnation = new Map<string, { d1?: number; pg?: number }>();
+    for (const [sink, applied] of [
+      ["d1", d1],
+      ["pg", pg],
+    ] as const) {
+      const inc = applied?.incarnations.get(key);
+      const mark = applied?.marks.get(key);
+      if (inc === undefined || mark === undefined) continue;
+      byIncarnation.set(inc, { ...byIncarnation.get(inc), [sink]: mark });
+    }
     // The battle's object routes a shard's stream to that shard (sharded battles, src/sharding).
-    return battleStub(env, battle).confirmPersisted(marks, shard);
-  });
+    for (const [inc, marks] of byIncarnation) {
+      calls.push(battleStub(env, battle).confirmPersisted(marks, shard, inc));
+    }
+  }
   for (const r of await Promise.allSettled(calls)) {
     if (r.status === "rejected") log.error("confirm_failed", { cause: r.reason });
   }

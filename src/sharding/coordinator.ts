@@ -120,7 +120,8 @@ export class Coordinator {
     this.applied = [];
     this.online = new Array(this.shards).fill(0);
     this.present = new Array(this.shards).fill(null);
-    const shardConfig = { ...config, startsAt: this.room.schedule!.startsAt ?? undefined };
+    // The stored config: it carries the battle's incarnation, which its shards' streams share.
+    const shardConfig = { ...this.room.config!, startsAt: this.room.schedule!.startsAt ?? undefined };
     await Promise.all(
       Array.from({ length: this.shards }, (_, k) =>
         this.network.shard(config.id, k).createShard({ ...shardConfig, shardIndex: k }),

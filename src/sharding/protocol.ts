@@ -81,7 +81,11 @@ export interface ShardPeer {
   info(): Promise<Outcome<BattleAdminView>>;
   remoteAttack(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>>;
   /** The queue consumer's watermarks for the shard's persistence stream (passed on by the coordinator). */
-  confirmPersisted(marks: Partial<Record<"d1" | "pg", number>>, stream: number): Promise<void>;
+  confirmPersisted(
+    marks: Partial<Record<"d1" | "pg", number>>,
+    stream: number,
+    incarnation?: string,
+  ): Promise<void>;
 }
 
 /** What a shard calls on its coordinator. */
