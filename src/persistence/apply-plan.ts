@@ -61,6 +61,8 @@ export interface AttackRow {
 
 export interface ResultRow {
   readonly battle: string;
+  /** The seq of the `final` event that carried the row: an older one never overwrites a newer one. */
+  readonly seq: number;
   readonly row: FinalRow;
   readonly total: number;
 }
@@ -231,7 +233,11 @@ export function planApply(messages: readonly ParsedMessage[]): ApplyPlan {
           setState(participant(b, ev.x), seq, ev.xs, ev.at);
           break;
         case "final":
-          for (const row of ev.rows) results.set(`${b}\u0000${row[1]}`, { battle: b, row, total: ev.total });
+          for (const row of ev.rows) {
+            const key = `${b}\u0000${row[1]}`;
+            if ((results.get(key)?.seq ?? 0) < seq)
+              results.set(key, { battle: b, seq, row, total: ev.total });
+          }
           break;
       }
     }

@@ -128,14 +128,15 @@ export async function applyToD1(db: D1Database, plan: ApplyPlan, now: number): P
     plan.questions.map((q) => [q.battle, q.idx, q.body]),
   );
   each(
-    `INSERT INTO results (battle_id, rank, participant_id, username, score, correct, arrows, shields, total)
+    `INSERT INTO results (battle_id, rank, participant_id, username, score, correct, arrows, shields, total, seq)
      SELECT v->>'$[0]', v->>'$[1]', v->>'$[2]', v->>'$[3]', v->>'$[4]', v->>'$[5]', v->>'$[6]', v->>'$[7]',
-            v->>'$[8]'
+            v->>'$[8]', v->>'$[9]'
      FROM (SELECT value AS v FROM json_each(?1)) WHERE true
      ON CONFLICT(battle_id, participant_id) DO UPDATE SET rank = excluded.rank, username = excluded.username,
        score = excluded.score, correct = excluded.correct, arrows = excluded.arrows,
-       shields = excluded.shields, total = excluded.total`,
-    plan.results.map((r) => [r.battle, ...r.row, r.total]),
+       shields = excluded.shields, total = excluded.total, seq = excluded.seq
+     WHERE excluded.seq > results.seq`,
+    plan.results.map((r) => [r.battle, ...r.row, r.total, r.seq]),
   );
   each(
     `INSERT INTO quarantine (battle_id, shard, seq, event, error, quarantined_at)

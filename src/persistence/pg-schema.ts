@@ -109,6 +109,8 @@ export const finalResults = pgTable(
     correct: integer("correct").notNull(),
     arrows: integer("arrows").notNull(),
     shields: integer("shields").notNull(),
+    /** Outbox seq of the `final` event that last wrote this row (an older one never overwrites it). */
+    seq: ms("seq").notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.battleId, t.participantId] }),

@@ -234,12 +234,16 @@ export async function applyToPostgres(
     }
     if (plan.results.length > 0) {
       await tx.unsafe(
-        `INSERT INTO final_results (battle_id, rank, participant_id, username, score, correct, arrows, shields)
-         SELECT r->>0, (r->>1)::int, (r->>2)::int, r->>3, (r->>4)::int, (r->>5)::int, (r->>6)::int, (r->>7)::int
+        `INSERT INTO final_results AS f (battle_id, rank, participant_id, username, score, correct, arrows, shields,
+           seq)
+         SELECT r->>0, (r->>1)::int, (r->>2)::int, r->>3, (r->>4)::int, (r->>5)::int, (r->>6)::int, (r->>7)::int,
+           (r->>8)::bigint
          FROM jsonb_array_elements($1::text::jsonb) AS r
          ON CONFLICT (battle_id, participant_id) DO UPDATE SET rank = excluded.rank, username = excluded.username,
-           score = excluded.score, correct = excluded.correct, arrows = excluded.arrows, shields = excluded.shields`,
-        [json(plan.results.map((r) => [r.battle, ...r.row]))],
+           score = excluded.score, correct = excluded.correct, arrows = excluded.arrows, shields = excluded.shields,
+           seq = excluded.seq
+         WHERE excluded.seq > f.seq`,
+        [json(plan.results.map((r) => [r.battle, ...r.row, r.seq]))],
       );
     }
     await tx.unsafe(

@@ -264,6 +264,33 @@ describe("persistence consumer", () => {
     expect((await tables(battle)).d1Mark).toEqual([{ shard: 0, seq: 10 }]);
   });
 
+  it("never lets an older final standings event overwrite a newer one, in either sink", async () => {
+    const battle = `finals-${Date.now()}`;
+    const rows = events(battle).map((e, i) => ({ seq: i + 1, body: JSON.stringify(e) }));
+    const newer = {
+      k: "final",
+      total: 2,
+      rows: [
+        [1, 2, "ben", 5, 1, 2, 0],
+        [2, 1, "ann", 4, 1, 4, 0],
+      ],
+    };
+    const later = packMessages(battle, 0, [{ seq: 11, body: JSON.stringify(newer) }]).map((m) => m.body);
+    const all = packMessages(battle, 0, rows).map((m) => m.body);
+    expect((await deliver(later)).explicitAcks).toHaveLength(1);
+    expect((await deliver(all)).explicitAcks).toHaveLength(1);
+    const got = await tables(battle);
+    expect(got.finals).toEqual([
+      { rank: 1, participant_id: 2, username: "ben", score: 5 },
+      { rank: 2, participant_id: 1, username: "ann", score: 4 },
+    ]);
+    expect(got.d1Results.map((r: { username: string; score: number }) => [r.username, r.score])).toEqual([
+      ["ben", 5],
+      ["ann", 4],
+    ]);
+    expect(got.pgMark).toEqual([{ shard: 0, seq: 11 }]);
+  });
+
   it("retries a malformed message alone (poison) and applies the rest of its batch", async () => {
     const battle = `poison-${Date.now()}`;
     const [good] = messages(battle, 100);

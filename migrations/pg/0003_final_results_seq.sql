@@ -1,0 +1,1 @@
+ALTER TABLE "final_results" ADD COLUMN "seq" bigint DEFAULT 0 NOT NULL;
