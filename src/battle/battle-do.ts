@@ -34,7 +34,7 @@ import type { Connection, ConnectionInfo } from "./connection";
 import { fanoutSwitch } from "./fanout-budget";
 import type { JoinAlloc, JoinProof } from "./game";
 import { HistoryStore } from "./history-store";
-import type { Outcome } from "./outcome";
+import { err, type Outcome } from "./outcome";
 import { parseResume } from "./player-streams";
 import type { BattleAdminView, JoinResult } from "./views";
 
@@ -182,6 +182,8 @@ export class BattleDO extends DurableObject<Env> {
     address?: string,
   ): Promise<Outcome<JoinResult | ShardedJoin>> {
     if (this.coordinator) return this.coordinator.join(username, session, proof, address);
+    // A shard's players join through its coordinator (`joinShard`, with the id it allocates), never directly.
+    if (this.room.config?.shardIndex !== undefined) return err(ErrorCode.NOT_FOUND, "no such battle");
     return this.room.join(username, session, proof, address);
   }
 

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { BattleInput } from "../battle/config";
 import { ErrorCode } from "../protocol/error-codes";
 import { requireOperator } from "./auth";
+import { battleIdParam } from "./battle-id";
 import { newBattleId, readBattle, writeBattle } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, readJson, unwrap } from "./errors";
@@ -51,19 +52,19 @@ export const operatorRoutes = new Hono<AppEnv>()
       .all();
     return c.json({ battles: results, limit: q.limit, offset: q.offset });
   })
-  .get("/battles/:id", async (c) => {
+  .get("/battles/:id", battleIdParam(), async (c) => {
     return c.json({ battle: unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.info())) });
   })
-  .post("/battles/:id/start", async (c) => {
+  .post("/battles/:id/start", battleIdParam(), async (c) => {
     const body = await readJson(c, StartBody);
     const battle = unwrap(await writeBattle(c.env, c.req.param("id"), (b) => b.start(body.at, body.endsAt)));
     return c.json({ battle });
   })
-  .post("/battles/:id/end", async (c) => {
+  .post("/battles/:id/end", battleIdParam(), async (c) => {
     const battle = unwrap(await writeBattle(c.env, c.req.param("id"), (b) => b.end()));
     return c.json({ battle });
   })
-  .get("/battles/:id/standings", async (c) => {
+  .get("/battles/:id/standings", battleIdParam(), async (c) => {
     const q = StandingsQuery.safeParse(c.req.query());
     if (!q.success) throw new ApiError(400, ErrorCode.BAD_MESSAGE, "limit is a positive integer");
     const results = unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.results()));

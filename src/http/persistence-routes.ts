@@ -21,6 +21,7 @@ import { d1Results, d1Watermark, pgBattleRows, pgRecords, pgWatermarks } from ".
 import { ErrorCode } from "../protocol/error-codes";
 import { shardObjectName } from "../sharding/protocol";
 import { requireOperator } from "./auth";
+import { battleIdParam } from "./battle-id";
 import { battleStub } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, unwrap } from "./errors";
@@ -83,7 +84,7 @@ async function quarantineCounts(
 
 export const persistenceRoutes = new Hono<AppEnv>()
   .use(requireOperator)
-  .get("/battles/:id/persistence", async (c) => {
+  .get("/battles/:id/persistence", battleIdParam(), async (c) => {
     const id = c.req.param("id");
     const objects = await battleObjects(c.env, id);
     const statuses = await Promise.all(
@@ -122,7 +123,7 @@ export const persistenceRoutes = new Hono<AppEnv>()
       quarantined,
     });
   })
-  .get("/battles/:id/quarantine", async (c) => {
+  .get("/battles/:id/quarantine", battleIdParam({ archived: true }), async (c) => {
     const id = c.req.param("id");
     const d1 = await d1Quarantined(c.env.DB, id, 100);
     let pg: Awaited<ReturnType<typeof pgQuarantined>> | { error: string };
@@ -133,7 +134,7 @@ export const persistenceRoutes = new Hono<AppEnv>()
     }
     return c.json({ battle: id, d1, pg });
   })
-  .post("/battles/:id/quarantine/reapply", async (c) => {
+  .post("/battles/:id/quarantine/reapply", battleIdParam({ archived: true }), async (c) => {
     const id = c.req.param("id");
     try {
       return c.json({
@@ -148,7 +149,7 @@ export const persistenceRoutes = new Hono<AppEnv>()
       );
     }
   })
-  .get("/battles/:id/reconcile", async (c) => {
+  .get("/battles/:id/reconcile", battleIdParam(), async (c) => {
     const id = c.req.param("id");
     const stub = battleStub(c.env, id);
     const results = unwrap(await stub.results());

@@ -13,6 +13,7 @@ import { placementOfEnv } from "../sharding/do-network";
 import { originOfProcess, processOfObject } from "../sharding/placement";
 import { shardObjectName } from "../sharding/protocol";
 import { requirePlayer } from "./auth";
+import { battleIdParam } from "./battle-id";
 import { playerStub, readBattle, readPlayer, writeBattle, writePlayer } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, readJson, unwrap } from "./errors";
@@ -39,6 +40,8 @@ const LeaderboardQuery = z.object({
 });
 
 export const playerRoutes = new Hono<AppEnv>()
+  .use("/:id", battleIdParam())
+  .use("/:id/*", battleIdParam())
   .get("/:id", rateLimit("API_LIMITER", 10), async (c) => {
     return c.json({ battle: unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.view())) });
   })
