@@ -181,7 +181,8 @@ export class ShardSide {
   ): Promise<Outcome<ReplyData>> {
     const now = this.host.now();
     if (answer === null || !answer.ok) {
-      attacker.arrows += 1;
+      // Never past the cap: an answer in between may have earned arrows against the reduced count.
+      attacker.arrows = Math.min(attacker.arrows + 1, this.host.game()!.config.rules.maxArrows);
       this.host.commit.write(() => {
         this.storeArrows(attacker, now);
         this.hits.settle(p.req.id);

@@ -95,6 +95,27 @@ describe("cross-shard attacks", () => {
     expect(await s.attack()).toMatchObject({ ok: true, value: { arrows: 1 } });
   });
 
+  it("a refund never lifts the arrows past maxArrows (an answer in between earned up to the cap)", async () => {
+    const s = await setup();
+    const max = s.battle.rooms[s.attackerShard]!.state!.config.rules.maxArrows;
+    s.battle.unreachable.add(s.targetShard);
+    const shard = s.battle.network.shard.bind(s.battle.network);
+    (s.battle.network as { shard: typeof shard }).shard = (battle, k) => {
+      const peer = shard(battle, k);
+      return {
+        ...peer,
+        remoteAttack: async (req) => {
+          s.stateOf().attacker.arrows = max; // earned while the call was out
+          return peer.remoteAttack(req);
+        },
+      };
+    };
+    expect(await s.attack()).toMatchObject({ ok: false, error: { code: "internal" } });
+    expect(s.stateOf().attacker.arrows).toBe(max);
+    await s.battle.restartShard(s.attackerShard);
+    expect(s.stateOf().attacker.arrows).toBe(max);
+  });
+
   it("a retry after a lost answer gets the remembered answer: the hit is applied once", async () => {
     const s = await setup();
     s.stateOf().target.shields = 0;
