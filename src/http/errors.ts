@@ -45,11 +45,43 @@ export function errorResponse(c: Context, e: unknown): Response {
   return c.json({ error: { code: ErrorCode.INTERNAL, message: "internal error" } }, 500);
 }
 
+/** A body is at most this many characters (a battle of 1,000 questions in any script fits)… */
+export const MAX_BODY_CHARS = 1_000_000;
+/** …and this many bytes, counted from `Content-Length` and while reading (never read whole first). */
+export const MAX_BODY_BYTES = 4_000_000;
+
+const tooLarge = () =>
+  new ApiError(413, ErrorCode.FRAME_TOO_LARGE, `bodies are limited to ${MAX_BODY_CHARS} characters`);
+
+/** The body as text, refused with 413 as soon as it is known to be over the limits. */
+async function readText(c: Context): Promise<string> {
+  const declared = Number(c.req.header("Content-Length") ?? "");
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const body = c.req.raw.body;
+  if (body === null) return "";
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let bytes = 0;
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  text += decoder.decode();
+  if (text.length > MAX_BODY_CHARS) throw tooLarge();
+  return text;
+}
+
 /** Reads and validates a JSON body; malformed JSON and schema failures become 400s with the reason. */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
   let raw: unknown;
-  const text = await c.req.text();
-  if (text.length > 1_000_000) throw new ApiError(413, ErrorCode.FRAME_TOO_LARGE, "body is limited to 1 MB");
+  const text = await readText(c);
   try {
     raw = text === "" ? {} : JSON.parse(text);
   } catch {

@@ -5,7 +5,10 @@
  * most `MAX_EVENT_BYTES` of JSON, so one event always fits one message with its envelope: the two events that grow
  * with the battle (the ended battle's view with every question, the final standings) are cut into parts here.
  */
+import { utf8Length } from "../protocol/text";
 import type { BattleEvent, FinalRow } from "./events";
+
+export { utf8Length };
 
 /** Cloudflare Queues' limits: 128 KB a message, 256 KB and 100 messages a `sendBatch` (Miniflare: 128,000 B). */
 export const QUEUE_MESSAGE_LIMIT = 128_000;
@@ -22,27 +25,6 @@ export const MAX_EVENT_BYTES = MAX_MESSAGE_BYTES - ENVELOPE_BYTES;
 export const EVENT_PART_BYTES = 48_000;
 /** Final standings rows per event, at most (whatever their size). */
 export const FINAL_CHUNK = 500;
-
-/** UTF-8 length of a well-formed string (`JSON.stringify` output is: lone surrogates come out escaped). */
-export function utf8Length(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      // A pair is 4 bytes for its 2 units; a lone high surrogate would be 3 (U+FFFD).
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 2;
-        i++;
-        continue;
-      }
-      n += 2;
-    } else n += 2;
-  }
-  return n;
-}
 
 /** Bytes of `s` as UTF-8, counting only when it could matter (ASCII-length × 3 bounds it). */
 export function fits(s: string, max: number): boolean {

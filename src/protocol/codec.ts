@@ -2,24 +2,24 @@
 import { CLIENT_TYPES, ClientMessage, RequestId } from "./client-messages";
 import { type ErrorBody, ErrorCode } from "./error-codes";
 import { fastParse } from "./fast-parse";
+import { utf8Length } from "./text";
 import { MAX_FRAME_BYTES } from "./version";
 
 export type ParseResult =
   | { readonly ok: true; readonly msg: ClientMessage }
   | { readonly ok: false; readonly id?: RequestId; readonly error: ErrorBody };
 
-const encoder = new TextEncoder();
-
-function byteLength(s: string): number {
-  // A JS string of n UTF-16 units is at most 3n UTF-8 bytes; only measure when it could be over.
-  return s.length * 3 <= MAX_FRAME_BYTES ? s.length : encoder.encode(s).byteLength;
+/** Whether `s` is over `max` UTF-8 bytes, by length first (n units are n..3n bytes), counted without encoding. */
+function tooLarge(s: string, max: number): boolean {
+  if (s.length > max) return true;
+  return s.length * 3 > max && utf8Length(s) > max;
 }
 
 export function parseClientFrame(frame: string | ArrayBuffer, maxBytes = MAX_FRAME_BYTES): ParseResult {
   if (typeof frame !== "string") {
     return fail(ErrorCode.BAD_MESSAGE, "binary frames are not supported; send JSON text");
   }
-  if (byteLength(frame) > maxBytes) {
+  if (tooLarge(frame, maxBytes)) {
     return fail(ErrorCode.FRAME_TOO_LARGE, `frames are limited to ${maxBytes} bytes`);
   }
   let raw: unknown;

@@ -50,3 +50,27 @@ export function safeText(options: TextOptions = {}): z.ZodString {
     if (problem !== null) ctx.addIssue({ code: "custom", message: problem, input: s });
   });
 }
+
+/**
+ * UTF-8 length of `s` without encoding it (a lone surrogate counts 3 bytes, as the encoder writes U+FFFD). Never
+ * less than `s.length`.
+ */
+export function utf8Length(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      // A pair is 4 bytes for its 2 units; a lone high surrogate would be 3 (U+FFFD).
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2;
+        i++;
+        continue;
+      }
+      n += 2;
+    } else n += 2;
+  }
+  return n;
+}
