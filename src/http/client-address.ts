@@ -1,11 +1,12 @@
 /** @module Client addresses for rate limiting: which header holds the address, and the key it counts under. */
 
+/**
+ * The client's address: `CF-Connecting-IP` only, which Cloudflare's edge sets (and `wrangler dev` sets to the
+ * socket's peer). `X-Forwarded-For` is the client's own word: trusting it would let anyone pick the address their
+ * requests are counted under.
+ */
 export function clientIp(req: Request): string {
-  return (
-    req.headers.get("CF-Connecting-IP") ??
-    req.headers.get("X-Forwarded-For")?.split(",")[0]?.trim() ??
-    "unknown"
-  );
+  return req.headers.get("CF-Connecting-IP") ?? "unknown";
 }
 
 /** The eight 16-bit groups of an IPv6 address (with `::` expanded and an embedded IPv4 tail), or null. */

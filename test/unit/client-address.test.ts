@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addressKey } from "../../src/http/client-address";
+import { addressKey, clientIp } from "../../src/http/client-address";
 
 describe("rate-limit address keys", () => {
   it("keeps IPv4 as is and counts IPv4-mapped IPv6 as IPv4", () => {
@@ -22,5 +22,15 @@ describe("rate-limit address keys", () => {
     expect(addressKey("unknown")).toBe("unknown");
     expect(addressKey("1:2:3")).toBe("1:2:3");
     expect(addressKey("1::2::3")).toBe("1::2::3");
+  });
+});
+
+describe("clientIp", () => {
+  it("takes the address from CF-Connecting-IP only, never from X-Forwarded-For", () => {
+    const req = (headers: Record<string, string>) => new Request("http://x/", { headers });
+    expect(clientIp(req({ "CF-Connecting-IP": "203.0.113.9", "X-Forwarded-For": "198.51.100.1" }))).toBe(
+      "203.0.113.9",
+    );
+    expect(clientIp(req({ "X-Forwarded-For": "198.51.100.1" }))).toBe("unknown");
   });
 });
