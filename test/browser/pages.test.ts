@@ -43,6 +43,10 @@ async function newPage(viewport: { width: number; height: number }): Promise<Pag
     void d.dismiss();
   });
   page.on("pageerror", (e) => dialogs.push(`pageerror: ${e.message}`));
+  // The pages run under a strict CSP (public/_headers): anything it blocks is a failure too.
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) dialogs.push(`csp: ${m.text()}`);
+  });
   return page;
 }
 
@@ -74,7 +78,18 @@ async function waitText(page: Page, selector: string, text: string, exact = fals
 
 /** Waits for the connection badge's state (its text is for people: "not connected" contains "connected"). */
 async function waitState(page: Page, state: string): Promise<void> {
-  await page.locator(`#conn[data-state="${state}"]`).waitFor(WAIT);
+  try {
+    await page.locator(`#conn[data-state="${state}"]`).waitFor(WAIT);
+  } catch (e) {
+    // Say what the pages reported (a CSP refusal, a page error) along with the timeout.
+    const text = await page
+      .locator("body")
+      .innerText()
+      .catch(() => "?");
+    throw new Error(
+      `${(e as Error).message}\npage reports: ${JSON.stringify(dialogs)}\npage: ${text.slice(0, 500)}`,
+    );
+  }
 }
 
 async function shot(page: Page, name: string, fullPage = true): Promise<void> {
@@ -116,7 +131,14 @@ describe("player page and operator console", () => {
 
     // ---- The operator: token once, a form with errors, then a battle from a JSON file plus the form. ----
     const op = await newPage({ width: 1280, height: 900 });
-    await op.goto(`${base}/console`);
+    const opened = await op.goto(`${base}/console`);
+    const headers = opened?.headers() ?? {};
+    expect(headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(headers["content-security-policy"]).toContain("script-src 'self'");
+    expect([headers["x-content-type-options"], headers["referrer-policy"]]).toEqual([
+      "nosniff",
+      "no-referrer",
+    ]);
     await op.getByLabel("Token (kept in this tab only)").fill("wrong-token");
     await op.getByRole("button", { name: "Continue" }).click();
     await waitText(op, "#token-error", "not accepted");
