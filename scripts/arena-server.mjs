@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
-import { createConnection } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -113,12 +113,45 @@ export async function startArena(opts = {}) {
   return { url: dev.url, pid: dev.pid, child: dev.child, stop, pgUrl: pg.url };
 }
 
+/** How long `spawnDev` waits for a new `wrangler dev` to answer /health before it gives up and throws. */
+export const DEV_START_TIMEOUT_MS = 60_000;
+
+/**
+ * A free TCP port on 127.0.0.1, verified by binding it: a server listens on port 0 (the OS picks a free port),
+ * its port is read and the server closed. `n` ports at once are held together until all are read, so they differ.
+ * @param {number} [n]
+ * @returns {Promise<number[]>}
+ */
+export async function freePorts(n = 1) {
+  const servers = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(0, "127.0.0.1", resolve);
+      });
+    }
+    return servers.map((s) => s.address().port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => (s.listening ? s.close(r) : r()))));
+  }
+}
+
 /**
  * One `wrangler dev` process (of `config`, default wrangler.toml) on `port`, resolved once it answers /health.
+ * Throws (after stopping the process) if the port is already taken (another server would answer /health in its
+ * place), if the process exits, or if /health does not answer within `DEV_START_TIMEOUT_MS`.
  * @param {{port?: number, config?: string, persistTo?: string, inspectorPort?: number, vars?: Record<string,string>, quiet?: boolean, pgUrl: string}} opts
  */
 export async function spawnDev(opts) {
   const port = opts.port ?? 8787;
+  // A process just stopped on this port may hold it for a moment; anything still there after 10 s is another server.
+  for (const until = Date.now() + 10_000; await portOpen("127.0.0.1", port); ) {
+    if (Date.now() > until) throw new Error(`port ${port} is already in use: wrangler dev not started`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
   const args = [
     "wrangler",
     "dev",
@@ -144,17 +177,6 @@ export async function spawnDev(opts) {
     detached: true,
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
-    try {
-      const r = await fetch(`${url}/health`);
-      if (r.ok) break;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
   /** Stops wrangler dev and workerd; `SIGKILL` simulates a crash. */
   const stop = async (signal = "SIGTERM") => {
     const exited = new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
@@ -165,5 +187,26 @@ export async function spawnDev(opts) {
     }
     await exited;
   };
+  const deadline = Date.now() + (opts.startTimeoutMs ?? DEV_START_TIMEOUT_MS);
+  let healthy = false;
+  let last = "no answer";
+  while (!healthy && Date.now() < deadline) {
+    if (child.exitCode !== null)
+      throw new Error(`wrangler dev on port ${port} exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`${url}/health`);
+      healthy = r.ok;
+      last = `HTTP ${r.status}`;
+    } catch (e) {
+      last = String(e); // not up yet
+    }
+    if (!healthy) await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!healthy) {
+    await stop("SIGKILL");
+    throw new Error(
+      `wrangler dev on port ${port}: /health did not answer within the start timeout (last: ${last})`,
+    );
+  }
   return { url, pid: child.pid, child, stop };
 }

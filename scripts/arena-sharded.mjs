@@ -63,11 +63,11 @@ export function processConfig(base, i, processes, origins, secrets, prefix = "ar
 
 /**
  * Starts P processes on ports `basePort + i` (inspectors on `inspectorBase + i`), plus the hub on `basePort + P`
- * with `hub`. State of the front process (process 0, or the hub) in `persistTo` (D1 lives there), of process i
+ * with `hub`; `ports`/`inspectorPorts` (one per process, the hub last) replace those ranges. State of the front process (process 0, or the hub) in `persistTo` (D1 lives there), of process i
  * in `persistTo/p<i>`. Worker names are `<namePrefix><i>` (default `arena-p`): runs started side by side need
  * different prefixes, since processes find each other by name in wrangler's dev registry.
  * `url` is the front door (operator API, joins); `urls`/`pids` list every process, the hub last.
- * @param {{processes: number, hub?: boolean, basePort?: number, inspectorBase?: number, persistTo?: string, namePrefix?: string, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
+ * @param {{processes: number, hub?: boolean, basePort?: number, inspectorBase?: number, ports?: number[], inspectorPorts?: number[], persistTo?: string, namePrefix?: string, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
  */
 export async function startShardedArena(opts) {
   const processes = opts.processes;
@@ -84,7 +84,13 @@ export async function startShardedArena(opts) {
   const hub = opts.hub === true;
   const total = processes + (hub ? 1 : 0);
   const front = hub ? processes : 0;
-  const origins = Array.from({ length: total }, (_, i) => `http://127.0.0.1:${basePort + i}`);
+  // Explicit ports (e.g. from `freePorts`) win over `basePort + i`.
+  const portOf = (i) => opts.ports?.[i] ?? basePort + i;
+  const inspectorOf = (i) => opts.inspectorPorts?.[i] ?? inspectorBase + i;
+  if (opts.ports && opts.ports.length < total) throw new Error(`${total} processes need ${total} ports`);
+  if (opts.inspectorPorts && opts.inspectorPorts.length < total)
+    throw new Error(`${total} processes need ${total} inspector ports`);
+  const origins = Array.from({ length: total }, (_, i) => `http://127.0.0.1:${portOf(i)}`);
   const battleOrigins = origins.slice(0, processes);
   const stateOf = (i) => (i === front ? persistTo : join(persistTo, `p${i}`));
   const nameOf = (i) => `${i === processes ? "hub" : "process"} ${i} (${prefix}${i})`;
@@ -98,10 +104,10 @@ export async function startShardedArena(opts) {
   };
   const launch = (i) =>
     spawnDev({
-      port: basePort + i,
+      port: portOf(i),
       config: join(dir, `${prefix}${i}.json`),
       persistTo: stateOf(i),
-      inspectorPort: inspectorBase + i,
+      inspectorPort: inspectorOf(i),
       vars: opts.vars,
       quiet: opts.quiet,
       pgUrl: pg.url,
@@ -118,11 +124,20 @@ export async function startShardedArena(opts) {
     await stop();
     throw err;
   }
+  /** Stops process `i` (`SIGKILL`: a crash) and leaves it down until `start(i)`. */
+  const kill = async (i, signal = "SIGKILL") => {
+    await started[i].stop(signal);
+    log(`${nameOf(i)} stopped (${signal})`);
+  };
+  /** Starts process `i` again on the same port and state, once it has been stopped with `kill`. */
+  const start = async (i) => {
+    started[i] = await launch(i);
+    log(`${nameOf(i)} started again`);
+  };
   /** Stops process `i` (`SIGKILL`: a crash) and starts it again on the same port and state. */
   const restart = async (i, signal = "SIGKILL") => {
-    await started[i].stop(signal);
-    started[i] = await launch(i);
-    log(`${nameOf(i)} restarted`);
+    await kill(i, signal);
+    await start(i);
   };
   return {
     url: origins[front],
@@ -135,6 +150,8 @@ export async function startShardedArena(opts) {
       return started[front].pid;
     },
     stop,
+    kill,
+    start,
     restart,
     pgUrl: pg.url,
   };

@@ -1,5 +1,5 @@
 /**
- * @module The multi-process mode with a hub (ports 8890-8899): one battle process holds the battle object, the hub
+ * @module The multi-process mode with a hub (on free ports): one battle process holds the battle object, the hub
  * holds no object and runs the queue, its consumer, D1 and the HTTP front door. Joins on the hub hand out the
  * battle process's socket URL; the battle's outbox reaches the hub's queue through the relay; the consumer writes
  * D1 and Postgres from the hub and confirms back across processes; results are read from the hub's D1. A hub
@@ -8,19 +8,26 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: plain ESM script without types
+import { freePorts } from "../../scripts/arena-server.mjs";
 import { http, OPERATOR, openSocket, QUESTIONS, waitFor } from "./persist-helpers";
 import { type ShardedTestArena, startTestShardedArena } from "./sharded-arena";
 
-const BASE_PORT = 8890 + 2 * Math.floor(Math.random() * 5);
-const PREFIX = `arena-hub-${BASE_PORT}-p`;
 let arena: ShardedTestArena;
+/** The battle process's port and the hub's (verified free when picked). */
+let BATTLE_PORT: number;
+let HUB_PORT: number;
+let PREFIX: string;
 
 beforeAll(async () => {
+  const ports: number[] = await freePorts(4);
+  [BATTLE_PORT, HUB_PORT] = ports as [number, number];
+  PREFIX = `arena-hub-${BATTLE_PORT}-p`;
   arena = await startTestShardedArena({
     processes: 1,
     hub: true,
-    basePort: BASE_PORT,
-    inspectorBase: 9390 + (BASE_PORT - 8890),
+    ports: [BATTLE_PORT, HUB_PORT],
+    inspectorPorts: ports.slice(2),
     namePrefix: PREFIX,
   });
 }, 180_000);
@@ -29,7 +36,7 @@ afterAll(() => arena?.stop());
 describe("multi-process mode with a hub", () => {
   it("runs the queue and consumer off the battle's process and persists every event", async () => {
     expect(arena.front).toBe(1);
-    expect(arena.url).toBe(`http://127.0.0.1:${BASE_PORT + 1}`);
+    expect(arena.url).toBe(`http://127.0.0.1:${HUB_PORT}`);
     // Only the hub has the queue; the battle process relays to it.
     const config = (i: number) =>
       JSON.parse(readFileSync(join(process.cwd(), ".wrangler", "sharded", `${PREFIX}${i}.json`), "utf8"));
@@ -49,7 +56,7 @@ describe("multi-process mode with a hub", () => {
       const joined = await http(base, "POST", `/api/battles/${id}/join`, { username: `hub${i}` });
       expect(joined.status).toBe(201);
       // The socket goes to the battle process, not the hub.
-      expect(new URL(joined.json.wsUrl).port).toBe(String(BASE_PORT));
+      expect(new URL(joined.json.wsUrl).port).toBe(String(BATTLE_PORT));
       players.push({ id: joined.json.participantId as number, socket: await openSocket(joined.json.wsUrl) });
     }
     for (const [i, p] of players.entries()) {
@@ -96,9 +103,16 @@ describe("multi-process mode with a hub", () => {
 
     // The hub crashes (SIGKILL): its in-memory queue goes with it. The player's socket is on the battle process
     // and keeps playing; its acknowledged writes wait in the battle's outbox.
-    await arena.restart(1);
+    const hubHealth = `${arena.urls[1]}/health`;
+    expect((await fetch(hubHealth)).ok).toBe(true);
+    await arena.kill(1);
+    // The hub is really down while these answers are played: nothing answers on its port, before or after.
+    await expect(fetch(hubHealth)).rejects.toThrow();
     expect((await socket.request({ type: "answer", id: 2, questionId: "q1", answer: "2" })).ok).toBe(true);
     expect((await socket.request({ type: "answer", id: 3, questionId: "q2", answer: "3" })).ok).toBe(true);
+    await expect(fetch(hubHealth)).rejects.toThrow();
+    await arena.start(1);
+    expect((await fetch(hubHealth)).ok).toBe(true);
 
     expect((await http(base, "POST", `/api/admin/battles/${id}/end`, {}, OPERATOR)).status).toBe(200);
     // The outbox is resent to the restarted hub: every event lands once in D1 and Postgres.

@@ -1,24 +1,30 @@
 /**
  * @module The local multi-process mode (scripts/arena-sharded.mjs): one battle's shards in two `wrangler dev`
- * processes (ports 8880-8889). Joins hand out the owning process's socket URL, attacks cross processes over
+ * processes (on free ports). Joins hand out the owning process's socket URL, attacks cross processes over
  * `script_name` RPC, the leaderboard is global, and every stream (the relay's included) lands in D1 and Postgres;
  * a process killed mid-battle and started again (a shard's, or process 0 with the coordinator and the queue)
  * loses nothing acknowledged.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: plain ESM script without types
+import { freePorts } from "../../scripts/arena-server.mjs";
 import { http, OPERATOR, openSocket, QUESTIONS, type TestSocket, waitFor } from "./persist-helpers";
 import { type ShardedTestArena, startTestShardedArena } from "./sharded-arena";
 
-const BASE_PORT = 8880 + 2 * Math.floor(Math.random() * 5);
 let arena: ShardedTestArena;
+/** The two processes' ports (verified free when picked). */
+let PORTS: number[];
 
 beforeAll(async () => {
+  const ports: number[] = await freePorts(4);
+  PORTS = ports.slice(0, 2);
   arena = await startTestShardedArena({
     processes: 2,
-    basePort: BASE_PORT,
-    inspectorBase: 9380 + (BASE_PORT - 8880),
-    namePrefix: `arena-e2e-${BASE_PORT}-p`,
+    ports: PORTS,
+    inspectorPorts: ports.slice(2),
+    namePrefix: `arena-e2e-${PORTS[0]}-p`,
   });
+  expect(arena.urls).toEqual(PORTS.map((p) => `http://127.0.0.1:${p}`));
 }, 180_000);
 afterAll(() => arena?.stop());
 
@@ -77,7 +83,7 @@ describe("multi-process local mode", () => {
       expect(joined.status).toBe(201);
       const shard = shardOf(joined.json.token);
       // The socket URL names the process that holds the player's shard (shard k in process k mod 2).
-      expect(new URL(joined.json.wsUrl).port).toBe(String(BASE_PORT + (shard % 2)));
+      expect(new URL(joined.json.wsUrl).port).toBe(String(PORTS[shard % 2]));
       const socket = await openSocket(joined.json.wsUrl);
       const frames: any[] = [];
       socket.ws.on("message", (d) => frames.push(JSON.parse(String(d))));
@@ -95,13 +101,40 @@ describe("multi-process local mode", () => {
       expect(reply.ok).toBe(true);
     }
     // Every player attacks someone in the other process; the target's socket hears it from its own shard.
+    const attacks: {
+      attacker: (typeof players)[number];
+      name: string;
+      target: (typeof players)[number];
+      data: any;
+    }[] = [];
     for (const [i, p] of players.entries()) {
       const target = players.find((t) => t.shard % 2 !== p.shard % 2)!;
       const reply = await p.socket.request({ type: "attack", id: 2 + i, target: target.id });
       expect(reply.ok, JSON.stringify(reply)).toBe(true);
+      expect(reply.data).toMatchObject({ target: target.id });
+      attacks.push({ attacker: p, name: `mp${i}`, target, data: reply.data });
     }
-    const hit = players.find((p) => p.frames.some((f) => f.type === "attacked"));
-    expect(hit).toBeDefined();
+    // Each target's socket hears each attack on it exactly once, from that attacker, as the attacker's reply says.
+    for (const { attacker, name, target, data } of attacks) {
+      const from = (f: any) => f.type === "attacked" && f.attacker?.id === attacker.id;
+      const heard = await waitFor(`${name}'s attack on ${target.id}`, 10_000, async () =>
+        target.frames.some(from) ? target.frames.filter(from) : null,
+      );
+      expect(heard).toHaveLength(1);
+      expect(heard[0]).toMatchObject({
+        type: "attacked",
+        attacker: { id: attacker.id, username: name },
+        blocked: data.blocked,
+        pointsLost: data.pointsLost,
+      });
+      expect(heard[0].seq).toEqual(expect.any(Number));
+      expect(heard[0].score).toEqual(expect.any(Number));
+    }
+    // Nobody else heard an attack: only the targets were attacked.
+    const targets = new Set(attacks.map((a) => a.target.id));
+    for (const p of players) {
+      if (!targets.has(p.id)) expect(p.frames.filter((f) => f.type === "attacked")).toEqual([]);
+    }
     const board = await players.at(-1)!.socket.request({ type: "leaderboard", id: 99 });
     expect(board.data.total).toBe(8);
 

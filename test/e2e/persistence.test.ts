@@ -1,5 +1,5 @@
 /**
- * @module The persistence pipeline across a crash, through a real `wrangler dev` (ports 8840-8849) on a database
+ * @module The persistence pipeline across a crash, through a real `wrangler dev` (on free ports) on a database
  * of its own: `wrangler dev` killed with SIGKILL right after a burst of acknowledged answers (events still in its
  * in-memory queue or not yet applied), restarted: every acknowledged event reaches Postgres and D1 exactly once
  * (the object sends again from the confirmed watermark) and reconciliation is clean.
@@ -11,13 +11,11 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM script without types
-import { startArena } from "../../scripts/arena-server.mjs";
+import { freePorts, startArena } from "../../scripts/arena-server.mjs";
 // @ts-expect-error: plain ESM script without types
 import { createDatabase, dropDatabase, migratePostgres } from "../../scripts/pg-migrate.mjs";
 import { http, OPERATOR, openSocket, QUESTIONS, step, testDatabaseUrl, waitFor } from "./persist-helpers";
 
-const PORT = 8840 + Math.floor(Math.random() * 10);
-const INSPECTOR = 9310 + Math.floor(Math.random() * 5);
 const DB_URL = testDatabaseUrl();
 const persistTo = mkdtempSync(join(tmpdir(), "arena-persist-e2e-"));
 
@@ -31,6 +29,8 @@ describe("persistence through wrangler dev", () => {
     await createDatabase(DB_URL);
     await migratePostgres(DB_URL);
     process.env.ARENA_PG_URL = DB_URL;
+    // Ports verified free (bound and released); the restart reuses them.
+    const [PORT, INSPECTOR] = (await freePorts(2)) as [number, number];
     const vars = { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1", PERSIST_RETRY_BASE_SECONDS: "1" };
     const start = () =>
       startArena({ port: PORT, inspectorPort: INSPECTOR, persistTo, quiet: true, log: () => {}, vars });
@@ -87,8 +87,12 @@ describe("persistence through wrangler dev", () => {
       slowest = 0;
       await play([2, 3, 4], 200);
       expect(slowest).toBeLessThan(2_000);
+      // Read last thing before the kill: the crash must catch events the sinks have not confirmed, or it would
+      // prove nothing about resending (the queue waits up to max_batch_timeout = 1 s before delivering a batch).
       const before = await state();
-      step(`killing with ${before.object.lastSeq - before.object.confirmed.pg} events unconfirmed`);
+      const unconfirmed = before.object.lastSeq - before.object.confirmed.pg;
+      step(`killing with ${unconfirmed} events unconfirmed`);
+      expect(unconfirmed).toBeGreaterThan(0);
       for (const s of sockets) s.ws.terminate();
       await arena.stop("SIGKILL");
       arena = await start();

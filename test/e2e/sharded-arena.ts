@@ -18,13 +18,20 @@ export interface ShardedTestArena {
   stop(): Promise<void>;
   /** SIGKILLs process `i` and starts it again on the same port and state. */
   restart(i: number): Promise<void>;
+  /** SIGKILLs process `i` and leaves it down (its port answers nothing) until `start(i)`. */
+  kill(i: number): Promise<void>;
+  /** Starts process `i`, stopped with `kill`, again on the same port and state. */
+  start(i: number): Promise<void>;
 }
 
 export async function startTestShardedArena(opts: {
   processes: number;
   hub?: boolean;
-  basePort: number;
-  inspectorBase: number;
+  /** Ports `basePort + i` and inspectors `inspectorBase + i`, or explicit `ports`/`inspectorPorts` (the hub last). */
+  basePort?: number;
+  inspectorBase?: number;
+  ports?: number[];
+  inspectorPorts?: number[];
   namePrefix: string;
 }): Promise<ShardedTestArena> {
   const persistTo = mkdtempSync(join(tmpdir(), "arena-mp-"));
@@ -34,6 +41,8 @@ export async function startTestShardedArena(opts: {
     urls: arena.urls,
     front: arena.front,
     restart: (i) => arena.restart(i),
+    kill: (i) => arena.kill(i),
+    start: (i) => arena.start(i),
     async stop() {
       await arena.stop();
       rmSync(persistTo, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createConnection, type Server } from "node:net";
+import { createConnection, type Server, Socket } from "node:net";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
@@ -32,15 +32,35 @@ function migrate(url: string, ...flags: string[]): void {
   if (r.status !== 0) throw new Error(`postgres migrations failed for ${url}`);
 }
 
+/** Set on the errors `tolerateProxyResets` lets pass (see there). */
+const PROXY_RESET = Symbol("local Hyperdrive proxy reset");
+
 /**
- * The local Hyperdrive proxy in this process pipes sockets without error handlers (workers-sdk #15768), so a
- * connection the runtime resets when it drops a test file's isolate would crash the whole run. Those resets are
- * expected; anything else still fails.
+ * The local Hyperdrive proxy in this process (miniflare's HyperdriveProxyController) pipes its sockets, the
+ * runtime's end and Postgres's end, without `error` listeners (workers-sdk #15768). When the runtime drops a test
+ * file's isolate it resets its end, and the unhandled socket error would crash the whole run. Exactly those are
+ * ignored: `read ECONNRESET` (the peer reset the connection under a pending read) and `write EPIPE` (the proxy's
+ * pipe wrote to a socket already closed), emitted as `error` on a net.Socket that has no `error` listener. Any
+ * other uncaught exception, a reset on a socket somebody listens to, or these codes from any other syscall, still
+ * fails the run.
  */
 function tolerateProxyResets(): void {
+  const emit = Socket.prototype.emit;
+  Socket.prototype.emit = function markProxyReset(this: Socket, event: string | symbol, ...args: unknown[]) {
+    const e = args[0] as NodeJS.ErrnoException | undefined;
+    if (
+      event === "error" &&
+      this.listenerCount("error") === 0 &&
+      e instanceof Error &&
+      ((e.code === "ECONNRESET" && e.syscall === "read") || (e.code === "EPIPE" && e.syscall === "write"))
+    ) {
+      Object.defineProperty(e, PROXY_RESET, { value: true });
+    }
+    return emit.apply(this, [event, ...args] as Parameters<typeof emit>);
+  } as typeof emit;
   process.on("uncaughtException", (e: NodeJS.ErrnoException) => {
-    if (e.code === "ECONNRESET" || e.code === "EPIPE") {
-      console.error(`local Hyperdrive proxy: ${e.code} ignored (workers-sdk #15768)`);
+    if ((e as unknown as Record<symbol, unknown>)[PROXY_RESET] === true) {
+      console.error(`local Hyperdrive proxy: ${e.syscall} ${e.code} ignored (workers-sdk #15768)`);
       return;
     }
     throw e;

@@ -89,9 +89,12 @@ export async function play(
         }
         break;
       }
-      case "start":
-        await battle.start();
+      case "start": {
+        // A battle that did not start would refuse every answer and attack alike in both runs being compared.
+        const started = await battle.start();
+        if (!started.ok) throw new Error(`start failed: ${started.error.code}`);
         break;
+      }
       case "answer":
       case "attack": {
         const id = ids[step.player]!;
@@ -116,7 +119,8 @@ export async function play(
         break;
     }
   }
-  await battle.end();
+  const ended = await battle.end();
+  if (!ended.ok) throw new Error(`end failed: ${ended.error.code}`);
   const results = await battle.results();
   seen.push(["final", results.ok ? results.value.standings : results.error]);
   return seen;

@@ -110,6 +110,7 @@ describe("fuzzing a live battle", () => {
     let acceptedAnswers = 0;
     let acceptedAttacks = 0;
     let sent = 0;
+    const tokenKindsTried = new Set<string>();
 
     await fc.assert(
       fc.asyncProperty(
@@ -151,13 +152,21 @@ describe("fuzzing a live battle", () => {
               headers: { Upgrade: "websocket", "CF-Connecting-IP": freshIp() },
             },
           );
-          // Refused by the Worker (401), or accepted and closed at once with a do-not-reconnect code (4501 replaced).
-          if (upgrade.status === 101) {
+          // A token the Worker cannot verify for this battle is refused there (401 unauthorized); the replaced
+          // session's token is valid, so its socket is accepted by the object and closed at once with 4501 (session
+          // replaced, do not reconnect), and over HTTP it gets session_replaced.
+          const replaced = tokenKind === "replaced";
+          tokenKindsTried.add(tokenKind);
+          if (replaced) {
+            expect(upgrade.status).toBe(101);
             const ws = upgrade.webSocket!;
             const closed = new Promise<number>((r) => ws.addEventListener("close", (e) => r(e.code)));
             ws.accept();
-            expect(await closed).toBeGreaterThanOrEqual(4500);
-          } else expect(upgrade.status).toBe(401);
+            expect(await closed).toBe(4501);
+          } else {
+            expect(upgrade.status).toBe(401);
+            expect(((await upgrade.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+          }
           const http = await api(
             "POST",
             `/api/battles/${battleId}/answer`,
@@ -167,7 +176,7 @@ describe("fuzzing a live battle", () => {
             },
           );
           expect(http.status).toBe(401);
-          expect(["unauthorized", "session_replaced"]).toContain(http.json.error.code);
+          expect(http.json.error.code).toBe(replaced ? "session_replaced" : "unauthorized");
 
           // Let budgets and strikes refill, so every run is judged on its own frames.
           await advanceClock(battleId, 30_000);
@@ -181,6 +190,7 @@ describe("fuzzing a live battle", () => {
     );
     // The seed exercises the real paths too, not only refusals.
     expect(sent).toBeGreaterThan(100);
+    expect([...tokenKindsTried].sort()).toEqual(Object.keys(badTokens).sort());
     expect(acceptedAnswers).toBeGreaterThan(0);
 
     // Still running and answering.

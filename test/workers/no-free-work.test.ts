@@ -8,6 +8,14 @@ function stubOf(id: string) {
   return env.BATTLE.get(env.BATTLE.idFromName(id));
 }
 
+/** Stands the battle object's clock 1 ms into a minute, so a run of joins cannot straddle two join windows. */
+async function pinClockToMinuteStart(id: string): Promise<void> {
+  const minute = Math.floor(Date.now() / 60_000) * 60_000 + 60_000 + 1;
+  await runInDurableObject(stubOf(id), (instance: BattleDO) => {
+    instance.clock = () => minute;
+  });
+}
+
 /** Tables in the object's SQLite (workerd's own `_cf_` tables aside). */
 function tables(id: string): Promise<string[]> {
   return runInDurableObject(stubOf(id), (_i, state) =>
@@ -82,17 +90,23 @@ describe("no free work for anonymous callers", () => {
         headers: { "CF-Connecting-IP": ip },
         body: JSON.stringify({ username }),
       });
-    let refused: Response | null = null;
-    for (let i = 0; i < 61 && !refused; i++) {
-      const res = await joinFrom(`2001:db8:77:1::${(i + 1).toString(16)}`, `p${i}`);
-      if (res.status === 429) refused = res;
+    await pinClockToMinuteStart(id);
+    // The battle's join limit is the deployment default, JOIN_LIMIT_PER_MINUTE = 30: joins 1..30 from the /64 are
+    // admitted (each from another address in it), join 31 is the first refused.
+    const LIMIT = 30;
+    expect(Number(env.JOIN_LIMIT_PER_MINUTE)).toBe(LIMIT);
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT + 1; i++) {
+      statuses.push((await joinFrom(`2001:db8:77:1::${(i + 1).toString(16)}`, `p${i}`)).status);
     }
-    expect(refused).not.toBeNull();
-    const body = (await refused!.json()) as { error: { code: string; retryAfterMs: number } };
-    // The battle's join limit (the deployment default, JOIN_LIMIT_PER_MINUTE = 30): wait until its minute ends.
+    expect(statuses).toEqual([...Array(LIMIT).fill(201), 429]);
+    const refused = await joinFrom("2001:db8:77:1::ffff", "late");
+    expect(refused.status).toBe(429);
+    const body = (await refused.json()) as { error: { code: string; retryAfterMs: number } };
+    // Wait until the battle's minute ends (the clock stands 1 ms into it).
     expect(body.error.code).toBe("rate_limited");
-    expect(body.error.retryAfterMs).toBeGreaterThan(0);
-    expect(body.error.retryAfterMs).toBeLessThanOrEqual(60_000);
+    expect(body.error.retryAfterMs).toBe(60_000 - 1);
+    expect(refused.headers.get("Retry-After")).toBe("60");
     expect((await joinFrom("2001:db8:77:2::1", "other")).status).toBe(201);
   });
 
@@ -123,13 +137,20 @@ describe("no free work for anonymous callers", () => {
     expect(statuses.filter((s) => s !== 201)).toEqual([]);
 
     const strict = await createBattle({ joinsPerAddressPerMinute: 3 });
-    let refused: Response | null = null;
-    // Up to two windows' worth, so a minute boundary mid-loop cannot make it pass by luck.
-    for (let i = 0; i < 7 && !refused; i++) {
+    await pinClockToMinuteStart(strict);
+    // Joins 1..3 are admitted and join 4 is the first refused; the clock is pinned, so no minute boundary can
+    // fall between them.
+    const strictStatuses: number[] = [];
+    let fourth: Response | null = null;
+    for (let i = 0; i < 4; i++) {
       const res = await joinFrom(strict, "198.51.100.10", `s${i}`);
-      if (res.status === 429) refused = res;
+      strictStatuses.push(res.status);
+      if (i === 3) fourth = res;
     }
-    expect(refused).not.toBeNull();
+    expect(strictStatuses).toEqual([201, 201, 201, 429]);
+    const body = (await fourth!.json()) as { error: { code: string; retryAfterMs: number } };
+    expect(body.error).toMatchObject({ code: "rate_limited", retryAfterMs: 60_000 - 1 });
+    expect(fourth!.headers.get("Retry-After")).toBe("60");
     expect((await joinFrom(strict, "198.51.100.11", "elsewhere")).status).toBe(201);
   });
 });

@@ -159,12 +159,23 @@ describe("resume", () => {
     const stale = await connect(a);
     const wb = await connect(b);
     const fresh = await connect(a);
-    expect((await wb.request({ type: "answer", id: 1, questionId: "q1", answer: 1 })).ok).toBe(true);
+    const answered = await wb.request({ type: "answer", id: 1, questionId: "q1", answer: 1 });
+    expect(answered).toMatchObject({ ok: true, data: { correct: true } });
+    expect(answered.data.score).toBeGreaterThan(0);
     const pushed = await fresh.next(
       (m) => m.type === "leaderboard" && m.top[0]?.username === "bob" && m.top[0]?.score > 0,
       "leaderboard on the new socket",
     );
-    expect(pushed).toBeTruthy();
+    // The push on the new socket shows bob's answer at the top with the score his reply gave, and alice unscored.
+    expect(pushed).toMatchObject({
+      type: "leaderboard",
+      total: 2,
+      top: [
+        { rank: 1, id: b.participantId, username: "bob", score: answered.data.score },
+        { rank: 2, id: a.participantId, username: "alice", score: 0 },
+      ],
+      me: { rank: 2, score: 0 },
+    });
     for (const s of [stale, fresh, wb]) s.ws.close(1000);
   });
 

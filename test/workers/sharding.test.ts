@@ -109,6 +109,31 @@ class HttpBattle implements TestBattle {
   }
 }
 
+/** What a played script scored: served answers and attacks, and whether the final standings tell players apart. */
+function exercised(seen: unknown[]): {
+  answers: number;
+  attacks: number;
+  standings: number;
+  scored: number;
+  nontrivial: boolean;
+} {
+  const served = (kind: string) =>
+    seen.filter((s) => Array.isArray(s) && s[0] === kind && "ok" in (s[2] as object)).length;
+  const final = seen.at(-1) as [string, { score: number }[] | string];
+  const standings = final[0] === "final" && Array.isArray(final[1]) ? final[1] : [];
+  const scores = new Set(standings.map((s) => s.score));
+  const scored = standings.filter((s) => s.score > 0).length;
+  const answers = served("answer");
+  const attacks = served("attack");
+  return {
+    answers,
+    attacks,
+    standings: standings.length,
+    scored,
+    nontrivial: answers > 0 && attacks > 0 && scored > 0 && scores.size > 1,
+  };
+}
+
 describe("sharded battles through the Worker and Durable Objects", () => {
   it("4 shards give the same replies, global views and final standings as one object (seeded script)", async () => {
     const steps = script(7, 10, 50);
@@ -117,6 +142,8 @@ describe("sharded battles through the Worker and Durable Objects", () => {
     const one = await play(await HttpBattle.create(`diff-one-${t0}`, 1, { now: t0 }), steps);
     const sharded = await HttpBattle.create(`diff-four-${t0}`, 4, { now: t0 });
     const four = await play(sharded, steps);
+    // Both runs exercised the game: answers and attacks were scored, and the final standings are not trivial.
+    for (const run of [one, four]) expect(exercised(run)).toMatchObject({ nontrivial: true });
     expect(four.length).toBe(one.length);
     for (let i = 0; i < one.length; i++) {
       if (JSON.stringify(four[i]) !== JSON.stringify(one[i]))
