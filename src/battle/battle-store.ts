@@ -45,6 +45,31 @@ const SCHEMA = [
 
 type MetaKey = "config" | "schedule" | "announced";
 
+/** Characters of a meta value per row: at most 1.5 MB as UTF-8, under the platform's 2 MB a row. */
+export const META_PART = 500_000;
+
+/** The part count of a value stored in parts (`{"$parts": n}`), or null for a value stored whole. */
+function metaParts(value: unknown): number | null {
+  if (typeof value !== "object" || value === null) return null;
+  const keys = Object.keys(value);
+  const n = (value as { $parts?: unknown }).$parts;
+  return keys.length === 1 && typeof n === "number" && Number.isInteger(n) && n > 0 ? n : null;
+}
+
+/** `s` in pieces of at most `max` UTF-16 units, never cutting a surrogate pair in two. */
+export function cutParts(s: string, max: number): string[] {
+  const out: string[] = [];
+  let at = 0;
+  while (at < s.length) {
+    let end = Math.min(at + max, s.length);
+    const last = s.charCodeAt(end - 1);
+    if (end < s.length && last >= 0xd800 && last <= 0xdbff) end--;
+    out.push(s.slice(at, end));
+    at = end;
+  }
+  return out;
+}
+
 export class BattleStore implements TimerStore {
   /** Persistence events waiting for the sinks (written in the same transactions as the rows below). */
   readonly outbox: Outbox;
@@ -98,15 +123,39 @@ export class BattleStore implements TimerStore {
 
   private getMeta<T>(key: MetaKey): T | null {
     const row = this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-    return row ? (JSON.parse(row.value) as T) : null;
+    if (!row) return null;
+    const value = JSON.parse(row.value) as unknown;
+    const parts = metaParts(value);
+    if (parts === null) return value as T;
+    let json = "";
+    for (let i = 0; i < parts; i++) {
+      json += this.sql
+        .exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", `${key}#${i}`)
+        .one().value;
+    }
+    return JSON.parse(json) as T;
   }
 
+  /**
+   * A value larger than META_PART characters (a battle with long questions in any script) is stored in parts, so
+   * no row is over the platform's 2 MB (a part is at most 3 bytes a character as UTF-8, never a split pair).
+   */
   private setMeta(key: MetaKey, value: unknown): void {
-    this.sql.exec(
-      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-      key,
-      JSON.stringify(value),
-    );
+    const upsert = (k: string, v: string) =>
+      this.sql.exec(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        k,
+        v,
+      );
+    const json = JSON.stringify(value);
+    this.sql.exec("DELETE FROM meta WHERE key >= ? AND key < ?", `${key}#`, `${key}$`);
+    if (json.length <= META_PART) {
+      upsert(key, json);
+      return;
+    }
+    const parts = cutParts(json, META_PART);
+    upsert(key, JSON.stringify({ $parts: parts.length }));
+    for (const [i, part] of parts.entries()) upsert(`${key}#${i}`, part);
   }
 
   /** Loads the whole battle into memory, or null if this object holds no battle yet. */

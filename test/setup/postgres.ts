@@ -76,6 +76,9 @@ export default async function setup(project: TestProject) {
       : "";
     const url = `postgres://postgres:postgres@127.0.0.1:5432/arena_test_${tag}${randomBytes(6).toString("hex")}`;
     migrate(url, "--create");
+    console.log(
+      `postgres: the workers tests run against the machine's Postgres 15 (${url.split("/").pop()})`,
+    );
     project.provide("pgUrl", url);
     const janitor = spawn(process.execPath, ["test/setup/pg-janitor.mjs", url], {
       stdio: ["ignore", "ignore", "inherit"],
@@ -89,6 +92,9 @@ export default async function setup(project: TestProject) {
       }).unref();
     };
   }
+  // CI always has the machine's Postgres: a missing one there is a failure, never a silent substitution.
+  if (process.env.CI) throw new Error("postgres: CI has no Postgres on 127.0.0.1:5432");
+  console.log("postgres: no server on 127.0.0.1:5432; the workers tests run against an embedded PGlite");
   const { PGlite } = await import("@electric-sql/pglite");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
   const db = await PGlite.create();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HEARTBEAT_TIMEOUT_MS, SWEEP_INTERVAL_MS, Timer } from "../../src/battle/battle-room";
+import { cutParts } from "../../src/battle/battle-store";
 import { battleConfig } from "./fixtures";
 import { RoomWorld } from "./room-harness";
 
@@ -161,3 +162,17 @@ async function drainTimers(world: RoomWorld): Promise<void> {
     await new Promise((r) => setImmediate(r));
   }
 }
+
+describe("meta values in parts", () => {
+  it("cuts a long value into parts of at most the size, never inside a surrogate pair, and joins back whole", () => {
+    const s = `${"a".repeat(9)}😀${"ł".repeat(5)}😀😀`;
+    for (const max of [2, 3, 5, 10]) {
+      const parts = cutParts(s, max);
+      expect(parts.join("")).toBe(s);
+      for (const p of parts) {
+        expect(p.length).toBeLessThanOrEqual(max);
+        expect(/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/.test(p)).toBe(false);
+      }
+    }
+  });
+});

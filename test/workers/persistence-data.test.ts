@@ -5,8 +5,9 @@
  * Postgres. Every accepted text comes back unchanged from both sinks; the battle ends; its final standings land;
  * reconcile is clean and no dead letter is left.
  */
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { BattleDO } from "../../src/battle/battle-do";
 import { api, connect, join, OPERATOR, startBattle } from "./helpers";
 import { drained, pg, reconcileReport } from "./persistence-helpers";
 
@@ -158,6 +159,16 @@ describe("every text reaches both sinks", () => {
       OPERATOR,
     );
     expect([create.status, create.json]).toEqual([201, expect.anything()]);
+    // ~2.2 MB as UTF-8: stored in the object in parts, no row over the platform's 2 MB.
+    const rows = await runInDurableObject(env.BATTLE.get(env.BATTLE.idFromName(id)), (_: BattleDO, state) =>
+      state.storage.sql
+        .exec<{ key: string; bytes: number }>("SELECT key, length(CAST(value AS BLOB)) AS bytes FROM meta")
+        .toArray(),
+    );
+    const parts = rows.filter((r) => r.key.startsWith("config#"));
+    expect(parts.length).toBeGreaterThan(1);
+    for (const r of rows) expect(r.bytes).toBeLessThan(2_000_000);
+    expect(parts.reduce((n, r) => n + r.bytes, 0)).toBeGreaterThan(2_000_000);
     await startBattle(id);
     const typed = await play(id, "typed", 4, next);
     await endAndCheck(id, [exact, ...questions], typed);

@@ -76,6 +76,16 @@ describe("persistence pipeline", () => {
       "carol",
     ]);
     expect(results.json.battle).toMatchObject({ id, status: "ended" });
+
+    // A row deleted from Postgres behind the pipeline's back: reconcile reports exactly that row.
+    const [gone] = await sql.unsafe(
+      "DELETE FROM answers WHERE battle_id = $1 AND question_id = 'q2' RETURNING participant_id",
+      [id],
+    );
+    expect((await reconcileReport(id)).differences).toEqual([
+      "postgres answers: 2 rows, object has 3",
+      `postgres answer participant ${gone!.participant_id} question "q2" attempt 1: missing`,
+    ]);
   });
 
   it("quarantines an answer Postgres refuses: the battle ends and lands, reconcile names it, a re-apply makes it clean", async () => {
