@@ -7,21 +7,10 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../loadtest/prng";
 import type { BattleDO } from "../../src/battle/battle-do";
 import { api, connect, join, OPERATOR, startBattle } from "./helpers";
 import { drained, pg, reconcileReport } from "./persistence-helpers";
-
-/** A seeded generator (mulberry32): the same texts every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Code point ranges of many scripts and symbol blocks, astral ones included. */
 const RANGES: readonly [number, number][] = [
@@ -119,7 +108,7 @@ async function play(id: string, questionId: string, players: number, next: () =>
 
 describe("every text reaches both sinks", () => {
   it("a battle of 1,000 questions in every script lands whole in D1 and Postgres", async () => {
-    const next = rng(28);
+    const next = mulberry32(28);
     const id = `data-many-${Date.now().toString(36)}`;
     // ~950 characters a question: 1,000 of them fill the 1 MB create body.
     const questions = Array.from({ length: 999 }, (_, i) => ({
@@ -142,7 +131,7 @@ describe("every text reaches both sinks", () => {
   }, 120_000);
 
   it("a battle of the longest questions (4,000 characters, 16 choices of 500) lands whole", async () => {
-    const next = rng(29);
+    const next = mulberry32(29);
     const id = `data-long-${Date.now().toString(36)}`;
     // 78 of them and a typed one: ~940,000 characters, what the 1 MB create body holds.
     const questions = Array.from({ length: 78 }, (_, i) => ({

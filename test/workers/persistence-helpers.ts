@@ -57,3 +57,29 @@ export async function ddl(statement: string, timeout = 20_000): Promise<void> {
     { timeout, interval: 200 },
   );
 }
+
+/**
+ * Holds the battle's Postgres watermark rows locked from another session (Postgres is then unavailable for that
+ * battle: its writes wait out the lock timeout and are retried) until the returned function is called.
+ */
+export async function holdWatermarkLock(battle: string): Promise<() => Promise<void>> {
+  const sql = pg();
+  let release!: () => void;
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  let locked!: () => void;
+  const holding = new Promise<void>((r) => {
+    locked = r;
+  });
+  const holder = sql.begin(async (tx) => {
+    await tx.unsafe("SELECT 1 FROM watermarks WHERE battle_id = $1 FOR UPDATE", [battle]);
+    locked();
+    await released;
+  });
+  await holding;
+  return async () => {
+    release();
+    await holder;
+  };
+}

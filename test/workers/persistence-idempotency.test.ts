@@ -11,7 +11,7 @@ import worker from "../../src/index";
 import type { BattleEvent } from "../../src/persistence/events";
 import { packMessages } from "../../src/persistence/message";
 import { api, OPERATOR } from "./helpers";
-import { ddl, pg } from "./persistence-helpers";
+import { ddl, holdWatermarkLock, pg } from "./persistence-helpers";
 
 function events(battle: string): BattleEvent[] {
   const b = {
@@ -212,29 +212,14 @@ describe("persistence consumer", () => {
     const battle = `locked-${Date.now()}`;
     const [first, second] = messages(battle, 5);
     expect((await deliver([first])).explicitAcks).toHaveLength(1);
-    const sql = pg();
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let locked!: () => void;
-    const holding = new Promise<void>((r) => {
-      locked = r;
-    });
-    const holder = sql.begin(async (tx) => {
-      await tx.unsafe("SELECT 1 FROM watermarks WHERE battle_id = $1 FOR UPDATE", [battle]);
-      locked();
-      await released;
-    });
-    await holding;
+    const unlock = await holdWatermarkLock(battle);
     const blocked = await deliver([second], 1, "2");
     expect(blocked.explicitAcks).toEqual([]);
     expect(blocked.retryMessages).toHaveLength(1);
     // D1 did not wait for Postgres: it holds the message already.
     const during = await tables(battle);
     expect([during.pgMark, during.d1Mark]).toEqual([[{ shard: 0, seq: 5 }], [{ shard: 0, seq: 10 }]]);
-    release();
-    await holder;
+    await unlock();
     const landed = await deliver([second], 2);
     expect(landed.explicitAcks).toHaveLength(1);
     const after = await tables(battle);

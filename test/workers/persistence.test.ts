@@ -6,7 +6,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { packMessages } from "../../src/persistence/message";
 import { api, connect, createBattle, join, OPERATOR, startBattle } from "./helpers";
-import { ddl, drained, persistence, pg, reconcileReport } from "./persistence-helpers";
+import { ddl, drained, holdWatermarkLock, persistence, pg, reconcileReport } from "./persistence-helpers";
 
 describe("persistence pipeline", () => {
   it("a played battle lands in D1 and Postgres and reconciles clean", async () => {
@@ -144,20 +144,7 @@ describe("persistence pipeline", () => {
     // Postgres unavailable for this battle: another session holds its watermark row, so every write of the
     // message waits out the lock timeout and is retried, until the queue gives up on it.
     await sql.unsafe("INSERT INTO watermarks (battle_id, shard, seq) VALUES ($1, 0, 0)", [battle]);
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let locked!: () => void;
-    const holding = new Promise<void>((r) => {
-      locked = r;
-    });
-    const holder = sql.begin(async (tx) => {
-      await tx.unsafe("SELECT 1 FROM watermarks WHERE battle_id = $1 FOR UPDATE", [battle]);
-      locked();
-      await released;
-    });
-    await holding;
+    const unlock = await holdWatermarkLock(battle);
     const answer = {
       k: "answer",
       p: 1,
@@ -188,8 +175,7 @@ describe("persistence pipeline", () => {
     expect(letter.body).toEqual(body);
     expect((await sql.unsafe("SELECT 1 FROM answers WHERE battle_id = $1", [battle])).length).toBe(0);
 
-    release();
-    await holder;
+    await unlock();
     const replay = await api("POST", `/api/admin/dead-letters/${letter.id}/replay`, undefined, OPERATOR);
     expect(replay.status).toBe(200);
     const again = await api("POST", `/api/admin/dead-letters/${letter.id}/replay`, undefined, OPERATOR);
