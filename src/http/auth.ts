@@ -30,9 +30,13 @@ export const requireOperator = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-/** Player token from `Authorization: Bearer` or, for WebSocket upgrades from browsers, `?token=`. */
+/**
+ * Player token from `Authorization: Bearer` or, on the WebSocket upgrade only (browsers cannot set headers there),
+ * `?token=`. Every other route refuses a token in the query, so tokens do not end up in access logs.
+ */
 export const requirePlayer = createMiddleware<AppEnv>(async (c, next) => {
-  const token = bearer(c.req.header("Authorization")) ?? c.req.query("token") ?? null;
+  const fromQuery = c.req.path.endsWith("/ws") ? c.req.query("token") : undefined;
+  const token = bearer(c.req.header("Authorization")) ?? fromQuery ?? null;
   if (token === null) throw new ApiError(401, ErrorCode.UNAUTHORIZED, "player token required");
   const claims = await verifySession(token, sessionKeyring(c.env), Date.now());
   if (!claims || claims.b !== c.req.param("id")) {

@@ -29,12 +29,22 @@ describe("README promises", () => {
     expect(info.json.battle.stored.answers).toBe(1);
   });
 
-  it("a GET on /ws without an upgrade is 426, and the heartbeat frame gets the runtime's pong", async () => {
+  it("a GET on /ws without an upgrade is 426, a query token works on /ws only, and the heartbeat gets its pong", async () => {
     const id = await createBattle();
     await startBattle(id);
     const alice = await join(id, "alice");
     const plain = await api("GET", `/api/battles/${id}/ws?token=${encodeURIComponent(alice.token)}`);
     expect([plain.status, plain.json.error.code]).toEqual([426, "bad_message"]);
+    // The query carries a token on the upgrade only; elsewhere it would land in access logs.
+    const queried = await api(
+      "GET",
+      `/api/battles/${id}/leaderboard?token=${encodeURIComponent(alice.token)}`,
+    );
+    expect([queried.status, queried.json.error.code]).toEqual([401, "unauthorized"]);
+    const headed = await api("GET", `/api/battles/${id}/leaderboard`, undefined, {
+      Authorization: `Bearer ${alice.token}`,
+    });
+    expect(headed.status).toBe(200);
     const ws = await connect(alice);
     const pong = new Promise<string>((resolve) =>
       ws.ws.addEventListener("message", (e) => {
