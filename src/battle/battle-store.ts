@@ -6,26 +6,14 @@
 import type { BattleEvent } from "../persistence/events";
 import { Outbox } from "../persistence/outbox";
 import type { StoredRecord } from "../persistence/records";
+import type { SqlDatabase, SqlRows } from "../persistence/sql-database";
 import type { TimerStore } from "./alarm-scheduler";
 import type { BattleConfig } from "./config";
 import { type AnswerPlan, type AttackPlan, BattleGame, type JoinPlan } from "./game";
 import type { Player } from "./player";
 import type { Schedule } from "./schedule";
 
-/** A query's rows (workerd's `SqlStorageCursor` is one). */
-export interface SqlRows<T> extends Iterable<T> {
-  toArray(): T[];
-  one(): T;
-}
-
-/** The part of the platform's SQL storage the store uses: workerd's `SqlStorage` in production, sql.js in Node. */
-export interface SqlDatabase {
-  exec<T extends Record<string, string | number | ArrayBuffer | null>>(
-    query: string,
-    // biome-ignore lint/suspicious/noExplicitAny: bindings are any SQL value, as in workerd's own signature
-    ...bindings: any[]
-  ): SqlRows<T>;
-}
+export type { SqlDatabase, SqlRows };
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,

@@ -3,10 +3,11 @@
  * shard) and is inserted in the same transaction as the state change it describes (one INSERT per write). Rows
  * stay until both sinks (D1, Postgres) have confirmed a contiguous watermark at or past them.
  */
-import type { SqlDatabase } from "../battle/battle-store";
+
 import { fits, MAX_EVENT_BYTES, sizedEvents } from "./event-size";
 import type { BattleEvent } from "./events";
 import type { OutboxRow } from "./message";
+import type { SqlDatabase } from "./sql-database";
 
 /** This object's shard of its battle; a sharded battle (a later issue) gives each object its own. */
 export const SHARD = 0;

@@ -92,6 +92,11 @@ async function endAndCheck(
   expect(letters.json.deadLetters).toEqual([]);
 }
 
+async function create(id: string, title: string, questions: unknown[]) {
+  const res = await api("POST", "/api/admin/battles", { id, title, questions }, OPERATOR);
+  expect([res.status, res.json]).toEqual([201, expect.anything()]);
+}
+
 async function play(id: string, questionId: string, players: number, next: () => number) {
   const typed = new Map<number, string>();
   for (const name of NAMES.slice(0, players)) {
@@ -118,13 +123,7 @@ describe("every text reaches both sinks", () => {
       answer: 0,
     }));
     const exact = { id: "typed", text: text(next, 200, true), answer: ["anything"] };
-    const create = await api(
-      "POST",
-      "/api/admin/battles",
-      { id, title: text(next, 200), questions: [exact, ...questions] },
-      OPERATOR,
-    );
-    expect([create.status, create.json]).toEqual([201, expect.anything()]);
+    await create(id, text(next, 200), [exact, ...questions]);
     await startBattle(id);
     const typed = await play(id, "typed", NAMES.length, next);
     await endAndCheck(id, [exact, ...questions], typed);
@@ -141,13 +140,7 @@ describe("every text reaches both sinks", () => {
       answer: 3,
     }));
     const exact = { id: "typed", text: text(next, 4000, true), answer: ["anything"] };
-    const create = await api(
-      "POST",
-      "/api/admin/battles",
-      { id, title: text(next, 200), questions: [exact, ...questions] },
-      OPERATOR,
-    );
-    expect([create.status, create.json]).toEqual([201, expect.anything()]);
+    await create(id, text(next, 200), [exact, ...questions]);
     // ~2.2 MB as UTF-8: stored in the object in parts, no row over the platform's 2 MB.
     const rows = await runInDurableObject(env.BATTLE.get(env.BATTLE.idFromName(id)), (_: BattleDO, state) =>
       state.storage.sql
