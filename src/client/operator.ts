@@ -60,7 +60,7 @@ export class OperatorClient {
     });
   }
 
-  /** `input` is the create body of the README (title, questions, durationMs…); the server validates it. */
+  /** `input` is the create body of docs/api.md (title, questions, durationMs…); the server validates it. */
   async create(input: unknown): Promise<BattleAdminView> {
     return (await this.call<{ battle: BattleAdminView }>("POST", "/battles", input)).battle;
   }

@@ -62,7 +62,7 @@ const table = new LeaderboardTable(
 );
 const questions = new QuestionList(byId<HTMLOListElement>("questions"), answer);
 
-/** Why a session ended for good, by close code (README: close codes). */
+/** Why a session ended for good, by close code (docs/protocol.md: close codes). */
 const SESSION_ENDED: Record<number, string> = {
   4501: "you joined from another tab or device",
   4502: "this tab was replaced by a newer connection",
