@@ -1,6 +1,7 @@
 /** @module Test helpers that drive the real Worker (SELF) and read WebSocket frames as awaitable events. */
-import { SELF } from "cloudflare:test";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { vi } from "vitest";
+import type { BattleDO } from "../../src/battle/battle-do";
 import type { ServerMessage } from "../../src/protocol";
 
 export const OPERATOR = { Authorization: "Bearer test-operator-token" };
@@ -180,4 +181,58 @@ export async function listedStatus(battleId: string, status: string): Promise<vo
     },
     { timeout: 10_000, interval: 50 },
   );
+}
+
+/** The Durable Object of battle `id`. */
+export function stubOf(id: string): DurableObjectStub<BattleDO> {
+  return env.BATTLE.get(env.BATTLE.idFromName(id)) as DurableObjectStub<BattleDO>;
+}
+
+/** A battle object's clock that stands still at `now` until the test moves it (the object's injectable clock). */
+export interface ManualClock {
+  now: number;
+}
+
+/**
+ * Replaces battle `id`'s clock with one the test drives: it reads `clock.now`, so `clock.now += ms` moves the object's
+ * time at once, and nothing moves it otherwise (token buckets do not refill, silence does not grow). Lost when the
+ * object restarts.
+ */
+export async function manualClock(id: string, now: number): Promise<ManualClock> {
+  const clock: ManualClock = { now };
+  await runInDurableObject(stubOf(id), (instance: BattleDO) => {
+    instance.clock = () => clock.now;
+  });
+  return clock;
+}
+
+/**
+ * Restarts battle `id`'s object (its memory is gone, the next call builds it again from its SQLite), and checks that
+ * the instance after is a new one.
+ */
+export async function restartObject(id: string): Promise<void> {
+  const mark = Symbol.for("arena.test.restart");
+  await runInDurableObject(stubOf(id), (instance: BattleDO) => {
+    (instance as unknown as Record<symbol, boolean>)[mark] = true;
+  });
+  await runInDurableObject(stubOf(id), (_i, state) => state.abort("restarted by the test")).catch(() => {});
+  const marked = await runInDurableObject(
+    stubOf(id),
+    (instance: BattleDO) => (instance as unknown as Record<symbol, boolean>)[mark] === true,
+  );
+  if (marked) throw new Error(`battle ${id}'s object did not restart`);
+}
+
+/** An upgrade of `joined`'s socket URL that does not wait for a welcome: refused upgrades are closed at once. */
+export async function upgrade(
+  joined: Pick<Joined, "wsUrl">,
+  resume?: { seq: number; epoch: string },
+): Promise<{ status: number; socket: TestSocket }> {
+  const url =
+    joined.wsUrl.replace(/^ws/, "http") + (resume ? `&seq=${resume.seq}&epoch=${resume.epoch}` : "");
+  const res = await SELF.fetch(url, { headers: { Upgrade: "websocket", "CF-Connecting-IP": freshIp() } });
+  if (!res.webSocket) throw new Error(`no socket: ${res.status} ${await res.text()}`);
+  const socket = new TestSocket(res.webSocket);
+  res.webSocket.accept();
+  return { status: res.status, socket };
 }
