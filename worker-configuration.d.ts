@@ -14,6 +14,7 @@ declare namespace Cloudflare {
 		API_LIMITER: RateLimit;
 		ASSETS: Fetcher;
 		TOKEN_TTL_SECONDS: "86400";
+		IDENTITY_MAX_LIFETIME_S: "86400";
 		RATE_LIMIT_EXEMPT_IPS: "";
 		PERSIST_RETRY_BASE_SECONDS: "2";
 		PG_LOCK_TIMEOUT_MS: "5000";
@@ -34,7 +35,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "TOKEN_TTL_SECONDS" | "RATE_LIMIT_EXEMPT_IPS" | "PERSIST_RETRY_BASE_SECONDS" | "PG_LOCK_TIMEOUT_MS" | "PERSISTENCE" | "FANOUT" | "JOIN_LIMIT_PER_MINUTE" | "CONNECT_RATE_PER_SECOND" | "OPERATOR_TOKEN" | "TOKEN_SECRET" | "TOKEN_KID" | "TOKEN_SECRETS_PREVIOUS" | "IDENTITY_SECRETS">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "TOKEN_TTL_SECONDS" | "IDENTITY_MAX_LIFETIME_S" | "RATE_LIMIT_EXEMPT_IPS" | "PERSIST_RETRY_BASE_SECONDS" | "PG_LOCK_TIMEOUT_MS" | "PERSISTENCE" | "FANOUT" | "JOIN_LIMIT_PER_MINUTE" | "CONNECT_RATE_PER_SECOND" | "OPERATOR_TOKEN" | "TOKEN_SECRET" | "TOKEN_KID" | "TOKEN_SECRETS_PREVIOUS" | "IDENTITY_SECRETS">> {}
 }
 
 // Begin runtime types

@@ -2,6 +2,7 @@
  * @module `npm run loadtest`: starts (or targets) an Arena server, creates and starts a battle, ramps players in
  * across worker processes, drives the reference mix, then ends the battle, checks every score and writes reports.
  */
+
 import { fork } from "node:child_process";
 import {
   cpSync,
@@ -18,6 +19,7 @@ import { cpus, release, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { PLAYERS_PER_OBJECT } from "../src/battle/config";
 import { results } from "../src/client/http";
 import { decodeHistogram, encodeHistogram, mergeEncoded, newHistogram, summarize } from "./histogram";
 import type { Final, StatName, Tick, WorkerConfig, WorkerMessage } from "./ipc";
@@ -414,7 +416,8 @@ async function run(
     id: battleId,
     questions: questions.input,
     durationMs: o.durationMs + plan.rampSec * 1000 + 600_000,
-    maxPlayers: o.players + 100,
+    // Head room for reconnects, within what the battle's objects hold (PLAYERS_PER_OBJECT each).
+    maxPlayers: Math.min(o.players + 100, PLAYERS_PER_OBJECT * Math.max(1, o.shards)),
     ...(o.shards > 1 ? { shards: o.shards } : {}),
   });
   log(`battle ${battleId} created and started`);

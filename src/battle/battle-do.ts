@@ -36,7 +36,7 @@ import type { JoinAlloc, JoinProof } from "./game";
 import { HistoryStore } from "./history-store";
 import { err, type Outcome } from "./outcome";
 import { parseResume } from "./player-streams";
-import type { BattleAdminView, JoinResult } from "./views";
+import type { BattleAdminView, JoinResult, StandingsPage } from "./views";
 
 /** How long a client asked to close (see `SocketConnection.close`) has before the server closes it itself. */
 export const CLOSE_GRACE_MS = 1_000;
@@ -229,12 +229,12 @@ export class BattleDO extends DurableObject<Env> {
     return this.room.request(participantId, session, msg, keyed);
   }
 
-  async finalResults(): Promise<Outcome<BattleResults>> {
-    return this.coordinator ? this.coordinator.finalResults() : this.room.finalResults();
+  async finalResults(page?: StandingsPage): Promise<Outcome<BattleResults>> {
+    return this.coordinator ? this.coordinator.finalResults(page) : this.room.finalResults(page);
   }
 
-  async results(): Promise<Outcome<BattleResults>> {
-    return this.coordinator ? this.coordinator.results() : this.room.results();
+  async results(page?: StandingsPage): Promise<Outcome<BattleResults>> {
+    return this.coordinator ? this.coordinator.results(page) : this.room.results(page);
   }
 
   /**

@@ -59,7 +59,7 @@ import { RawFrame, RawJson, replyFrame, wrote } from "./reply";
 import { RequestCounters } from "./request-counters";
 import { endedAt, nextTransition, type Schedule, statusAt } from "./schedule";
 import { SocketSet } from "./socket-set";
-import type { BattleAdminView, JoinResult } from "./views";
+import type { BattleAdminView, JoinResult, StandingsPage } from "./views";
 
 /** A socket with no heartbeat or message for this long is closed (4000) so presence stays honest. */
 export const HEARTBEAT_TIMEOUT_MS = 90_000;
@@ -252,6 +252,7 @@ export class BattleRoom {
       socketsOf: (id) => this.sockets().ofPlayer(id),
       online: () => this.sockets().size,
       reply: (conn, frame, writeId) => this.reply(conn, frame, writeId),
+      strike: (conn, playerId) => this.strike(conn, playerId),
       markChanged: (id, oldRank) => this.markChanged(id, oldRank),
       log: (msg, e) => this.log(msg, e),
     });
@@ -497,23 +498,26 @@ export class BattleRoom {
   }
 
   /** The public results: refused while the battle runs, before any standings are built. */
-  finalResults(): Outcome<BattleResults> {
+  finalResults(page?: StandingsPage): Outcome<BattleResults> {
     const game = this.game;
     if (!game) return notFound();
     if (game.status(this.now()) !== "ended")
       return err(ErrorCode.BATTLE_NOT_ENDED, "results are published when the battle ends");
-    return this.results();
+    return this.results(page);
   }
 
-  results(): Outcome<BattleResults> {
+  /** The standings now (all of them, or one page: the work is the page's, not the battle's). */
+  results(page?: StandingsPage): Outcome<BattleResults> {
     this.commit.flush();
     const game = this.game;
     if (!game) return notFound();
     const now = this.now();
-    const standings = game.board.toRows().map((s, i) => {
+    const offset = page?.offset ?? 0;
+    const rows = page ? game.board.page(page.offset, page.limit) : game.board.toRows();
+    const standings = rows.map((s, i) => {
       const p = game.players.get(s.id) ?? game.remote.get(s.id)!;
       return {
-        rank: i + 1,
+        rank: offset + i + 1,
         id: p.id,
         username: p.username,
         score: p.score,
@@ -522,7 +526,12 @@ export class BattleRoom {
         shields: p.shields,
       };
     });
-    return ok({ battle: game.battleView(now), final: game.status(now) === "ended", standings });
+    return ok({
+      battle: game.battleView(now),
+      final: game.status(now) === "ended",
+      total: game.board.size,
+      standings,
+    });
   }
 
   /** The sinks' watermarks, reported by the queue consumer after it applied a batch. */
@@ -675,7 +684,7 @@ export class BattleRoom {
     };
     conn.send(JSON.stringify(welcome));
     this.pushes.schedule();
-    if (this.timers.dueAt(Timer.SWEEP) === null && game.status(now) !== "ended") {
+    if (this.timers.dueAt(Timer.SWEEP) === null) {
       await this.timers.set(Timer.SWEEP, now + SWEEP_INTERVAL_MS);
     }
   }
@@ -730,13 +739,17 @@ export class BattleRoom {
       const requestId = JSON.stringify(msg.id);
       const key = requestKey(msg);
       if (msg.type === "attack" && this.link && !this.game!.players.has(msg.target)) {
-        const earlier = key === null ? null : this.streams.earlier(att.p, key, msg.id);
-        if (earlier !== null) this.reply(conn, earlier);
-        else void this.shard.replyRemoteAttack(conn, att.p, msg.id, msg.target, key);
+        void this.shard.replyRemoteAttack(conn, att.p, msg.id, msg.target, key);
         return;
       }
       const result = this.handle(att.p, msg, key);
       this.counters.count(result);
+      // A refused attack is a strike like a refused frame: attacks are the requests that cost others something.
+      if (msg.type === "attack" && !result.ok && result.error.code !== ErrorCode.INTERNAL) {
+        this.reply(conn, JSON.stringify(replyFrame(msg.id, result)));
+        this.strike(conn, att.p);
+        return;
+      }
       if (result.ok && result.value instanceof RawFrame) {
         this.reply(conn, result.value.frame);
       } else if (result.ok && result.value instanceof RawJson) {
@@ -779,6 +792,12 @@ export class BattleRoom {
           : JSON.stringify(replyFrame(writeId, err(ErrorCode.INTERNAL, "the write failed; try again"))),
       ),
     );
+  }
+
+  /** A strike against the player for a refused request; out of strikes, this socket is closed with 4001. */
+  private strike(conn: Connection, playerId: number): void {
+    if (this.meter.strike(playerId, this.now()))
+      this.closeConnection(conn, CloseCode.TOO_MANY_ERRORS, "too many bad or excess frames");
   }
 
   /** The client closed, or the socket failed: forget it. */
@@ -828,10 +847,12 @@ export class BattleRoom {
     return this.timers.fire(this.now());
   }
 
-  /** Closes sockets silent past the heartbeat timeout; runs every `SWEEP_INTERVAL_MS` while anyone is online. */
+  /**
+   * Closes sockets silent past the heartbeat timeout; runs every `SWEEP_INTERVAL_MS` while anyone is online, after
+   * the end too (tokens still connect to read the final standings, and a silent socket holds a descriptor).
+   */
   private async sweep(now: number): Promise<void> {
-    const game = this.game;
-    if (!game || game.status(now) === "ended") return;
+    if (!this.game) return;
     for (const conn of this.sockets().sockets()) {
       const last = Math.max(conn.pingedAt(), conn.lastSeen, conn.info.t);
       if (now - last > HEARTBEAT_TIMEOUT_MS) this.closeConnection(conn, CloseCode.GOING_AWAY, "no heartbeat");
@@ -878,8 +899,7 @@ export class BattleRoom {
     if (status !== "ended" && this.timers.dueAt(Timer.HISTORY) === null) {
       await this.timers.set(Timer.HISTORY, now + PRUNE_INTERVAL_MS);
     }
-    if (status === "ended") this.timers.clear(Timer.SWEEP);
-    else if (this.sockets().size > 0 && this.timers.dueAt(Timer.SWEEP) === null) {
+    if (this.sockets().size > 0 && this.timers.dueAt(Timer.SWEEP) === null) {
       await this.timers.set(Timer.SWEEP, now + SWEEP_INTERVAL_MS);
     }
   }

@@ -270,7 +270,14 @@ export class BattleStore implements TimerStore {
         plan.keyHash,
       );
     } else {
-      this.sql.exec("UPDATE participants SET session = ? WHERE id = ?", plan.session, plan.id);
+      // A key-proven rejoin rotated the player key: the new hash is stored with the session, so the old key stays
+      // refused after a restart.
+      this.sql.exec(
+        "UPDATE participants SET session = ?, key_hash = ? WHERE id = ?",
+        plan.session,
+        plan.keyHash,
+        plan.id,
+      );
     }
   }
 

@@ -43,6 +43,12 @@ const RulesInput = z.strictObject({
   maxAttempts: z.number().int().min(1).max(100).default(1),
 });
 
+/**
+ * Players one battle object holds: its measured JavaScript heap was 56 MB with 9,644 connected players (≈ 5.8 KB
+ * each, BENCHMARKS.md 2026-12-03), so a 128 MB isolate holds about 20,000. Larger battles take `shards`.
+ */
+export const PLAYERS_PER_OBJECT = 20_000;
+
 export const BattleInput = z
   .strictObject({
     /** Optional operator-chosen id (slug); generated when absent. */
@@ -70,7 +76,8 @@ export const BattleInput = z
       .default(600_000),
     /** Schedule at creation (epoch ms); otherwise the operator starts it later. */
     startsAt: z.number().int().positive().optional(),
-    maxPlayers: z.number().int().min(1).max(1_000_000).default(50_000),
+    /** Default and cap: `PLAYERS_PER_OBJECT` per object (× `shards`). */
+    maxPlayers: z.number().int().min(1).max(1_000_000).optional(),
     /** How many entries the pushed top list holds. */
     leaderboardSize: z.number().int().min(1).max(100).default(10),
     rules: RulesInput.default(() => RulesInput.parse({})),
@@ -91,6 +98,13 @@ export const BattleInput = z
     shards: z.number().int().min(1).max(MAX_SHARDS).optional(),
   })
   .superRefine((battle, ctx) => {
+    const cap = PLAYERS_PER_OBJECT * (battle.shards ?? 1);
+    if (battle.maxPlayers !== undefined && battle.maxPlayers > cap)
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxPlayers"],
+        message: `one object holds at most ${PLAYERS_PER_OBJECT} players (its measured heap); ${cap} with ${battle.shards ?? 1} shard(s): set shards to at least ${Math.ceil(battle.maxPlayers / PLAYERS_PER_OBJECT)}`,
+      });
     const seen = new Set<string>();
     battle.questions.forEach((q, i) => {
       if (seen.has(q.id))
@@ -112,7 +126,12 @@ export const BattleInput = z
         });
       }
     });
-  });
+  })
+
+  .transform((battle) => ({
+    ...battle,
+    maxPlayers: battle.maxPlayers ?? PLAYERS_PER_OBJECT * (battle.shards ?? 1),
+  }));
 
 export type BattleInput = z.input<typeof BattleInput>;
 export type BattleConfig = z.output<typeof BattleInput> & {

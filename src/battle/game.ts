@@ -127,7 +127,8 @@ export class BattleGame {
 
   /**
    * A new name joins as a new player; an existing name (by look-alike key) only with proof that it is the same
-   * player, otherwise `username_taken` and the original player is untouched.
+   * player, otherwise `username_taken` and the original player is untouched. A rejoin proven by a player key takes
+   * `proof.issue` as the player's new key hash (the presented key stops working).
    */
   planJoin(
     rawName: string,
@@ -156,9 +157,11 @@ export class BattleGame {
           "this username is taken in this battle; to play as it from another device, rejoin with its player key",
         );
       }
+      // A key-proven rejoin rotates the key: the Worker's freshly issued one replaces the presented one, so a key
+      // seen once (a shared computer) is no takeover for the rest of the battle. An identity keeps its hash.
       return ok({
         id: existing.id,
-        keyHash: existing.keyHash,
+        keyHash: proof.identified || proof.issue === null ? existing.keyHash : proof.issue,
         username: existing.username,
         session,
         at: now,
@@ -193,6 +196,7 @@ export class BattleGame {
     const existing = this.players.get(plan.id);
     if (existing && !plan.isNew) {
       existing.session = plan.session;
+      existing.keyHash = plan.keyHash;
       return existing;
     }
     const player: Player = {

@@ -4,10 +4,15 @@
  */
 import { AROUND, type BattleGame } from "./game";
 
+/** Top-N sizes whose JSON is kept at once (the battle's own size and a few clients' `limit`s). */
+export const TOP_SIZES_KEPT = 4;
+
 export class LeaderboardJson {
-  private topJson = "[]";
-  private topVersion = -1;
-  private topSize = -1;
+  /**
+   * The top-N JSON per size, for the board version it was built at: pushes share the battle's size, and a client
+   * reading another `limit` gets its own entry instead of invalidating theirs. At most `TOP_SIZES_KEPT` sizes.
+   */
+  private readonly tops = new Map<number, { version: number; json: string }>();
   /** Usernames never change, so their JSON is built once. */
   private readonly names = new Map<number, string>();
   /**
@@ -19,21 +24,28 @@ export class LeaderboardJson {
 
   constructor(readonly game: BattleGame) {}
 
-  /** `[{rank,id,username,score},…]` for the first `n` places, cached until the board changes. */
+  /** `[{rank,id,username,score},…]` for the first `n` places, cached per size until the board changes. */
   top(n = this.game.config.leaderboardSize): string {
-    if (this.topVersion !== this.game.boardVersion || this.topSize !== n) {
-      const rows = this.game.board.top(n);
-      let out = "[";
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]!;
-        if (i > 0) out += ",";
-        out += `{"rank":${i + 1},"id":${r.id},"username":${this.name(r.id)},"score":${r.score}}`;
-      }
-      this.topJson = `${out}]`;
-      this.topVersion = this.game.boardVersion;
-      this.topSize = n;
+    const cached = this.tops.get(n);
+    if (cached !== undefined && cached.version === this.game.boardVersion) return cached.json;
+    const rows = this.game.board.top(n);
+    let out = "[";
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (i > 0) out += ",";
+      out += `{"rank":${i + 1},"id":${r.id},"username":${this.name(r.id)},"score":${r.score}}`;
     }
-    return this.topJson;
+    const json = `${out}]`;
+    if (cached === undefined && this.tops.size >= TOP_SIZES_KEPT) {
+      // Evict the oldest size other than the battle's own (the one every push uses).
+      for (const size of this.tops.keys()) {
+        if (size === this.game.config.leaderboardSize) continue;
+        this.tops.delete(size);
+        break;
+      }
+    }
+    this.tops.set(n, { version: this.game.boardVersion, json });
+    return json;
   }
 
   /** `"me":{rank,score},"around":[…]` for one player (an object body fragment). */

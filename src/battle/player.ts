@@ -5,8 +5,11 @@ export interface Player {
   readonly id: number;
   readonly username: string;
   session: string;
-  /** SHA-256 of the player key issued at the first join (or of the operator identity); a rejoin must match it. */
-  readonly keyHash: string | null;
+  /**
+   * SHA-256 of the player key issued at the latest join (or of the operator identity); a rejoin must match it, and
+   * a key-proven rejoin replaces it with the hash of a fresh key.
+   */
+  keyHash: string | null;
   score: number;
   /** Server time at which the current score was reached (the leaderboard tie-break). */
   reachedAt: number;

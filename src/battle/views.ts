@@ -30,3 +30,5 @@ export interface JoinResult {
   readonly username: string;
   readonly isNew: boolean;
 }
+
+export type { StandingsPage } from "../protocol/http-messages";

@@ -58,8 +58,9 @@ export class ArenaClient {
   }
 
   /**
-   * Joins as `username`, presenting the player key kept from this name's first join (so a rejoin proves it is the
-   * same player), and keeps the key a first join returns.
+   * Joins as `username`, presenting the player key kept from this name's latest join (so a rejoin proves it is the
+   * same player), and keeps the key every join returns: a rejoin's reply carries a new key and the presented one
+   * stops working (rotation), so the store always holds the latest.
    */
   async join(battleId: string, username: string): Promise<JoinResponse> {
     const playerKey = this.playerKeys.get(battleId, username);

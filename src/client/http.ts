@@ -54,7 +54,8 @@ export interface JoinCredentials {
 
 /**
  * Joins `battleId` as `username`. Rejoining an existing name takes over that player's session only with its
- * `playerKey` (returned by the first join); an `identityToken` replaces the username in operator-identity battles.
+ * `playerKey` (returned by its latest join: each rejoin returns a new one and retires the one presented); an
+ * `identityToken` replaces the username in operator-identity battles.
  */
 export function join(
   baseUrl: string,
@@ -86,14 +87,25 @@ export async function battleView(
   return r.battle;
 }
 
-/** Final standings; the server answers 409 `battle_not_ended` until the battle is over. */
-export function results(
+/**
+ * Final standings, every page of them (the server returns at most 1,000 rows a call); the server answers 409
+ * `battle_not_ended` until the battle is over. `page` reads one page only.
+ */
+export async function results(
   baseUrl: string,
   battleId: string,
   fetchImpl: FetchLike = (u, i) => fetch(u, i),
+  page?: { offset: number; limit: number },
 ): Promise<BattleResults> {
-  return requestJson<BattleResults>(
-    fetchImpl,
-    `${trimBase(baseUrl)}/api/battles/${encodeURIComponent(battleId)}/results`,
-  );
+  const url = `${trimBase(baseUrl)}/api/battles/${encodeURIComponent(battleId)}/results`;
+  if (page) return requestJson<BattleResults>(fetchImpl, `${url}?offset=${page.offset}&limit=${page.limit}`);
+  const first = await requestJson<BattleResults>(fetchImpl, url);
+  const standings = [...first.standings];
+  // Bounded by the total the first page announced; a page that adds nothing ends it.
+  while (standings.length < first.total) {
+    const next = await requestJson<BattleResults>(fetchImpl, `${url}?offset=${standings.length}`);
+    if (next.standings.length === 0) break;
+    standings.push(...next.standings);
+  }
+  return { ...first, standings };
 }

@@ -17,8 +17,9 @@ const StartBody = z.strictObject({
 });
 
 const StandingsQuery = z.object({
-  /** Only the top `limit` rows (the console's live view); all of them when absent. */
+  /** Only `limit` rows from rank `offset + 1` (the console's live view: the top 10); all of them when absent. */
   limit: z.coerce.number().int().min(1).max(100_000).optional(),
+  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
 });
 
 const ListQuery = z.object({
@@ -66,10 +67,17 @@ export const operatorRoutes = new Hono<AppEnv>()
   })
   .get("/battles/:id/standings", battleIdParam(), async (c) => {
     const q = StandingsQuery.safeParse(c.req.query());
-    if (!q.success) throw new ApiError(400, ErrorCode.BAD_MESSAGE, "limit is a positive integer");
-    const results = unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.results()));
-    const limit = q.data.limit;
-    return c.json(
-      limit === undefined ? results : { ...results, standings: results.standings.slice(0, limit) },
-    );
+    if (!q.success)
+      throw new ApiError(
+        400,
+        ErrorCode.BAD_MESSAGE,
+        "limit is a positive integer, offset a non-negative one",
+      );
+    const { limit, offset } = q.data;
+    // A page is built as a page: the console's top 10 never costs the whole battle's standings.
+    const page =
+      limit === undefined && offset === undefined
+        ? undefined
+        : { offset: offset ?? 0, limit: limit ?? 100_000 };
+    return c.json(unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.results(page))));
   });

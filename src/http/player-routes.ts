@@ -7,7 +7,7 @@ import type { JoinResult } from "../battle/views";
 import { finalResultsFromD1 } from "../persistence/sink-reads";
 import { AnswerBody, AttackBody, type ClientRequest } from "../protocol/client-messages";
 import { ErrorCode } from "../protocol/error-codes";
-import type { JoinResponse } from "../protocol/http-messages";
+import { type JoinResponse, RESULTS_PAGE_MAX } from "../protocol/http-messages";
 import { safeText } from "../protocol/text";
 import { placementOfEnv } from "../sharding/do-network";
 import { originOfProcess, processOfObject } from "../sharding/placement";
@@ -17,7 +17,7 @@ import { battleIdParam } from "./battle-id";
 import { playerStub, readBattle, readPlayer, writeBattle, writePlayer } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, readJson, unwrap } from "./errors";
-import { identityKeyring, verifyIdentity } from "./identity-token";
+import { identityKeyring, identityMaxLifetime, verifyIdentity } from "./identity-token";
 import { limitedAddress, rateLimit } from "./rate-limit";
 import { newSessionId, sessionKeyring, signSession } from "./session-token";
 import { randomToken, sha256 } from "./signed-token";
@@ -34,6 +34,12 @@ const JoinBody = z.strictObject({
   playerKey: safeText().min(1).max(256).optional(),
   identityToken: safeText().min(1).max(2048).optional(),
 });
+/** One page of the final standings: anonymous callers get at most `RESULTS_PAGE_MAX` rows a call. */
+const ResultsQuery = z.object({
+  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  limit: z.coerce.number().int().min(1).max(RESULTS_PAGE_MAX).optional(),
+});
+
 const LeaderboardQuery = z.object({
   offset: z.coerce.number().int().min(0).optional(),
   limit: z.coerce.number().int().min(1).max(100).optional(),
@@ -81,7 +87,9 @@ export const playerRoutes = new Hono<AppEnv>()
       token,
       expiresAt: expiresAt * 1000,
       wsUrl: url.toString(),
-      ...(joined.isNew && playerKey !== null ? { playerKey } : {}),
+      // Every join with a username gets a fresh key: a new player's first, or a proven rejoin's replacement (the
+      // key it presented no longer works). Only identity-token joins have none.
+      ...(playerKey !== null ? { playerKey } : {}),
     };
     return c.json(response, joined.isNew ? 201 : 200);
   })
@@ -115,9 +123,13 @@ export const playerRoutes = new Hono<AppEnv>()
   .get("/:id/results", rateLimit("API_LIMITER", 10), async (c) => {
     // An ended battle's results are in D1 once the pipeline delivered them; the object answers until then, and
     // refuses a live battle before building any standings.
-    const stored = await finalResultsFromD1(c.env.DB, c.req.param("id"));
+    const q = ResultsQuery.safeParse(c.req.query());
+    if (!q.success)
+      throw new ApiError(400, ErrorCode.BAD_MESSAGE, `offset >= 0 and 1 <= limit <= ${RESULTS_PAGE_MAX}`);
+    const page = { offset: q.data.offset ?? 0, limit: q.data.limit ?? RESULTS_PAGE_MAX };
+    const stored = await finalResultsFromD1(c.env.DB, c.req.param("id"), page);
     if (stored) return c.json(stored);
-    return c.json(unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.finalResults())));
+    return c.json(unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.finalResults(page))));
   });
 
 /**
@@ -148,8 +160,9 @@ async function act(env: Env, s: { b: string; p: number; s: string; sh?: number }
 
 /**
  * Who is joining. With an identity token: the operator's site vouches for the username, and its account id is the
- * proof (no player key). Otherwise a fresh player key is issued (returned only if this turns out to be a new
- * player) and a presented one is hashed to prove a rejoin. The battle object only ever sees hashes.
+ * proof (no player key). Otherwise a fresh player key is issued and a presented one is hashed to prove a rejoin:
+ * the fresh key's hash becomes the player's key hash either way (a new player's, or a rejoin's replacement of the
+ * presented one, which stops working), and the key goes back in the reply. The battle object only ever sees hashes.
  */
 async function joinCredentials(
   env: Env,
@@ -159,13 +172,8 @@ async function joinCredentials(
   if (body.identityToken !== undefined) {
     const ring = identityKeyring((env as { IDENTITY_SECRETS?: string }).IDENTITY_SECRETS);
     if (!ring) throw new ApiError(401, ErrorCode.UNAUTHORIZED, "this deployment accepts no identity tokens");
-    const claims = await verifyIdentity(body.identityToken, ring, battleId, Date.now());
-    if (!claims)
-      throw new ApiError(
-        401,
-        ErrorCode.UNAUTHORIZED,
-        "invalid or expired identity token, or another battle's",
-      );
+    const maxLifetimeS = identityMaxLifetime(env.IDENTITY_MAX_LIFETIME_S);
+    const claims = unwrap(await verifyIdentity(body.identityToken, ring, battleId, Date.now(), maxLifetimeS));
     const id = await sha256(`identity:${claims.sub}`);
     return { username: claims.u, proof: { issue: id, present: id, identified: true }, playerKey: null };
   }

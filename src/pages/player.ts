@@ -43,7 +43,8 @@ const client = new ArenaClient({
   socketFactory: globalSocketFactory(),
   // A page reconnects sooner than the SDK's default 30 s ceiling: one player, and they are watching.
   backoff: { baseMs: 500, maxMs: 5_000 },
-  // The player key of each name joined from this browser, so a reload rejoins as the same player.
+  // The player key of each name joined from this browser, so a reload rejoins as the same player (the SDK stores
+  // the new key every join reply carries: a rejoin rotates it).
   playerKeys: new StorageKeyStore(localStorage),
 });
 

@@ -3,28 +3,39 @@
  * waking its object), the watermarks per sink, and a battle's rows in Postgres (for reconciliation).
  */
 import type postgres from "postgres";
-import type { BattleResults, FinalStanding } from "../protocol/http-messages";
+import {
+  type BattleResults,
+  type FinalStanding,
+  RESULTS_PAGE_MAX,
+  type StandingsPage,
+} from "../protocol/http-messages";
 import type { BattleView, QuestionView } from "../protocol/server-messages";
 import type { PgBattleRows, StoredRecord } from "./records";
 
 /** The final results from D1, or null unless the battle has ended there and every standings and question row is in. */
-export async function finalResultsFromD1(db: D1Database, battleId: string): Promise<BattleResults | null> {
-  const [battle, rows, questions] = await db.batch([
+export async function finalResultsFromD1(
+  db: D1Database,
+  battleId: string,
+  page: StandingsPage = { offset: 0, limit: RESULTS_PAGE_MAX },
+): Promise<BattleResults | null> {
+  const [battle, count, rows, questions] = await db.batch([
     db.prepare("SELECT status, view, question_count FROM battles WHERE id = ?1").bind(battleId),
+    db.prepare("SELECT COUNT(*) AS n, MAX(total) AS total FROM results WHERE battle_id = ?1").bind(battleId),
     db
       .prepare(
-        `SELECT rank, participant_id AS id, username, score, correct, arrows, shields, total
-         FROM results WHERE battle_id = ?1 ORDER BY rank`,
+        `SELECT rank, participant_id AS id, username, score, correct, arrows, shields
+         FROM results WHERE battle_id = ?1 AND rank > ?2 ORDER BY rank LIMIT ?3`,
       )
-      .bind(battleId),
+      .bind(battleId, page.offset, page.limit),
     db.prepare("SELECT body FROM battle_questions WHERE battle_id = ?1 ORDER BY idx").bind(battleId),
   ]);
   const b = battle?.results[0] as
     | { status: string; view: string | null; question_count: number | null }
     | undefined;
-  const standings = (rows?.results ?? []) as (FinalStanding & { total: number })[];
-  if (b?.status !== "ended" || b.view === null || standings.length === 0) return null;
-  if (standings.length !== standings[0]!.total) return null;
+  const c = count?.results[0] as { n: number; total: number | null } | undefined;
+  if (b?.status !== "ended" || b.view === null || !c || c.n === 0) return null;
+  // Whole once every row of the final standings has arrived.
+  if (c.n !== c.total) return null;
   const view = JSON.parse(b.view) as BattleView;
   const qs = (questions?.results ?? []) as { body: string }[];
   // Split views (question_count set) are whole once every question row has arrived.
@@ -35,7 +46,8 @@ export async function finalResultsFromD1(db: D1Database, battleId: string): Prom
         ? view
         : { ...view, questions: qs.map((q) => JSON.parse(q.body) as QuestionView) },
     final: true,
-    standings: standings.map(({ total: _t, ...s }) => s),
+    total: c.n,
+    standings: (rows?.results ?? []) as FinalStanding[],
   };
 }
 

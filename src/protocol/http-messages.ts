@@ -12,8 +12,9 @@ export interface JoinResponse {
   readonly expiresAt: number;
   readonly wsUrl: string;
   /**
-   * Only on the first join of a username in an open battle: the secret that proves this player on a later join
-   * (another device, a lost token). Keep it; without it the username is `username_taken`.
+   * On every join with a username (absent for identity-token joins): the secret that proves this player on the
+   * next join (another device, a lost token). A rejoin's key is a new one and the key it presented stops working,
+   * so keep the key of every reply; without it the username is `username_taken`.
    */
   readonly playerKey?: string;
 }
@@ -33,5 +34,16 @@ export interface BattleResults {
   readonly battle: BattleView;
   /** True once the battle has ended and the standings are frozen. */
   readonly final: boolean;
+  /** Ranked players in the whole battle (the standings may be one page of them). */
+  readonly total: number;
   readonly standings: readonly FinalStanding[];
 }
+
+/** A page of standings: ranks `offset + 1` to `offset + limit`. */
+export interface StandingsPage {
+  readonly offset: number;
+  readonly limit: number;
+}
+
+/** The most standings one public `/results` call returns (the SDK pages through the rest). */
+export const RESULTS_PAGE_MAX = 1_000;

@@ -12,17 +12,33 @@
 import type { BattleRoom } from "../battle/battle-room";
 import type { BattleConfig } from "../battle/config";
 import { FixedWindow } from "../battle/fixed-window";
-import type { JoinProof } from "../battle/game";
+import type { JoinProof, RemotePlayer } from "../battle/game";
 import { err, type Outcome, ok } from "../battle/outcome";
 import { PRESENCE_LIST_MAX } from "../battle/push-scheduler";
 import { normaliseUsername, usernameKey } from "../battle/username";
-import type { BattleAdminView, JoinResult } from "../battle/views";
+import type { BattleAdminView, JoinResult, StandingsPage } from "../battle/views";
 import type { BattleView } from "../protocol";
 import { ErrorCode } from "../protocol/error-codes";
 import type { BattleResults } from "../protocol/http-messages";
 import { sumAdminViews } from "./admin-sum";
+import { ChangeLog } from "./change-log";
 import type { ShardNetwork, ShardSnapshot, SyncEntry, SyncReply, SyncRequest } from "./protocol";
 import { shardOf } from "./shard-of";
+
+/** How often operator and public reads may pull every shard's snapshot (the console polls every second). */
+export const SNAPSHOT_MS = 1_000;
+
+/** Whether a remote player's known state equals a reported entry (nothing for the other shards to learn). */
+function sameState(p: RemotePlayer | undefined, e: SyncEntry): boolean {
+  return (
+    p !== undefined &&
+    p.score === e[1] &&
+    p.reachedAt === e[2] &&
+    p.arrows === e[3] &&
+    p.shields === e[4] &&
+    p.correct === e[5]
+  );
+}
 
 /** The join answer of a sharded battle: the player's shard goes into their token (players never see it). */
 export interface ShardedJoin extends JoinResult {
@@ -34,8 +50,8 @@ export function isSharded(config: BattleConfig | undefined): boolean {
 }
 
 export class Coordinator {
-  /** Participant ids in the order their state last changed; a shard's cursor is a position in it. */
-  private log: number[] = [];
+  /** Participants in the order their state last changed; a shard's cursor is a version in it. */
+  private readonly log = new ChangeLog();
   private readonly owner = new Map<number, number>();
   /** Per shard: the last report batch applied (older reports, overtaken by a pulled snapshot, are ignored). */
   private applied: { inc: string; since: number; batch: number }[] = [];
@@ -63,6 +79,11 @@ export class Coordinator {
     room.beforeFinal = () => this.pullAll();
   }
 
+  /** Entries in the change log (bounded by about twice the players, whatever the battle's length). */
+  get logSize(): number {
+    return this.log.size;
+  }
+
   private get config(): BattleConfig {
     return this.room.config!;
   }
@@ -75,20 +96,44 @@ export class Coordinator {
   async load(): Promise<void> {
     if (!this.room.config) return;
     this.epoch = this.newEpoch();
-    this.log = [];
+    this.log.clear();
     this.applied = [];
     this.online = new Array(this.shards).fill(0);
     this.present = new Array(this.shards).fill(null);
     await this.pullAll();
   }
 
-  /** Pulls every shard's snapshot into the global order (before final standings and operator reads). */
+  /** Pulls every shard's snapshot into the global order (on wake and before the final standings). */
   async pullAll(): Promise<void> {
+    const started = this.room.clock();
+    const ended = this.room.view();
     const snaps = await Promise.all(
       Array.from({ length: this.shards }, (_, k) => this.network.shard(this.config.id, k).snapshot()),
     );
     for (const s of snaps) if (s) this.applySnapshot(s);
+    this.pulledAt = started;
+    // Taken after the end: the shards accept nothing more, so this snapshot is final.
+    if (ended.ok && ended.value.status === "ended") this.finalPulled = true;
   }
+
+  /**
+   * Operator and public reads: the shards' snapshots at most once per `SNAPSHOT_MS` (concurrent readers share one
+   * pull), and never again once a pull after the end has made the standings final. Between pulls the global order
+   * is the shards' reports (at most a report period old).
+   */
+  private pullForRead(): Promise<void> {
+    if (this.finalPulled) return Promise.resolve();
+    if (this.pulling) return this.pulling;
+    if (this.pulledAt !== null && this.room.clock() - this.pulledAt < SNAPSHOT_MS) return Promise.resolve();
+    this.pulling = this.pullAll().finally(() => {
+      this.pulling = null;
+    });
+    return this.pulling;
+  }
+
+  private pulledAt: number | null = null;
+  private pulling: Promise<void> | null = null;
+  private finalPulled = false;
 
   private applySnapshot(s: ShardSnapshot): void {
     if (this.newer(s.shard, s.incarnation, s.since, s.batch))
@@ -99,13 +144,15 @@ export class Coordinator {
 
   private apply(shard: number, entries: readonly SyncEntry[]): void {
     if (entries.length === 0) return;
+    const remote = this.room.state!.remote;
     for (const e of entries) {
       if (!this.owner.has(e[0])) {
         const name = normaliseUsername(e[6]);
         if (name !== null) this.idOfKey.set(usernameKey(name), e[0]);
       }
+      // Only a change is news for the other shards (a pulled snapshot repeats mostly what they have).
+      if (this.owner.get(e[0]) !== shard || !sameState(remote.get(e[0]), e)) this.log.push(e[0]);
       this.owner.set(e[0], shard);
-      this.log.push(e[0]);
       if (e[0] >= this.nextId) this.nextId = e[0] + 1;
     }
     this.room.applyRemote(entries);
@@ -171,17 +218,17 @@ export class Coordinator {
     return this.room.view();
   }
 
-  async results(): Promise<Outcome<BattleResults>> {
-    if (!this.room.config) return this.room.results();
-    await this.pullAll();
-    return this.room.results();
+  async results(page?: StandingsPage): Promise<Outcome<BattleResults>> {
+    if (!this.room.config) return this.room.results(page);
+    await this.pullForRead();
+    return this.room.results(page);
   }
 
-  async finalResults(): Promise<Outcome<BattleResults>> {
-    if (!this.room.config) return this.room.finalResults();
+  async finalResults(page?: StandingsPage): Promise<Outcome<BattleResults>> {
+    if (!this.room.config) return this.room.finalResults(page);
     const status = this.room.view();
-    if (status.ok && status.value.status === "ended") await this.pullAll();
-    return this.room.finalResults();
+    if (status.ok && status.value.status === "ended") await this.pullForRead();
+    return this.room.finalResults(page);
   }
 
   // ---- Joins ----
@@ -290,21 +337,17 @@ export class Coordinator {
     }
     this.online[req.shard] = req.online;
     this.present[req.shard] = req.present ?? null;
-    const from = req.epoch === this.epoch ? Math.min(req.cursor, this.log.length) : 0;
-    const seen = new Set<number>();
+    const from = req.epoch === this.epoch ? Math.min(req.cursor, this.log.version) : 0;
     const entries: SyncEntry[] = [];
     const remote = this.room.state!.remote;
-    for (let i = this.log.length - 1; i >= from; i--) {
-      const id = this.log[i]!;
-      if (seen.has(id) || this.owner.get(id) === req.shard) continue;
-      seen.add(id);
+    for (const id of this.log.since(from, (id) => this.owner.get(id) === req.shard)) {
       const p = remote.get(id);
       if (p) entries.push([id, p.score, p.reachedAt, p.arrows, p.shields, p.correct, p.username, p.shard]);
     }
     return {
       schedule: this.room.schedule!,
       epoch: this.epoch,
-      cursor: this.log.length,
+      cursor: this.log.version,
       entries,
       online: this.onlineTotal(),
       ...this.presentAll(),

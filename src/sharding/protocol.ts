@@ -58,6 +58,11 @@ export interface RemoteAttackRequest {
   /** The attacker's arrows after this attack (for the event the target's shard writes). */
   readonly arrows: number;
   readonly target: number;
+  /**
+   * Only ask whether the hit would be refused (the target has no points): nothing is applied, written or remembered.
+   * Sent before reserving an arrow when the replica says the target has no points, so a refusal costs no write.
+   */
+  readonly probe?: true;
 }
 
 export interface RemoteAttackResult {

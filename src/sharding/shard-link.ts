@@ -83,6 +83,26 @@ export class ShardLink {
     this.arm(this.host.status() === "live" ? SYNC_MS : IDLE_SYNC_MS);
   }
 
+  private refreshing: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+
+  /**
+   * A report on demand (an attack on a player the replica does not know yet), coalesced: at most one is in flight
+   * and one queued behind it, whoever asks. A caller gets a report that started after it asked (so a player who
+   * joined before the attack is known after it), and a crowd of callers costs two reports, not one each.
+   */
+  refresh(): Promise<void> {
+    if (!this.refreshing) {
+      this.refreshing = this.sync().finally(() => {
+        this.refreshing = this.queued;
+        this.queued = null;
+      });
+      return this.refreshing;
+    }
+    this.queued ??= this.refreshing.then(() => this.sync());
+    return this.queued;
+  }
+
   /** Reports now (after any report in flight); resolves once the reply is applied. */
   sync(): Promise<void> {
     this.chain = this.chain.then(() => this.once());

@@ -45,6 +45,8 @@ export interface ShardSideHost {
   online(): number;
   /** Sends a reply once the writes queued so far have committed (the room's reply ordering). */
   reply(conn: Connection, frame: string, writeId?: string | number): void;
+  /** A refused request is a strike against the player, as in a one-object battle (closed 4001 when out). */
+  strike(conn: Connection, playerId: number): void;
   markChanged(playerId?: number, oldRank?: number): void;
   log(msg: string, e?: unknown): void;
 }
@@ -84,6 +86,7 @@ export class ShardSide {
     let changed = false;
     for (const [id, score, reachedAt, arrows, shields, correct, username, shard] of entries) {
       if (game.players.has(id)) continue;
+      this.noPoints.delete(id);
       const p = game.remote.get(id);
       if (p) {
         p.arrows = arrows;
@@ -139,10 +142,18 @@ export class ShardSide {
     if (!attacker) return err(ErrorCode.UNAUTHORIZED, "unknown participant");
     const notLive = game.requireLive(now);
     if (notLive) return notLive;
-    // A target who joined a moment ago on another shard may not be in our replica yet.
-    if (!game.remote.has(targetId)) await link.sync();
-    if (!game.remote.has(targetId)) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${targetId}`);
+    // A target who joined a moment ago on another shard may not be in our replica yet: one report brings it, and
+    // however many attacks ask, the shard makes at most one such report a period.
+    if (!game.remote.has(targetId)) await link.refresh();
+    const target = game.remote.get(targetId);
+    if (!target) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${targetId}`);
     if (attacker.arrows <= 0) return err(ErrorCode.NO_ARROWS, "you have no arrows");
+    // The replica says the target has no points (or its shard said so and nothing newer was heard since): the
+    // target's shard is asked first, and a refusal costs nothing but that read (no reserved arrow, no write).
+    if (target.score <= 0 || this.noPoints.has(targetId)) {
+      const probe = await this.probe(attacker, target.shard, targetId);
+      if (probe !== null) return probe;
+    }
     attacker.arrows -= 1;
     const pending: PendingAttack = {
       req: {
@@ -158,6 +169,29 @@ export class ShardSide {
     this.host.commit.write(() => this.hits.reserve(pending));
     if (!(await this.committed())) return err(ErrorCode.INTERNAL, "the write failed; try again");
     return this.settle(pending, attacker, await this.callTarget(pending));
+  }
+
+  /** The target's shard's refusal of a hit it has not applied, or null if it would apply it (or did not answer). */
+  private async probe(attacker: Player, shard: number, target: number): Promise<Outcome<ReplyData> | null> {
+    const game = this.host.game()!;
+    try {
+      const answer = await this.host.network!.shard(game.config.id, shard).remoteAttack({
+        id: `probe:${attacker.id}`,
+        attacker: { id: attacker.id, username: attacker.username },
+        arrows: attacker.arrows,
+        target,
+        probe: true,
+      });
+      if (answer.ok) {
+        this.noPoints.delete(target);
+        return null;
+      }
+      if (answer.error.code === ErrorCode.TARGET_HAS_NO_POINTS) this.noPoints.add(target);
+      return answer;
+    } catch (e) {
+      this.host.log("cross-shard attack probe failed", e);
+      return null;
+    }
   }
 
   /** The target's shard's answer, after up to `REMOTE_ATTACK_ATTEMPTS` calls with the same attack id; null if none. */
@@ -180,6 +214,8 @@ export class ShardSide {
     answer: Outcome<RemoteAttackResult> | null,
   ): Promise<Outcome<ReplyData>> {
     const now = this.host.now();
+    if (answer !== null && !answer.ok && answer.error.code === ErrorCode.TARGET_HAS_NO_POINTS)
+      this.noPoints.add(p.req.target);
     if (answer === null || !answer.ok) {
       // Never past the cap: an answer in between may have earned arrows against the reduced count.
       attacker.arrows = Math.min(attacker.arrows + 1, this.host.game()!.config.rules.maxArrows);
@@ -254,6 +290,34 @@ export class ShardSide {
   }
 
   private attackSeq = 0;
+  /** Remote players whose shard refused a hit for want of points, until the replica hears of them again. */
+  private readonly noPoints = new Set<number>();
+  /** Keyed cross-shard attacks in flight, by player and key: a retry waits for the first instead of applying. */
+  private readonly keyedRuns = new Map<string, Promise<unknown>>();
+
+  /**
+   * Runs a keyed request once: a retry that arrives while the first is in flight waits for it, then gets the first's
+   * remembered reply (`replay`); only when none was remembered (the first failed to write) does it run itself.
+   */
+  private async once<T>(
+    playerId: number,
+    key: string | null,
+    replay: () => T | null,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    if (key === null) return run();
+    const slot = `${playerId}\u0000${key}`;
+    for (let first = this.keyedRuns.get(slot); first; first = this.keyedRuns.get(slot)) {
+      await first.catch(() => undefined);
+    }
+    const earlier = replay();
+    if (earlier !== null) return earlier;
+    const mine = run().finally(() => {
+      if (this.keyedRuns.get(slot) === mine) this.keyedRuns.delete(slot);
+    });
+    this.keyedRuns.set(slot, mine);
+    return mine;
+  }
 
   /**
    * Stores the attacker's arrows after a cross-shard attack (spent, or refunded), with a `state` event so the sinks
@@ -264,8 +328,31 @@ export class ShardSide {
     this.host.store.outbox.append({ k: "state", p: attacker.id, at, st: playerState(attacker) }, at);
   }
 
-  /** A socket's cross-shard attack: the reply joins the player's stream like any accepted write. */
-  async replyRemoteAttack(
+  /**
+   * A socket's cross-shard attack: the reply joins the player's stream like any accepted write; a refusal is a
+   * strike. A keyed retry gets the first's reply (waiting for it if it is still in flight).
+   */
+  replyRemoteAttack(
+    conn: Connection,
+    playerId: number,
+    id: string | number,
+    target: number,
+    key: string | null,
+  ): Promise<void> {
+    return this.once(
+      playerId,
+      key,
+      () => {
+        const earlier = key === null ? null : this.host.streams.earlier(playerId, key, id);
+        if (earlier === null) return null;
+        this.host.reply(conn, earlier);
+        return undefined;
+      },
+      () => this.replyRemoteAttackNow(conn, playerId, id, target, key),
+    );
+  }
+
+  private async replyRemoteAttackNow(
     conn: Connection,
     playerId: number,
     id: string | number,
@@ -277,6 +364,7 @@ export class ShardSide {
     if (!result.ok) {
       if (key !== null) this.host.streams.refused(playerId, key, result.error);
       this.host.reply(conn, JSON.stringify(replyFrame(id, result)));
+      if (result.error.code !== ErrorCode.INTERNAL) this.host.strike(conn, playerId);
       return;
     }
     const frame = this.host.streams.record(
@@ -290,18 +378,31 @@ export class ShardSide {
   }
 
   /** An HTTP cross-shard attack; with an `Idempotency-Key`, remembered like a socket request. */
-  async requestRemoteAttack(
+  requestRemoteAttack(
     participantId: number,
     msg: Extract<ClientRequest, { type: "attack" }>,
     key: string | null,
   ): Promise<HttpOutcome> {
-    const earlier = key === null ? null : this.host.streams.earlier(participantId, key, msg.id);
-    if (earlier !== null) {
-      const e = JSON.parse(earlier) as { ok: boolean; data?: ReplyData; error?: ErrorBody };
-      return e.ok
-        ? { ok: true, value: e.data!, duplicate: true }
-        : { ok: false, error: e.error!, duplicate: true };
-    }
+    return this.once<HttpOutcome>(
+      participantId,
+      key,
+      () => {
+        const earlier = key === null ? null : this.host.streams.earlier(participantId, key, msg.id);
+        if (earlier === null) return null;
+        const e = JSON.parse(earlier) as { ok: boolean; data?: ReplyData; error?: ErrorBody };
+        return e.ok
+          ? { ok: true, value: e.data!, duplicate: true }
+          : { ok: false, error: e.error!, duplicate: true };
+      },
+      () => this.requestRemoteAttackNow(participantId, msg, key),
+    );
+  }
+
+  private async requestRemoteAttackNow(
+    participantId: number,
+    msg: Extract<ClientRequest, { type: "attack" }>,
+    key: string | null,
+  ): Promise<HttpOutcome> {
     const result = await this.attackRemote(participantId, msg.target, { id: msg.id, key });
     this.host.counters.count(result);
     if (key !== null && !result.ok) this.host.streams.refused(participantId, key, result.error);
@@ -324,6 +425,7 @@ export class ShardSide {
    * event, with the target's stream seq) by this shard; the answer is remembered by attack id.
    */
   remoteAttack(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
+    if (req.probe) return Promise.resolve(this.wouldHit(req.target));
     const inFlight = this.pendingHits.get(req.id);
     if (inFlight) return inFlight;
     const run = this.hit(req).finally(() => this.pendingHits.delete(req.id));
@@ -332,6 +434,18 @@ export class ShardSide {
   }
 
   private readonly pendingHits = new Map<string, Promise<Outcome<RemoteAttackResult>>>();
+
+  /** Whether a hit on `targetId` would be applied now (a probe: nothing changes). */
+  private wouldHit(targetId: number): Outcome<RemoteAttackResult> {
+    const game = this.host.game();
+    if (!game || !this.host.link()) return err(ErrorCode.NOT_FOUND, "no such battle");
+    const notLive = game.requireLive(this.host.now());
+    if (notLive) return notLive;
+    const target = game.players.get(targetId);
+    if (!target) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${targetId}`);
+    if (target.score <= 0) return err(ErrorCode.TARGET_HAS_NO_POINTS, "the target has no points to lose");
+    return ok({ blocked: target.shields > 0, pointsLost: target.shields > 0 ? 0 : 1 });
+  }
 
   private async hit(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
     const game = this.host.game();

@@ -155,6 +155,11 @@ describe("persistence while Postgres is down", () => {
       during = Math.max(during, await play([4], 400));
       const down = await state();
       step(`down: ${JSON.stringify(down)}; slowest reply during the outage ${during.toFixed(0)} ms`);
+      // Nothing on the request path waits for Postgres. By event order: every reply of the outage arrived before the
+      // restore below (each was awaited). By size, against this run's own baseline (the same players and sockets
+      // before the outage), with room for a busy 2-core machine: a request path that waited for a connection
+      // attempt (the consumer's retries take 1 + 2 + 4 s) would not fit.
+      expect(during).toBeLessThan(Math.max(10 * before, before + 1_000));
       expect(down.sinks.pg).toHaveProperty("error");
       expect(down.object.confirmed.pg).toBe(confirmedBefore);
       expect(down.object.lastSeq).toBeGreaterThan(confirmedBefore);

@@ -86,7 +86,8 @@ describe("persistence through wrangler dev", () => {
       // A burst, then SIGKILL at once: what the local queue held is gone with the process.
       slowest = 0;
       await play([2, 3, 4], 200);
-      expect(slowest).toBeLessThan(2_000);
+      // A figure, not a bound: how fast replies are is the benchmarks' business (BENCHMARKS.md).
+      step(`burst played, slowest reply ${slowest.toFixed(0)} ms`);
       // Read last thing before the kill: the crash must catch events the sinks have not confirmed, or it would
       // prove nothing about resending (the queue waits up to max_batch_timeout = 1 s before delivering a batch).
       const before = await state();

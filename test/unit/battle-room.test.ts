@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HEARTBEAT_TIMEOUT_MS, SWEEP_INTERVAL_MS, Timer } from "../../src/battle/battle-room";
 import { cutParts } from "../../src/battle/battle-store";
+import { CloseCode } from "../../src/protocol/close-codes";
 import { battleConfig } from "./fixtures";
 import { RoomWorld } from "./room-harness";
 
@@ -79,16 +80,21 @@ describe("BattleRoom in Node (real SQLite, in-memory connections)", () => {
     expect(ca.closed).toBeNull();
   });
 
-  it("ends on the lifecycle timer, tells every socket, and stops sweeping", async () => {
+  it("ends on the lifecycle timer, tells every socket, and keeps sweeping silent sockets after the end", async () => {
     const world = new RoomWorld();
     const { room, alice } = await liveBattle(world);
     const ca = await world.connect(room, alice, "sa");
     world.now = room.timers.dueAt(Timer.LIFECYCLE)!;
+    ca.lastSeen = world.now; // the client's heartbeats kept it alive until the end
     await room.alarm();
     expect(ca.of("battle").at(-1)).toMatchObject({ status: "ended" });
     expect(ca.closed).toBeNull();
-    expect(room.timers.dueAt(Timer.SWEEP)).toBeNull();
+    expect(room.timers.dueAt(Timer.SWEEP)).not.toBeNull();
     expect(room.timers.dueAt(Timer.LIFECYCLE)).toBeNull();
+    // A socket silent past the heartbeat timeout after the end is closed by the sweep like during the battle.
+    world.advance(HEARTBEAT_TIMEOUT_MS + SWEEP_INTERVAL_MS);
+    await room.alarm();
+    expect(ca.closed?.code).toBe(CloseCode.GOING_AWAY);
     await drainTimers(world);
     expect(world.sentStatuses()).toEqual(["scheduled", "live", "ended"]);
     const last = world.sentEvents().at(-1)!.ev;

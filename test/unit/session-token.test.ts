@@ -53,13 +53,20 @@ describe("identity tokens", () => {
 
   it("accept the operator's signature for this battle until expiry", async () => {
     const token = await signToken(id, ring);
-    expect(await verifyIdentity(token, ring, "battle-1", 0)).toEqual(id);
-    expect(await verifyIdentity(token, ring, "battle-2", 0)).toBeNull();
-    expect(await verifyIdentity(token, ring, "battle-1", id.e * 1000)).toBeNull();
+    // Ten minutes before expiry (a token without `iat` may expire at most the maximum lifetime from now).
+    const now = (id.e - 600) * 1000;
+    const code = (o: { ok: boolean; error?: { code: string } }) => (o.ok ? "ok" : o.error!.code);
+    expect(await verifyIdentity(token, ring, "battle-1", now)).toEqual({ ok: true, value: id });
+    expect(code(await verifyIdentity(token, ring, "battle-2", now))).toBe("unauthorized");
+    expect(code(await verifyIdentity(token, ring, "battle-1", id.e * 1000))).toBe("identity_expired");
     expect(
-      await verifyIdentity(await signToken(id, keyring("guess", "op1")), ring, "battle-1", 0),
-    ).toBeNull();
-    expect(await verifyIdentity(await signToken({ ...id, sub: "" }, ring), ring, "battle-1", 0)).toBeNull();
-    expect(await verifyIdentity(await signToken({ ...id, u: 5 }, ring), ring, "battle-1", 0)).toBeNull();
+      code(await verifyIdentity(await signToken(id, keyring("guess", "op1")), ring, "battle-1", now)),
+    ).toBe("unauthorized");
+    expect(code(await verifyIdentity(await signToken({ ...id, sub: "" }, ring), ring, "battle-1", now))).toBe(
+      "unauthorized",
+    );
+    expect(code(await verifyIdentity(await signToken({ ...id, u: 5 }, ring), ring, "battle-1", now))).toBe(
+      "unauthorized",
+    );
   });
 });

@@ -115,6 +115,8 @@ describe("a whole battle over WebSockets", () => {
     // The end: the alarm freezes the battle, everyone hears it, results are public.
     expect((await api("GET", `/api/battles/${id}/results`)).json.error.code).toBe("battle_not_ended");
     await advanceClock(id, 11 * 60_000);
+    // The clients kept sending heartbeats through those minutes (a silent socket is swept, after the end too).
+    for (const w of [wa, wb2]) expect((await w.request({ type: "ping", id: "hb" })).ok).toBe(true);
     expect(await runDurableObjectAlarm(stubOf(id))).toBe(true);
     await wa.next((m) => m.type === "battle" && m.status === "ended", "battle ended");
     await wb2.next((m) => m.type === "battle" && m.status === "ended", "battle ended");

@@ -15,8 +15,9 @@ describe("persistence pipeline", () => {
     const a = await join(id, "alice");
     const b = await join(id, "bob");
     await join(id, "carol");
-    await join(id, "alice", a.playerKey); // a new session for alice (a rejoin needs her player key)
-    const wa = await connect(await join(id, "alice", a.playerKey));
+    // A new session for alice (a rejoin needs her player key, and gets a new one: the old key stops working).
+    const a2 = await join(id, "alice", a.playerKey);
+    const wa = await connect(await join(id, "alice", a2.playerKey));
     expect((await wa.request({ type: "answer", id: 1, questionId: "q1", answer: 1 })).ok).toBe(true);
     expect((await wa.request({ type: "answer", id: 2, questionId: "q2", answer: "nope" })).ok).toBe(true);
     const wb = await connect(b);
