@@ -36,7 +36,7 @@ import type { JoinAlloc, JoinProof } from "./game";
 import { HistoryStore } from "./history-store";
 import { err, type Outcome } from "./outcome";
 import { parseResume } from "./player-streams";
-import type { BattleAdminView, JoinResult, StandingsPage } from "./views";
+import type { BattleAdminView, JoinResult, PublicView, StandingsPage } from "./views";
 
 /** How long a client asked to close (see `SocketConnection.close`) has before the server closes it itself. */
 export const CLOSE_GRACE_MS = 1_000;
@@ -164,6 +164,10 @@ export class BattleDO extends DurableObject<Env> {
 
   async view(): Promise<Outcome<BattleView>> {
     return this.room.view();
+  }
+
+  async publicView(): Promise<Outcome<PublicView>> {
+    return this.room.publicView();
   }
 
   async start(at?: number, endsAt?: number): Promise<Outcome<BattleAdminView>> {

@@ -59,7 +59,7 @@ import { RawFrame, RawJson, replyFrame, wrote } from "./reply";
 import { RequestCounters } from "./request-counters";
 import { endedAt, nextTransition, type Schedule, statusAt } from "./schedule";
 import { SocketSet } from "./socket-set";
-import type { BattleAdminView, JoinResult, StandingsPage } from "./views";
+import type { BattleAdminView, JoinResult, PublicView, StandingsPage } from "./views";
 
 /** A socket with no heartbeat or message for this long is closed (4000) so presence stays honest. */
 export const HEARTBEAT_TIMEOUT_MS = 90_000;
@@ -376,6 +376,24 @@ export class BattleRoom {
   view(): Outcome<BattleView> {
     const game = this.game;
     return game ? ok(game.battleView(this.now())) : notFound();
+  }
+
+  private viewCache: PublicView | null = null;
+
+  /**
+   * The public view as a prebuilt `{"battle":…}` body with its ETag, rebuilt only when what it shows changed
+   * (status, schedule, player count; the config of one creation never changes): an anonymous reader costs a
+   * string, not the whole question list each call.
+   */
+  publicView(): Outcome<PublicView> {
+    const game = this.game;
+    if (!game) return notFound();
+    const now = this.now();
+    const s = game.schedule;
+    const tag = `"${game.config.incarnation ?? game.config.createdAt}.${game.status(now)}.${s.startsAt}.${s.endedAt ?? s.endsAt}.${game.board.size}"`;
+    if (this.viewCache?.etag !== tag)
+      this.viewCache = { etag: tag, body: JSON.stringify({ battle: game.battleView(now) }) };
+    return ok(this.viewCache);
   }
 
   /** Starts the battle at `at` (default now); ends `durationMs` later unless `endsAt` is given. */

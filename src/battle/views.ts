@@ -32,3 +32,9 @@ export interface JoinResult {
 }
 
 export type { StandingsPage } from "../protocol/http-messages";
+
+/** The public battle view, serialised once per change, and the ETag that names that version. */
+export interface PublicView {
+  readonly etag: string;
+  readonly body: string;
+}

@@ -49,7 +49,11 @@ export const playerRoutes = new Hono<AppEnv>()
   .use("/:id", battleIdParam())
   .use("/:id/*", battleIdParam())
   .get("/:id", rateLimit("API_LIMITER", 10), async (c) => {
-    return c.json({ battle: unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.view())) });
+    // A prebuilt body with an ETag: a client polling with If-None-Match gets 304 until the view changes.
+    const view = unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.publicView()));
+    const headers = { ETag: view.etag, "Cache-Control": "no-cache" };
+    if (c.req.header("If-None-Match") === view.etag) return c.body(null, 304, headers);
+    return c.body(view.body, 200, { ...headers, "Content-Type": "application/json; charset=UTF-8" });
   })
   .post("/:id/join", rateLimit("JOIN_LIMITER", 60), async (c) => {
     const body = await readJson(c, JoinBody);
