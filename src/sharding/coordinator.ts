@@ -25,6 +25,9 @@ import { ChangeLog } from "./change-log";
 import type { ShardNetwork, ShardSnapshot, SyncEntry, SyncReply, SyncRequest } from "./protocol";
 import { shardOf } from "./shard-of";
 
+/** Calls that create one shard before the battle's creation fails (100 ms, then doubling: ~6 s in all). */
+const CREATE_ATTEMPTS = 6;
+
 /** How often operator and public reads may pull every shard's snapshot (the console polls every second). */
 export const SNAPSHOT_MS = 1_000;
 
@@ -170,11 +173,28 @@ export class Coordinator {
     // The stored config: it carries the battle's incarnation, which its shards' streams share.
     const shardConfig = { ...this.room.config!, startsAt: this.room.schedule!.startsAt ?? undefined };
     await Promise.all(
-      Array.from({ length: this.shards }, (_, k) =>
-        this.network.shard(config.id, k).createShard({ ...shardConfig, shardIndex: k }),
-      ),
+      Array.from({ length: this.shards }, (_, k) => this.createShard(k, { ...shardConfig, shardIndex: k })),
     );
     return this.info();
+  }
+
+  /**
+   * Creates shard `k`, calling again while its object cannot be reached (a process that is still starting, a
+   * transient failure): up to `CREATE_ATTEMPTS` calls over about 6 s. A shard that already holds this creation
+   * (an earlier call landed but its answer was lost) counts as created.
+   */
+  private async createShard(k: number, config: BattleConfig): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const made = await this.network.shard(config.id, k).createShard(config);
+        if (made.ok || made.error.code === ErrorCode.BATTLE_EXISTS) return;
+        throw new Error(`shard ${k} refused the battle: ${made.error.message}`);
+      } catch (e) {
+        if (attempt >= CREATE_ATTEMPTS) throw e;
+        this.room.log(`creating shard ${k} failed (attempt ${attempt}); calling again`, e);
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
+    }
   }
 
   async start(at?: number, endsAt?: number): Promise<Outcome<BattleAdminView>> {
