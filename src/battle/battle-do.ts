@@ -4,6 +4,8 @@
  * hibernatable WebSockets as the room's `Connection`s.
  */
 import { DurableObject } from "cloudflare:workers";
+import { gauge } from "../metrics/registry";
+import type { Source } from "../metrics/text-format";
 import { eventSender } from "../persistence/events-relay";
 import type { Confirmed } from "../persistence/outbox";
 import type { OutboxStatus } from "../persistence/outbox-host";
@@ -256,6 +258,32 @@ export class BattleDO extends DurableObject<Env> {
     if (this.coordinator && config && stream < (config.shards ?? 1)) {
       await this.network.shard(config.id, stream).confirmPersisted(marks, stream, incarnation);
     }
+  }
+
+  /**
+   * This object's metric families (null: no such battle). A sharded battle's coordinator gathers each shard's by RPC
+   * and returns them labelled `shard="<k>"`, its own as `shard="coordinator"`, each with `arena_metrics_up` (0 and
+   * nothing else for a shard that did not answer); the Worker adds `battle` and writes the text (`src/http/metrics.ts`).
+   */
+  async metrics(): Promise<Source[] | null> {
+    const own = this.room.metrics();
+    const config = this.room.config;
+    if (!own || !config) return null;
+    const up = (v: number) =>
+      gauge("arena_metrics_up", "Whether this object's metrics were read (1) or not (0).", v);
+    if (!this.coordinator) return [{ labels: [], families: [...own, up(1)] }];
+    const shards = await Promise.allSettled(
+      Array.from({ length: config.shards ?? 1 }, (_, k) =>
+        (this.network.shard(config.id, k) as unknown as { metrics(): Promise<Source[] | null> }).metrics(),
+      ),
+    );
+    const out: Source[] = [{ labels: [["shard", "coordinator"]], families: [...own, up(1)] }];
+    shards.forEach((r, k) => {
+      const got = r.status === "fulfilled" ? r.value?.[0]?.families : undefined;
+      if (!got) this.room.log(`shard ${k} missed a metrics read`, r.status === "rejected" ? r.reason : "");
+      out.push({ labels: [["shard", String(k)]], families: got ?? [up(0)] });
+    });
+    return out;
   }
 
   async persistence(): Promise<Outcome<OutboxStatus>> {

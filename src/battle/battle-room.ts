@@ -5,6 +5,16 @@
  * room with in-memory connections.
  */
 
+import {
+  BattleMetrics,
+  collectBattle,
+  JOIN_NEW,
+  JOIN_REFUSED,
+  JOIN_REJOIN,
+  kindOf,
+  RequestKind,
+} from "../metrics/battle-metrics";
+import type { Family } from "../metrics/registry";
 import { finalEvents } from "../persistence/event-size";
 import {
   answerEvent,
@@ -143,6 +153,8 @@ export class BattleRoom {
   private readonly commit: GroupCommit;
   /** Requests and rejections since the object woke (the operator console's live view). */
   private readonly counters = new RequestCounters();
+  /** Handling times, group-commit batches and joins (`metrics()`; counted by integer codes, see docs/metrics.md). */
+  private readonly instruments = new BattleMetrics();
   /** New sockets are admitted at a steady rate; refused ones are told their own later slot. */
   private readonly admission: ConnectAdmission;
   /** Sockets each participant opened this minute: one token cannot spend the battle's admission budget. */
@@ -211,6 +223,7 @@ export class BattleRoom {
         }
       },
       committed: () => this.persist.kick(),
+      measured: { now: () => this.now(), batch: (writes, ms) => this.instruments.committed(writes, ms) },
     });
     this.streams = new PlayerStreams(platform.history, () => crypto.randomUUID());
     this.timers = new AlarmScheduler(store, {
@@ -449,10 +462,17 @@ export class BattleRoom {
         this.platform.joinsPerAddressPerMinute ??
         DEFAULT_JOINS_PER_ADDRESS_PER_MINUTE;
       const wait = this.joinWindow.take(address, limit, this.now());
-      if (wait > 0) return err(ErrorCode.RATE_LIMITED, "too many joins from this address", wait);
+      if (wait > 0) {
+        this.instruments.joins.inc(JOIN_REFUSED);
+        return err(ErrorCode.RATE_LIMITED, "too many joins from this address", wait);
+      }
     }
     const plan = game.planJoin(username, session, this.now(), proof, alloc);
-    if (!plan.ok) return plan;
+    if (!plan.ok) {
+      this.instruments.joins.inc(JOIN_REFUSED);
+      return plan;
+    }
+    this.instruments.joins.inc(plan.value.isNew ? JOIN_NEW : JOIN_REJOIN);
     this.platform.store.join(plan.value, joinEvent(plan.value));
     const player = game.applyJoin(plan.value);
     this.persist.kick();
@@ -487,22 +507,27 @@ export class BattleRoom {
       wait > 0
         ? { code: ErrorCode.RATE_LIMITED, message: "too many messages; slow down", retryAfterMs: wait }
         : this.overloaded(now);
+    const kind = kindOf(msg.type);
     if (refusal) {
-      this.counters.count({ ok: false, error: refusal });
+      this.counters.refused(kind, refusal);
+      this.instruments.handled(kind, this.now() - now);
       return { ok: false, error: refusal };
     }
     const key = keyed ? requestKey(msg) : null;
     if (msg.type === "attack" && this.link && !this.game!.players.has(msg.target)) {
-      return this.shard.requestRemoteAttack(participantId, msg, key);
+      const remote = await this.shard.requestRemoteAttack(participantId, msg, key);
+      this.instruments.handled(kind, this.now() - now);
+      return remote;
     }
     const result = this.handle(participantId, msg, key);
-    this.counters.count(result);
+    this.counters.count(result, kind);
     if (key !== null && wrote(msg, result) && !(result.ok && result.value instanceof RawFrame)) {
       this.streams.record(participantId, JSON.stringify(replyFrame(msg.id, result)), now, key, (op) =>
         this.commit.write(op),
       );
     }
     const committed = await new Promise<boolean>((resolve) => this.commit.after(resolve));
+    this.instruments.handled(kind, this.now() - now);
     if (!committed && wrote(msg, result)) return err(ErrorCode.INTERNAL, "the write failed; try again");
     if (result.ok && result.value instanceof RawJson) return ok(JSON.parse(result.value.json) as ReplyData);
     if (result.ok && result.value instanceof RawFrame) {
@@ -555,6 +580,22 @@ export class BattleRoom {
   /** The sinks' watermarks, reported by the queue consumer after it applied a batch. */
   confirmPersisted(marks: Partial<Confirmed>): void {
     this.persist.confirm(marks);
+  }
+
+  /**
+   * This object's metric families (requests, handling times, commits, fan-out, sockets, joins, admissions, the
+   * outbox), read now; null before the battle exists. The Worker labels and writes them (`src/http/metrics.ts`).
+   */
+  metrics(): Family[] | null {
+    const game = this.game;
+    if (!game) return null;
+    return collectBattle(this.instruments, this.counters.byOutcome, {
+      online: this.sockets().size,
+      players: game.players.size,
+      pushes: this.pushes.stats,
+      connects: { ...this.admission.stats, limited: this.connectsLimited },
+      persistence: this.persist.status(),
+    });
   }
 
   /** The pipeline's state as this object sees it (for operators). */
@@ -736,42 +777,57 @@ export class BattleRoom {
             ? null
             : this.overloaded(now);
       if (refusal) {
-        if (parsed.ok && parsed.msg.type !== "ping") this.counters.count({ ok: false, error: refusal });
+        const kind = parsed.ok ? kindOf(parsed.msg.type) : RequestKind.INVALID;
+        this.counters.refused(kind, refusal);
         const id = parsed.ok ? parsed.msg.id : parsed.id;
         const reply =
           id === undefined
             ? { type: "error", error: refusal }
             : { type: "reply", id, ok: false, error: refusal };
-        this.reply(conn, JSON.stringify(reply));
+        this.reply(conn, JSON.stringify(reply), undefined, kind, now);
         return;
       }
       if (!parsed.ok) return;
       const msg = parsed.msg;
       if (msg.type === "ping") {
+        this.counters.pinged();
         this.reply(
           conn,
           msg.id === undefined ? HEARTBEAT_RESPONSE : JSON.stringify(replyFrame(msg.id, ok({ pong: true }))),
+          undefined,
+          RequestKind.PING,
+          now,
         );
         return;
       }
+      const kind = kindOf(msg.type);
       const requestId = JSON.stringify(msg.id);
       const key = requestKey(msg);
       if (msg.type === "attack" && this.link && !this.game!.players.has(msg.target)) {
-        void this.shard.replyRemoteAttack(conn, att.p, msg.id, msg.target, key);
+        // Its reply goes out from the shard side (after an RPC, then its commit): timed once that commit is done.
+        void this.shard
+          .replyRemoteAttack(conn, att.p, msg.id, msg.target, key)
+          .then(() => this.commit.after(() => this.instruments.handled(kind, this.now() - now)));
         return;
       }
       const result = this.handle(att.p, msg, key);
-      this.counters.count(result);
+      this.counters.count(result, kind);
       // A refused attack is a strike like a refused frame: attacks are the requests that cost others something.
       if (msg.type === "attack" && !result.ok && result.error.code !== ErrorCode.INTERNAL) {
-        this.reply(conn, JSON.stringify(replyFrame(msg.id, result)));
+        this.reply(conn, JSON.stringify(replyFrame(msg.id, result)), undefined, kind, now);
         this.strike(conn, att.p);
         return;
       }
       if (result.ok && result.value instanceof RawFrame) {
-        this.reply(conn, result.value.frame);
+        this.reply(conn, result.value.frame, undefined, kind, now);
       } else if (result.ok && result.value instanceof RawJson) {
-        this.reply(conn, `{"type":"reply","id":${requestId},"ok":true,"data":${result.value.json}}`);
+        this.reply(
+          conn,
+          `{"type":"reply","id":${requestId},"ok":true,"data":${result.value.json}}`,
+          undefined,
+          kind,
+          now,
+        );
       } else if (wrote(msg, result)) {
         // An accepted write: its reply joins the player's stream (replayed on resume, returned to a retry).
         const frame = this.streams.record(
@@ -781,9 +837,9 @@ export class BattleRoom {
           key,
           (op) => this.commit.write(op),
         );
-        this.reply(conn, frame, msg.id);
+        this.reply(conn, frame, msg.id, kind, now);
       } else {
-        this.reply(conn, JSON.stringify(replyFrame(msg.id, result)));
+        this.reply(conn, JSON.stringify(replyFrame(msg.id, result)), undefined, kind, now);
       }
     } catch (e) {
       this.log("message failed", e);
@@ -796,20 +852,29 @@ export class BattleRoom {
   /**
    * Sends `frame` once the writes queued so far have committed (at once if there are none), so no reply overtakes
    * an earlier one. `writeId`: the id of a request whose own write is in the batch; if the batch rolls back, that
-   * request is answered `internal` instead.
+   * request is answered `internal` instead. `kind` and `at`: the request's action and receipt time, for its handling
+   * time (`arena_request_duration_seconds`); -1 for a frame that is no request's reply.
    */
-  private reply(conn: Connection, frame: string, writeId?: string | number): void {
+  private reply(
+    conn: Connection,
+    frame: string,
+    writeId?: string | number,
+    kind: RequestKind | -1 = -1,
+    at = 0,
+  ): void {
     if (!this.commit.pending) {
       conn.send(frame);
+      if (kind !== -1) this.instruments.handled(kind, this.now() - at);
       return;
     }
-    this.commit.after((committed) =>
+    this.commit.after((committed) => {
       conn.send(
         committed || writeId === undefined
           ? frame
           : JSON.stringify(replyFrame(writeId, err(ErrorCode.INTERNAL, "the write failed; try again"))),
-      ),
-    );
+      );
+      if (kind !== -1) this.instruments.handled(kind, this.now() - at);
+    });
   }
 
   /** A strike against the player for a refused request; out of strikes, this socket is closed with 4001. */

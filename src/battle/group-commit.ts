@@ -17,12 +17,16 @@ export interface GroupCommitHooks {
   readonly rolledBack: (error: unknown) => void;
   /** A batch committed (e.g. the persistence outbox has new rows to send). */
   readonly committed?: () => void;
+  /** Metrics: each committed batch's writes (> 0) and the time from its first write being queued (`now`). */
+  readonly measured?: { readonly now: () => number; readonly batch: (writes: number, ms: number) => void };
 }
 
 export class GroupCommit {
   private writes: (() => void)[] = [];
   private waiting: Settle[] = [];
   private armed = false;
+  /** When the pending batch's first write was queued (only with `measured`). */
+  private firstAt = 0;
   /** Batches committed and writes they held, for operators and benchmarks. */
   readonly stats = { batches: 0, writes: 0, largest: 0 };
 
@@ -34,6 +38,7 @@ export class GroupCommit {
 
   /** Queues a write for the next commit. */
   write(op: () => void): void {
+    if (this.writes.length === 0 && this.hooks.measured) this.firstAt = this.hooks.measured.now();
     this.writes.push(op);
     if (!this.armed) {
       this.armed = true;
@@ -55,6 +60,7 @@ export class GroupCommit {
     if (writes.length === 0 && waiting.length === 0) return;
     this.writes = [];
     this.waiting = [];
+    const firstAt = this.firstAt;
     let committed = true;
     try {
       this.hooks.transaction(() => {
@@ -63,6 +69,8 @@ export class GroupCommit {
       this.stats.batches++;
       this.stats.writes += writes.length;
       this.stats.largest = Math.max(this.stats.largest, writes.length);
+      const m = this.hooks.measured;
+      if (m && writes.length > 0) m.batch(writes.length, m.now() - firstAt);
     } catch (e) {
       committed = false;
       this.hooks.rolledBack(e);

@@ -8,6 +8,7 @@ import { battleIdParam } from "./battle-id";
 import { newBattleId, readBattle, writeBattle } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, readJson, unwrap } from "./errors";
+import { allMetrics, battleMetrics } from "./metrics";
 
 const StartBody = z.strictObject({
   /** Epoch ms; default now. */
@@ -53,6 +54,9 @@ export const operatorRoutes = new Hono<AppEnv>()
       .all();
     return c.json({ battles: results, limit: q.limit, offset: q.offset });
   })
+  // Prometheus text format (docs/metrics.md): one battle (shards labelled), or every live battle (at most 100).
+  .get("/metrics", (c) => allMetrics(c.env))
+  .get("/battles/:id/metrics", battleIdParam(), (c) => battleMetrics(c.env, c.req.param("id")))
   .get("/battles/:id", battleIdParam(), async (c) => {
     return c.json({ battle: unwrap(await readBattle(c.env, c.req.param("id"), (b) => b.info())) });
   })
