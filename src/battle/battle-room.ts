@@ -23,6 +23,7 @@ import {
   type BattleEvent,
   joinEvent,
 } from "../persistence/events";
+import { log, logEvent } from "../persistence/log";
 import type { EventMessage } from "../persistence/message";
 import type { Confirmed } from "../persistence/outbox";
 import { OutboxHost, type OutboxStatus } from "../persistence/outbox-host";
@@ -358,8 +359,18 @@ export class BattleRoom {
     return this.clock();
   }
 
+  /**
+   * One structured JSON line (`src/persistence/log.ts`): `event` is the message without its numbers (stable to query
+   * by), with the battle, the shard of a sharded battle's shard object, the message and the error's cause.
+   */
   log(msg: string, e?: unknown): void {
-    console.error(`BattleDO:${this.game?.config.id ?? this.platform.id} ${msg}`, e ?? "");
+    const config = this.game?.config;
+    log.error(logEvent(msg), {
+      battle: config?.id ?? this.platform.id,
+      ...(config?.shardIndex !== undefined ? { shard: config.shardIndex } : {}),
+      message: msg,
+      ...(e !== undefined ? { cause: e } : {}),
+    });
   }
 
   // ---- Operator and player API (RPC from the Worker) ----

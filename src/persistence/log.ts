@@ -25,3 +25,13 @@ export const log = {
   warn: (event: string, fields: Fields = {}) => console.warn(line("warn", event, fields)),
   error: (event: string, fields: Fields = {}) => console.error(line("error", event, fields)),
 };
+
+/** A stable event name from a log message: lower case words joined by `_`, numbers and punctuation dropped. */
+export function logEvent(message: string): string {
+  return (
+    message
+      .toLowerCase()
+      .replace(/[^a-z]+/g, "_")
+      .replace(/^_+|_+$/g, "") || "battle_log"
+  );
+}
