@@ -26,6 +26,7 @@ import type { Final, StatName, Tick, WorkerConfig, WorkerMessage } from "./ipc";
 import { STAT_NAMES } from "./ipc";
 import { type ActionType, parseDuration, planLoad, REFERENCE_MIX } from "./mix";
 import { measurePersistLag, type PersistLagReport } from "./persist-lag";
+import { parsePin, pin, processTree } from "./pin";
 import { deriveSeed, mulberry32 } from "./prng";
 import { type ActionReport, markdown, type RunReport, type TimelinePoint, writeReports } from "./report";
 import { findDirectEntry, ServerSampler } from "./server-stats";
@@ -91,6 +92,8 @@ function options() {
       fanout: { type: "string" },
       "persist-lag": { type: "boolean" },
       pg: { type: "string" },
+      pin: { type: "boolean" },
+      "pin-cpus": { type: "string" },
       help: { type: "boolean" },
     },
     allowPositionals: false,
@@ -118,7 +121,9 @@ function options() {
   [--persistence off]  (the local server runs with PERSISTENCE=off: no outbox rows, nothing to the queue, D1 or
     Postgres; the "before" of a before/after comparison, see BENCHMARKS.md)
   [--fanout off]  (the local server runs with FANOUT=off: one leaderboard frame per push slice, ~20/s, so the
-    object's CPU is what the requests alone cost; push delay is then meaningless)`);
+    object's CPU is what the requests alone cost; push delay is then meaningless)
+  [--pin [--pin-cpus 0:1]]  (a local server's processes, every thread, on CPU 0 and the generator on CPU 1, with
+    taskset: one core for the server, as production gives each object its own thread; recorded in the report)`);
     process.exit(0);
   }
   const profile = values.profile ? PROFILES[values.profile] : {};
@@ -167,6 +172,7 @@ function options() {
     fanout: onOff("fanout", values.fanout),
     persistLag: values["persist-lag"] === true,
     pgUrl: values.pg ?? process.env.ARENA_PG_URL ?? null,
+    pin: parsePin(values.pin === true, values["pin-cpus"]),
   };
 }
 
@@ -381,6 +387,17 @@ async function main(): Promise<number> {
       }
     }
     log(`server up at ${baseUrl} in ${((Date.now() - t0) / 1000).toFixed(1)} s (pid ${server.pid})`);
+    if (o.pin) {
+      // The generator first (its workers, forked later, inherit it), then every process of the server's trees.
+      pin([process.pid], o.pin.generator);
+      const pinned = pin(
+        pids.flatMap((p) => processTree(p)),
+        o.pin.server,
+      );
+      log(
+        `pinned: server processes ${pinned.join(" ")} on CPU ${o.pin.server}, generator on CPU ${o.pin.generator}`,
+      );
+    }
   }
   baseUrl = baseUrl.replace(/\/$/, "");
   const api: OperatorApi = { baseUrl, token: o.operatorToken };
@@ -667,6 +684,7 @@ async function run(
       battleId,
       persistence: o.persistence,
       fanout: o.fanout,
+      pin: o.pin,
     },
     actions,
     overall,

@@ -144,7 +144,10 @@ export function markdown(r: RunReport): string {
     "",
     `\`${r.command}\``,
     "",
-    `Machine: ${r.machine.cpus} cores, ${r.machine.model}, Node ${r.machine.node}, ${r.machine.os}`,
+    `Machine: ${r.machine.cpus} cores, ${r.machine.model}, Node ${r.machine.node}, ${r.machine.os}` +
+      (r.config.pin
+        ? `; pinned: server on CPU ${(r.config.pin as { server: string }).server}, generator on CPU ${(r.config.pin as { generator: string }).generator}`
+        : ""),
     "",
     "| action | requests | success | ok | p50 ms | p90 ms | p95 ms | p99 ms | max ms | errors |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
