@@ -62,7 +62,7 @@ import { type BattleGame, type JoinAlloc, type JoinProof, NO_PROOF } from "./gam
 import { GroupCommit } from "./group-commit";
 import type { HistoryStore } from "./history-store";
 import { LeaderboardJson } from "./leaderboard-json";
-import { err, type Outcome, ok } from "./outcome";
+import { err, type HttpOutcome, type Outcome, ok } from "./outcome";
 import { playerView } from "./player";
 import { HISTORY_WINDOW_MS, PlayerStreams, PRUNE_INTERVAL_MS, requestKey, withSeq } from "./player-streams";
 import { PRESENCE_LIST_MAX, PushScheduler } from "./push-scheduler";
@@ -106,8 +106,7 @@ export const CONNECTS_PER_PLAYER_PER_MINUTE = 20;
 const LAG_MEMORY_MS = 1_000;
 const MAX_OVERLOAD_RETRY_MS = 5_000;
 
-/** The reply to an HTTP request; `duplicate` when it is the earlier reply to the same `Idempotency-Key`. */
-export type HttpOutcome = Outcome<ReplyData> & { readonly duplicate?: true };
+export type { HttpOutcome } from "./outcome";
 
 /** What the room needs from the platform that hosts it. */
 export interface RoomPlatform {

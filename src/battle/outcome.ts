@@ -1,4 +1,5 @@
 /** @module The result of a rule check: a value, or a structured error for the caller. */
+import type { ReplyData } from "../protocol";
 import type { ErrorBody, ErrorCode } from "../protocol/error-codes";
 
 export type Outcome<T> =
@@ -15,3 +16,6 @@ export function err<T = never>(code: ErrorCode, message: string, retryAfterMs?: 
     error: retryAfterMs === undefined ? { code, message } : { code, message, retryAfterMs },
   };
 }
+
+/** The reply to an HTTP request; `duplicate` when it is the earlier reply to the same `Idempotency-Key`. */
+export type HttpOutcome = Outcome<ReplyData> & { readonly duplicate?: true };

@@ -5,12 +5,11 @@
  * hands it its parts through `ShardSideHost`; a one-object battle never calls it.
  */
 
-import type { HttpOutcome } from "../battle/battle-room";
 import type { BattleStore } from "../battle/battle-store";
 import type { Connection } from "../battle/connection";
 import type { AttackPlan, BattleGame } from "../battle/game";
 import type { GroupCommit } from "../battle/group-commit";
-import { err, type Outcome, ok } from "../battle/outcome";
+import { err, type HttpOutcome, type Outcome, ok } from "../battle/outcome";
 import type { Player } from "../battle/player";
 import type { PlayerStreams } from "../battle/player-streams";
 import { replyFrame } from "../battle/reply";
