@@ -142,8 +142,7 @@ export function gauge(
   value: number | readonly ValueSample[],
   labelNames: readonly string[] = [],
 ): Family {
-  const samples = typeof value === "number" ? [{ labels: [], value }] : value;
-  return { name, help, type: "gauge", labelNames, samples };
+  return readFamily("gauge", name, help, value, labelNames);
 }
 
 /** A counter whose value is kept elsewhere (e.g. an existing stats object), read at scrape time. */
@@ -153,6 +152,16 @@ export function counterOf(
   value: number | readonly ValueSample[],
   labelNames: readonly string[] = [],
 ): Family {
+  return readFamily("counter", name, help, value, labelNames);
+}
+
+function readFamily(
+  type: "gauge" | "counter",
+  name: string,
+  help: string,
+  value: number | readonly ValueSample[],
+  labelNames: readonly string[],
+): Family {
   const samples = typeof value === "number" ? [{ labels: [], value }] : value;
-  return { name, help, type: "counter", labelNames, samples };
+  return { name, help, type, labelNames, samples };
 }

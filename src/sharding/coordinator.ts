@@ -109,14 +109,14 @@ export class Coordinator {
   /** Pulls every shard's snapshot into the global order (on wake and before the final standings). */
   async pullAll(): Promise<void> {
     const started = this.room.clock();
-    const ended = this.room.view();
+    const ended = this.ended();
     const snaps = await Promise.all(
       Array.from({ length: this.shards }, (_, k) => this.network.shard(this.config.id, k).snapshot()),
     );
     for (const s of snaps) if (s) this.applySnapshot(s);
     this.pulledAt = started;
     // Taken after the end: the shards accept nothing more, so this snapshot is final.
-    if (ended.ok && ended.value.status === "ended") this.finalPulled = true;
+    if (ended) this.finalPulled = true;
   }
 
   /**
@@ -132,6 +132,11 @@ export class Coordinator {
       this.pulling = null;
     });
     return this.pulling;
+  }
+
+  /** Whether the battle has ended (its status only: no view is built for it). */
+  private ended(): boolean {
+    return this.room.state?.status(this.room.clock()) === "ended";
   }
 
   private pulledAt: number | null = null;
@@ -246,8 +251,7 @@ export class Coordinator {
 
   async finalResults(page?: StandingsPage): Promise<Outcome<BattleResults>> {
     if (!this.room.config) return this.room.finalResults(page);
-    const status = this.room.view();
-    if (status.ok && status.value.status === "ended") await this.pullForRead();
+    if (this.ended()) await this.pullForRead();
     return this.room.finalResults(page);
   }
 

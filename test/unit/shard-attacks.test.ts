@@ -8,22 +8,13 @@ import { usernameKey } from "../../src/battle/username";
 import { shardOf } from "../../src/sharding/shard-of";
 import { REMOTE_ATTACK_ATTEMPTS } from "../../src/sharding/shard-side";
 import { ShardedBattle } from "./shard-harness";
-import { DIFF_CONFIG } from "./shard-script";
+import { DIFF_CONFIG, namesApart } from "./shard-script";
 
 const SHARDS = 4;
 
-/** Two names on different shards. */
-function namesApart(): [string, string] {
-  const a = "attacker";
-  for (let i = 0; ; i++) {
-    const b = `target${i}`;
-    if (shardOf(usernameKey(b), SHARDS) !== shardOf(usernameKey(a), SHARDS)) return [a, b];
-  }
-}
-
 async function setup() {
   const battle = await ShardedBattle.create(DIFF_CONFIG, SHARDS, 1_000_000);
-  const [an, tn] = namesApart();
+  const [an, tn] = namesApart(SHARDS);
   const a = await battle.join(an, "sa");
   const t = await battle.join(tn, "st");
   if (!a.ok || !t.ok) throw new Error("join failed");

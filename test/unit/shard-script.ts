@@ -4,7 +4,9 @@
  */
 import { mulberry32 } from "../../loadtest/prng";
 import type { Outcome } from "../../src/battle/outcome";
+import { usernameKey } from "../../src/battle/username";
 import type { ClientRequest } from "../../src/protocol";
+import { shardOf } from "../../src/sharding/shard-of";
 import { battleConfig } from "./fixtures";
 import type { TestBattle } from "./shard-harness";
 
@@ -124,4 +126,13 @@ export async function play(
   const results = await battle.results();
   seen.push(["final", results.ok ? results.value.standings : results.error]);
   return seen;
+}
+
+/** Two usernames ("attacker", "target<i>") whose players land on different shards of `shards`. */
+export function namesApart(shards: number): [string, string] {
+  const a = "attacker";
+  for (let i = 0; ; i++) {
+    const b = `target${i}`;
+    if (shardOf(usernameKey(b), shards) !== shardOf(usernameKey(a), shards)) return [a, b];
+  }
 }
