@@ -28,6 +28,7 @@ import { type ActionType, parseDuration, planLoad, REFERENCE_MIX } from "./mix";
 import { measurePersistLag, type PersistLagReport } from "./persist-lag";
 import { parsePin, pin, processTree } from "./pin";
 import { deriveSeed, mulberry32 } from "./prng";
+import { DEFAULT_OBSERVERS } from "./push-delay";
 import { type ActionReport, markdown, type RunReport, type TimelinePoint, writeReports } from "./report";
 import { findDirectEntry, ServerSampler } from "./server-stats";
 import {
@@ -78,6 +79,7 @@ function options() {
       mix: { type: "string" },
       "min-success": { type: "string" },
       "push-samples": { type: "string" },
+      observers: { type: "string" },
       "server-pid": { type: "string" },
       "inspector-port": { type: "string" },
       "report-dir": { type: "string" },
@@ -123,7 +125,9 @@ function options() {
   [--fanout off]  (the local server runs with FANOUT=off: one leaderboard frame per push slice, ~20/s, so the
     object's CPU is what the requests alone cost; push delay is then meaningless)
   [--pin [--pin-cpus 0:1]]  (a local server's processes, every thread, on CPU 0 and the generator on CPU 1, with
-    taskset: one core for the server, as production gives each object its own thread; recorded in the report)`);
+    taskset: one core for the server, as production gives each object its own thread; recorded in the report)
+  [--observers N]  (push delay is measured at a uniform sample of N players, default ${DEFAULT_OBSERVERS}; the others'
+    leaderboard frames are counted and dropped unread, so the generator's cost does not grow with the players)`);
     process.exit(0);
   }
   const profile = values.profile ? PROFILES[values.profile] : {};
@@ -158,6 +162,7 @@ function options() {
     mix,
     minSuccess: Number(get("min-success", "0")),
     pushSamples: Number(get("push-samples", "20")),
+    observers: Number(get("observers", String(DEFAULT_OBSERVERS))),
     serverPid: values["server-pid"] ? Number(values["server-pid"]) : null,
     inspectorPort: values["inspector-port"] ? Number(values["inspector-port"]) : undefined,
     reportDir: get("report-dir", join(HERE, "reports")),
@@ -515,6 +520,7 @@ async function run(
       rightRatio: o.rightRatio,
       questions: questions.plan,
       pushSamplesPerSec: o.pushSamples / o.workers,
+      observers: o.observers,
       stormAt,
       wsOrigins,
     };
@@ -703,6 +709,7 @@ async function run(
     },
     pushDelay: {
       ...pushDelay,
+      observers: finals.reduce((a, f) => a + f.observers, 0),
       changes: finals.reduce((a, f) => a + f.pushSamples.changes, 0),
       matched: finals.reduce((a, f) => a + f.pushSamples.matched, 0),
       expired: finals.reduce((a, f) => a + f.pushSamples.unmatched, 0),

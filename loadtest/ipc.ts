@@ -43,6 +43,8 @@ export interface WorkerConfig {
   readonly questions: readonly QuestionPlan[];
   /** Aim for about this many leaderboard-delay samples a second in this worker. */
   readonly pushSamplesPerSec: number;
+  /** How many players, over the whole run, the push-delay probe watches (a uniform sample, see `isObserver`). */
+  readonly observers: number;
   /** `--reconnect-storm`: epoch ms at which every open socket's TCP connection is destroyed; null for none. */
   readonly stormAt: number | null;
   /** `host:port` of a socket URL the server hands out → the runtime's own entry origin to use instead. */
@@ -88,6 +90,8 @@ export interface Final {
   /** The pairs whose observer saw the player only in its top N. */
   readonly pushDelayTop: string;
   readonly pushSamples: PushDelayCounts;
+  /** Players of this worker in the observer sample. */
+  readonly observers: number;
   /** Leaderboard pushes received by all players of this worker. */
   readonly pushesReceived: number;
   /** Frames from the server that were not valid JSON. */

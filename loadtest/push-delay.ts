@@ -8,6 +8,20 @@
  * shows the player or carries a top.
  */
 import { carriesTop } from "../src/client/board-frames";
+import { deriveSeed } from "./prng";
+
+/** Observers sampled when `--observers` is not given: enough for a p99 over thousands of pairs. */
+export const DEFAULT_OBSERVERS = 2_000;
+
+/**
+ * Whether player `i` of `players` is one of the ~`observers` whose frames the probe reads: a uniform sample drawn
+ * from the run seed and the player's index alone, so it does not depend on how players are spread over workers.
+ * Everyone when `observers` ≥ `players`. The others' frames are counted and dropped without being read.
+ */
+export function isObserver(i: number, players: number, observers: number, seed: number): boolean {
+  if (observers >= players) return true;
+  return deriveSeed(seed, 0x0b5e, i) / 4294967296 < observers / players;
+}
 
 export interface Observation {
   readonly needle: string;

@@ -57,6 +57,8 @@ export interface RunReport {
   };
   /** Per observer: (sampled score change, player whose view showed that player) pairs, see push-delay.ts. */
   readonly pushDelay: LatencySummary & {
+    /** Players whose frames were read (a uniform sample; absent in reports before 2026-12-07: everyone). */
+    readonly observers?: number;
     /** Score changes sampled. */
     readonly changes: number;
     readonly matched: number;
@@ -156,7 +158,7 @@ export function markdown(r: RunReport): string {
     `- throughput: ${t.totalRequests} requests in ${t.wallSec.toFixed(0)} s; avg ${t.avgRps.toFixed(0)} req/s, steady ${t.steadyAvgRps.toFixed(0)} req/s, peak ${t.peakRps} req/s`,
     `- steady state (after the join ramp): p50 ${ms(t.steadyLatency.p50)} / p90 ${ms(t.steadyLatency.p90)} / p95 ${ms(t.steadyLatency.p95)} / p99 ${ms(t.steadyLatency.p99)} / max ${ms(t.steadyLatency.max)} ms`,
     `- connections held (peak): ${r.connections.peak}; reconnects ${r.connections.reconnects}; closes ${errorList(r.connections.closes) || "none"}`,
-    `- leaderboard push delay (score change acknowledged → a frame with it reaches each player whose view showed that player; ${r.pushDelay.changes} changes sampled, ${r.pushDelay.matched} (change, observer) samples, ${r.pushDelay.expired} unmatched): p50 ${ms(r.pushDelay.p50)} ms, p95 ${ms(r.pushDelay.p95)} ms, p99 ${ms(r.pushDelay.p99)} ms, max ${ms(r.pushDelay.max)} ms; after the join ramp p50 ${ms(r.pushDelay.steady.p50)} / p99 ${ms(r.pushDelay.steady.p99)} / max ${ms(r.pushDelay.steady.max)} ms;${r.pushDelay.top ? ` observers who saw the player only in their top N: ${r.pushDelay.top.count} samples, p50 ${ms(r.pushDelay.top.p50)} / p99 ${ms(r.pushDelay.top.p99)} ms;` : ""} ${r.pushDelay.pushesPerSec.toFixed(0)} leaderboard pushes/s received`,
+    `- leaderboard push delay (score change acknowledged → a frame with it reaches each player whose view showed that player; ${r.pushDelay.observers ?? "all"} observers, ${r.pushDelay.changes} changes sampled, ${r.pushDelay.matched} (change, observer) samples, ${r.pushDelay.expired} unmatched): p50 ${ms(r.pushDelay.p50)} ms, p95 ${ms(r.pushDelay.p95)} ms, p99 ${ms(r.pushDelay.p99)} ms, max ${ms(r.pushDelay.max)} ms; after the join ramp p50 ${ms(r.pushDelay.steady.p50)} / p99 ${ms(r.pushDelay.steady.p99)} / max ${ms(r.pushDelay.steady.max)} ms;${r.pushDelay.top ? ` observers who saw the player only in their top N: ${r.pushDelay.top.count} samples, p50 ${ms(r.pushDelay.top.p50)} / p99 ${ms(r.pushDelay.top.p99)} ms;` : ""} ${r.pushDelay.pushesPerSec.toFixed(0)} leaderboard pushes/s received`,
     `- generator CPU: ${r.generatorCpu.seconds.toFixed(1)} s over ${r.generatorCpu.workers} workers = ${r.generatorCpu.avgCorePct.toFixed(0)}% of a core on average` +
       (r.generatorCpu.loopDelayMs
         ? `; its event-loop delay (worst worker, part of every latency above) p50 ${r.generatorCpu.loopDelayMs.p50.toFixed(1)} / p99 ${r.generatorCpu.loopDelayMs.p99.toFixed(1)} / max ${r.generatorCpu.loopDelayMs.max.toFixed(0)} ms`

@@ -26,7 +26,7 @@ import type {
 import { STAT_NAMES } from "./ipc";
 import { mixThresholds, pickAction } from "./mix";
 import { deriveSeed, exponential, mulberry32 } from "./prng";
-import { type ObserverFrames, PushDelayProbe } from "./push-delay";
+import { isObserver, type ObserverFrames, PushDelayProbe } from "./push-delay";
 
 /** Errors that mean the server did not do the work (as opposed to refusing it by a game rule). */
 /** Sampling period of the event-loop delay monitor; its readings include it, so it is subtracted. */
@@ -58,6 +58,8 @@ interface Player {
   streamBroken: boolean;
   /** Dropped by the storm and not back yet. */
   stormAway: boolean;
+  /** In the push-delay probe's uniform sample of observers: only their frames are kept and read. */
+  readonly observer: boolean;
   /** The last leaderboard push this player got (a reference to the frame, not a copy)… */
   board: string | null;
   /** …and the last one that carried `top`, when that is an older one (compact frames). */
@@ -140,6 +142,7 @@ class Worker {
         attackedSeen: 0,
         streamBroken: false,
         stormAway: false,
+        observer: isObserver(i, cfg.players, cfg.observers, cfg.seed),
         board: null,
         topBoard: null,
       });
@@ -434,6 +437,7 @@ class Worker {
 
   private onBoard(receiver: Player, frame: string): void {
     this.pushesReceived++;
+    if (!receiver.observer) return;
     if (carriesTop(frame)) receiver.topBoard = null;
     else if (receiver.board !== null && receiver.topBoard === null) receiver.topBoard = receiver.board;
     receiver.board = frame;
@@ -553,6 +557,7 @@ class Worker {
       pushDelaySteady: encodeHistogram(this.pushDelaySteady),
       pushDelayTop: encodeHistogram(this.pushDelayTop),
       pushSamples: this.probe.counts,
+      observers: this.players.reduce((n, p) => n + (p.observer ? 1 : 0), 0),
       pushesReceived: this.pushesReceived,
       invalidFrames: this.invalidFrames,
       players,
