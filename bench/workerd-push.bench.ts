@@ -6,7 +6,9 @@
  * Modes: `build` (personal frames built, not sent: the JavaScript part), `shared` (one prebuilt frame of the same
  * size to all: `send` and the runtime's write), `shared-bytes` (the same frame encoded once, sent as bytes),
  * `personal` (built and sent: what the push path does per frame). `--plain` accepts the sockets with `accept()`
- * instead of the hibernation API.
+ * instead of the hibernation API. `echo` (the echo floor): every socket sends `rounds` small request frames at once
+ * and the object parses each and sends a one-line reply; its CPU per message is what the runtime charges a request
+ * before any game logic, the floor the load test's CPU per request is set against.
  * Run: `npm run bench:workerd [-- --sockets 4000 --rounds 10 --port 8796 --plain]`. Loopback only; stops by itself.
  */
 import { spawn } from "node:child_process";
@@ -149,6 +151,25 @@ async function main(): Promise<void> {
         );
         if (received < expect) console.log(`  only ${received} of ${expect} frames arrived`);
       }
+    }
+    for (let rep = 0; rep < REPEAT; rep++) {
+      const expect = SOCKETS * ROUNDS;
+      received = 0;
+      bytes = 0;
+      const t0 = ticks(runtime);
+      const w0 = Date.now();
+      let id = 0;
+      for (const ws of sockets)
+        for (let r = 0; r < ROUNDS; r++)
+          ws.send(`{"type":"answer","id":${++id},"questionId":"q1","answer":"a1"}`);
+      const until = Date.now() + 60_000;
+      while (received < expect && Date.now() < until) await new Promise((res) => setTimeout(res, 20));
+      const cpuMs = ((ticks(runtime) - t0) * 1000) / CLK_TCK;
+      const us = (cpuMs * 1000) / expect;
+      console.log(
+        `| echo | ${expect} | ${cpuMs} | ${us.toFixed(1)} | ${Math.round(1e6 / us)} | ${Math.round(bytes / Math.max(1, received))} | ${Date.now() - w0} |`,
+      );
+      if (received < expect) console.log(`  only ${received} of ${expect} replies arrived`);
     }
     for (const ws of sockets) ws.terminate();
   } finally {

@@ -2,7 +2,9 @@
  * @module A Durable Object that measures what one push frame costs inside workerd: it holds the bench's sockets
  * and a battle of N players in memory, and on request sends every socket `rounds` frames, built the way the
  * battle builds them or shared. The bench (`bench/workerd-push.bench.ts`) reads workerd's CPU from /proc around
- * each blast, so the runtime's own write path is in the figure, not only the JavaScript.
+ * each blast, so the runtime's own write path is in the figure, not only the JavaScript. It also answers every
+ * socket message the way the battle's cheapest request would be answered, minus the game: parse the frame, send a
+ * one-line reply (the echo floor, what the runtime charges per request before any of our logic).
  */
 import { DurableObject } from "cloudflare:workers";
 import { mulberry32 } from "../../loadtest/prng";
@@ -29,7 +31,9 @@ export class FanoutBench extends DurableObject<Env> {
       const id = Number(url.searchParams.get("p") ?? "1");
       if (url.searchParams.get("plain") === "1") {
         pair[1].accept();
-        this.plain.push({ ws: pair[1], p: id });
+        const ws = pair[1];
+        ws.addEventListener("message", (e) => this.echo(ws, e.data));
+        this.plain.push({ ws, p: id });
       } else {
         this.ctx.acceptWebSocket(pair[1], [`p:${id}`]);
         pair[1].serializeAttachment({ p: id });
@@ -43,6 +47,18 @@ export class FanoutBench extends DurableObject<Env> {
       return Response.json(this.blast(mode, rounds));
     }
     return new Response("not found", { status: 404 });
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    this.echo(ws, message);
+  }
+
+  /** The echo floor: parse a small request frame, send a one-line reply carrying its id. */
+  private echo(ws: WebSocket, message: string | ArrayBuffer): void {
+    const m = JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message)) as {
+      id: number;
+    };
+    ws.send(`{"type":"reply","id":${m.id},"ok":true}`);
   }
 
   /** A live battle of `players` with seeded scores, so personal views differ. */
