@@ -19,8 +19,8 @@ import { cpus, release, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { PLAYERS_PER_OBJECT } from "../src/battle/config";
 import { results } from "../src/client/http";
+import { PLAYERS_PER_OBJECT } from "../src/battle/config";
 import { decodeHistogram, encodeHistogram, mergeEncoded, newHistogram, summarize } from "./histogram";
 import type { Final, StatName, Tick, WorkerConfig, WorkerMessage } from "./ipc";
 import { STAT_NAMES } from "./ipc";
@@ -40,6 +40,7 @@ import {
   type ServerPushStats,
 } from "./setup";
 import { checkEvents, type EventCheck, type SecondSample, type StormReport, stormReport } from "./storm";
+import { unitCost } from "./unit-cost";
 import { verifyScores } from "./verify";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -80,6 +81,7 @@ function options() {
       "min-success": { type: "string" },
       "push-samples": { type: "string" },
       observers: { type: "string" },
+      "request-cost-us": { type: "string" },
       "server-pid": { type: "string" },
       "inspector-port": { type: "string" },
       "report-dir": { type: "string" },
@@ -127,7 +129,9 @@ function options() {
   [--pin [--pin-cpus 0:1]]  (a local server's processes, every thread, on CPU 0 and the generator on CPU 1, with
     taskset: one core for the server, as production gives each object its own thread; recorded in the report)
   [--observers N]  (push delay is measured at a uniform sample of N players, default ${DEFAULT_OBSERVERS}; the others'
-    leaderboard frames are counted and dropped unread, so the generator's cost does not grow with the players)`);
+    leaderboard frames are counted and dropped unread, so the generator's cost does not grow with the players)
+  [--request-cost-us N]  (a request's runtime CPU from a --fanout off run of the same sitting: the report then
+    prices a push frame as (runtime CPU − requests × N) ÷ frames)`);
     process.exit(0);
   }
   const profile = values.profile ? PROFILES[values.profile] : {};
@@ -163,6 +167,7 @@ function options() {
     minSuccess: Number(get("min-success", "0")),
     pushSamples: Number(get("push-samples", "20")),
     observers: Number(get("observers", String(DEFAULT_OBSERVERS))),
+    requestCostUs: values["request-cost-us"] ? Number(values["request-cost-us"]) : null,
     serverPid: values["server-pid"] ? Number(values["server-pid"]) : null,
     inspectorPort: values["inspector-port"] ? Number(values["inspector-port"]) : undefined,
     reportDir: get("report-dir", join(HERE, "reports")),
@@ -746,6 +751,15 @@ async function run(
               };
             }),
           }
+        : null,
+    unitCost:
+      serverPids.length > 0
+        ? unitCost(
+            ss.map((s) => s.workerdCpu),
+            totalCompleted,
+            pushes?.frames ?? null,
+            o.requestCostUs,
+          )
         : null,
     verification,
     events,

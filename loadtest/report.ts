@@ -5,6 +5,7 @@ import type { LatencySummary } from "./histogram";
 import type { PersistLagReport } from "./persist-lag";
 import type { ServerPushStats } from "./setup";
 import type { EventCheck, StormReport } from "./storm";
+import { type UnitCost, unitCostLine } from "./unit-cost";
 import type { Mismatch } from "./verify";
 
 export interface ActionReport {
@@ -82,6 +83,8 @@ export interface RunReport {
   readonly commits: { readonly batches: number; readonly writes: number; readonly largest: number } | null;
   /** The battle object's push fan-out (since it last woke): frames, and what they were measured to cost in it. */
   readonly pushes?: ServerPushStats | null;
+  /** Runtime CPU per request and per frame (absent before 2026-12-07 and for remote targets). */
+  readonly unitCost?: UnitCost | null;
   readonly server: {
     readonly avgWorkerdCpu: number;
     readonly peakWorkerdCpu: number;
@@ -175,6 +178,7 @@ export function markdown(r: RunReport): string {
     r.pushes && r.pushes.slices > 0
       ? `- fan-out (server side): ${r.pushes.frames} frames in ${r.pushes.slices} slices; measured in the object ${((1000 * r.pushes.measuredMs) / Math.max(1, r.pushes.measuredFrames)).toFixed(1)} µs per frame over ${r.pushes.measuredFrames} frames (slice start → event loop free, requests meanwhile included); budget at the end ${(1000 * r.pushes.perFrameMs).toFixed(1)} µs/frame, share ${r.pushes.share.toFixed(2)}`
       : "- fan-out: no counters",
+    ...(r.unitCost ? [unitCostLine(r.unitCost, r.config.fanout === "off")] : []),
     ...(r.persistence ? [persistenceLine(r.persistence)] : []),
     v
       ? `- correctness: ${v.checked} scores checked, ${v.excluded} excluded (a reply never came), ${v.mismatches.length} mismatches, ${v.unknownOnServer} unknown participants on the server`
