@@ -2,12 +2,22 @@
  * @module Test projects: `unit` (pure logic in Node), `workers` (the real Worker and Durable Object in workerd)
  * `e2e` (a real `wrangler dev` process, restarted mid-battle) and `browser` (the pages in Chromium against `wrangler dev`).
  */
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+/**
+ * The SDK by its package name, from its TypeScript source (tests need no build of packages/client/dist; the pack test
+ * in test/e2e/sdk-package.test.ts checks the built package the way an outside project installs it).
+ */
+export const sdkSource = {
+  alias: { "@arena/client": fileURLToPath(new URL("./packages/client/src/index.ts", import.meta.url)) },
+};
 
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve: sdkSource,
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
@@ -18,6 +28,7 @@ export default defineConfig({
       },
       "./vitest.workers.config.ts",
       {
+        resolve: sdkSource,
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
@@ -27,6 +38,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: sdkSource,
         test: {
           name: "browser",
           include: ["test/browser/**/*.test.ts"],

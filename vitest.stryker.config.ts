@@ -12,4 +12,4 @@ if (unit === undefined || typeof unit !== "object" || !("test" in unit)) {
   throw new Error("vitest.config.ts has no inline project named unit");
 }
 
-export default defineConfig({ test: unit.test });
+export default defineConfig({ resolve: unit.resolve, test: unit.test });

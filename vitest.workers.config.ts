@@ -4,6 +4,7 @@
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineProject } from "vitest/config";
+import { sdkSource } from "./vitest.config";
 
 const migrations = await readD1Migrations("./migrations/d1");
 
@@ -38,6 +39,7 @@ export default defineProject({
       },
     })),
   ],
+  resolve: sdkSource,
   test: {
     name: "workers",
     include: ["test/workers/**/*.test.ts"],

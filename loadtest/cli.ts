@@ -19,7 +19,7 @@ import { cpus, release, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { results } from "../src/client/http";
+import { results } from "@arena/client";
 import { PLAYERS_PER_OBJECT } from "../src/battle/config";
 import { decodeHistogram, encodeHistogram, mergeEncoded, newHistogram, summarize } from "./histogram";
 import type { Final, StatName, Tick, WorkerConfig, WorkerMessage } from "./ipc";

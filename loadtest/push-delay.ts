@@ -7,7 +7,7 @@
  * out when it did not change, so an observer that saw the player only in its top is answered only by a frame that
  * shows the player or carries a top.
  */
-import { carriesTop } from "../src/client/board-frames";
+import { carriesTop } from "@arena/client";
 import { deriveSeed } from "./prng";
 
 /** Observers sampled when `--observers` is not given: enough for a p99 over thousands of pairs. */

@@ -1,5 +1,5 @@
 /** @module Battle setup through the operator API: a question set with known keys, create, start, end. */
-import { requestJson } from "../src/client/http";
+import { requestJson } from "@arena/client";
 import type { QuestionPlan } from "./ipc";
 
 export interface OperatorApi {

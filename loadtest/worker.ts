@@ -4,7 +4,6 @@
  * Several run side by side because one process cannot hold more than ~19,000 sockets here.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import WebSocket from "ws";
 import {
   ArenaHttpError,
   BattleConnection,
@@ -12,7 +11,8 @@ import {
   join,
   type RequestOutcome,
   type WebSocketLike,
-} from "../src/client";
+} from "@arena/client";
+import WebSocket from "ws";
 import type { AnswerResult, AttackResult, LeaderboardView } from "../src/protocol/server-messages";
 import { encodeHistogram, type Histogram, newHistogram } from "./histogram";
 import type {

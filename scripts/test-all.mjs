@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /**
- * `npm test`: every step in order (the pages' build, typecheck, lint, then the vitest projects), stopping at the first
- * failure, and a table of each step's wall time at the end (CI prints it, so a project that grows is seen).
+ * `npm test`: every step in order (the SDK's build with its size budget and the pages' build, typecheck, lint, the SDK
+ * reference, then the vitest projects), stopping at the first failure, and a table of each step's wall time at the end
+ * (CI prints it, so a project that grows is seen).
  */
 import { spawnSync } from "node:child_process";
 
 const steps = [
-  ["build pages", "npm", ["run", "build:pages"]],
+  ["build sdk+pages", "npm", ["run", "build:pages"]],
   ["typecheck", "npm", ["run", "typecheck"]],
   ["lint", "npm", ["run", "lint"]],
+  ["sdk reference", "npm", ["run", "docs:sdk"]],
   ["unit + workers", "npx", ["vitest", "run", "--project", "unit", "--project", "workers"]],
   ["e2e", "npx", ["vitest", "run", "--project", "e2e"]],
   ["browser", "npx", ["vitest", "run", "--project", "browser"]],

@@ -72,7 +72,7 @@ class SocketConnection implements Connection {
       // (send → close → send …) until the stack overflowed and the runtime reset the whole object, every
       // socket with it. Seen under load in the 10,000-player ramp ("Maximum call stack size exceeded").
       this.broken = true;
-      closeQuietly(this.ws, 1011, "send failed");
+      closeQuietly(this.ws, CloseCode.SEND_FAILED, "send failed");
     }
   }
 

@@ -15,6 +15,7 @@ import {
   RequestKind,
 } from "../metrics/battle-metrics";
 import type { Family } from "../metrics/registry";
+import { requestDurations } from "../metrics/request-durations";
 import { finalEvents } from "../persistence/event-size";
 import {
   answerEvent,
@@ -55,9 +56,10 @@ import type { BattleStore } from "./battle-store";
 import { type BattleConfig, newIncarnation } from "./config";
 import { ConnectAdmission, connectAdmissionOptions } from "./connect-admission";
 import type { Connection } from "./connection";
-import type { FanoutBudgetOptions } from "./fanout-budget";
+import { FANOUT_BUDGET, type FanoutBudgetOptions } from "./fanout-budget";
 import { FixedWindow } from "./fixed-window";
 import { FrameMeter } from "./frame-meter";
+import { freshnessBoundMs } from "./freshness";
 import { type BattleGame, type JoinAlloc, type JoinProof, NO_PROOF } from "./game";
 import { GroupCommit } from "./group-commit";
 import type { HistoryStore } from "./history-store";
@@ -65,7 +67,7 @@ import { LeaderboardJson } from "./leaderboard-json";
 import { err, type HttpOutcome, type Outcome, ok } from "./outcome";
 import { playerView } from "./player";
 import { HISTORY_WINDOW_MS, PlayerStreams, PRUNE_INTERVAL_MS, requestKey, withSeq } from "./player-streams";
-import { PRESENCE_LIST_MAX, PushScheduler } from "./push-scheduler";
+import { FRESHNESS_BOUND_MS, PRESENCE_LIST_MAX, PushScheduler } from "./push-scheduler";
 import { RawFrame, RawJson, replyFrame, wrote } from "./reply";
 import { RequestCounters } from "./request-counters";
 import { endedAt, nextTransition, type Schedule, statusAt } from "./schedule";
@@ -248,7 +250,7 @@ export class BattleRoom {
           void this.timers.ensureArmed();
         } else if (due === null || at < due) void this.timers.set(Timer.PERSIST, at);
       },
-      log: (msg, e) => this.log(msg, e),
+      log: (msg, e, fields) => this.log(msg, e, fields),
       shard: () => this.stream,
     });
     this.timers.register(Timer.PERSIST, () => this.persist.flushDue());
@@ -362,13 +364,32 @@ export class BattleRoom {
    * One structured JSON line (`src/persistence/log.ts`): `event` is the message without its numbers (stable to query
    * by), with the battle, the shard of a sharded battle's shard object, the message and the error's cause.
    */
-  log(msg: string, e?: unknown): void {
+  log(msg: string, e?: unknown, fields?: Readonly<Record<string, number>>): void {
     const config = this.game?.config;
     log.error(logEvent(msg), {
       battle: config?.id ?? this.platform.id,
       ...(config?.shardIndex !== undefined ? { shard: config.shardIndex } : {}),
       message: msg,
+      ...fields,
       ...(e !== undefined ? { cause: e } : {}),
+    });
+  }
+
+  /**
+   * A named event as one structured line with its fields (ids, codes and numbers only, never a token or key), the
+   * battle and the shard added as in `log`. For what an operator looks for (a refused join, a bad frame), not for
+   * errors.
+   */
+  private note(
+    level: "info" | "warn",
+    event: string,
+    fields: Readonly<Record<string, string | number>>,
+  ): void {
+    const config = this.game?.config;
+    log[level](event, {
+      battle: config?.id ?? this.platform.id,
+      ...(config?.shardIndex !== undefined ? { shard: config.shardIndex } : {}),
+      ...fields,
     });
   }
 
@@ -474,12 +495,15 @@ export class BattleRoom {
       const wait = this.joinWindow.take(address, limit, this.now());
       if (wait > 0) {
         this.instruments.joins.inc(JOIN_REFUSED);
+        // No address in the line: it is the client's rate-limit key (an IP), not needed to act on the refusal.
+        this.note("info", "join_refused", { code: ErrorCode.RATE_LIMITED, retryAfterMs: wait });
         return err(ErrorCode.RATE_LIMITED, "too many joins from this address", wait);
       }
     }
     const plan = game.planJoin(username, session, this.now(), proof, alloc);
     if (!plan.ok) {
       this.instruments.joins.inc(JOIN_REFUSED);
+      this.note("info", "join_refused", { code: plan.error.code });
       return plan;
     }
     this.instruments.joins.inc(plan.value.isNew ? JOIN_NEW : JOIN_REJOIN);
@@ -599,12 +623,20 @@ export class BattleRoom {
   metrics(): Family[] | null {
     const game = this.game;
     if (!game) return null;
+    const online = this.sockets().size;
+    const pushes = this.pushes.stats;
     return collectBattle(this.instruments, this.counters.byOutcome, {
-      online: this.sockets().size,
+      online,
       players: game.players.size,
-      pushes: this.pushes.stats,
+      pushes,
       connects: { ...this.admission.stats, limited: this.connectsLimited },
       persistence: this.persist.status(),
+      freshnessBoundMs: freshnessBoundMs(
+        online,
+        pushes.perFrameMs,
+        pushes.share,
+        (this.platform.fanout ?? FANOUT_BUDGET).busyShare,
+      ),
     });
   }
 
@@ -787,6 +819,16 @@ export class BattleRoom {
             ? null
             : this.overloaded(now);
       if (refusal) {
+        // A frame that did not parse is logged (its length, never its content: it may hold anything the client
+        // sent); rate-limit and overload refusals are counted only, they come by the thousand under load.
+        if (!parsed.ok) {
+          this.note("warn", "bad_frame", {
+            participant: att.p,
+            code: refusal.code,
+            // Characters of a text frame, bytes of a binary one.
+            length: typeof frame === "string" ? frame.length : frame.byteLength,
+          });
+        }
         const kind = parsed.ok ? kindOf(parsed.msg.type) : RequestKind.INVALID;
         this.counters.refused(kind, refusal);
         const id = parsed.ok ? parsed.msg.id : parsed.id;
@@ -1116,16 +1158,28 @@ export class BattleRoom {
   private adminView(game: BattleGame): BattleAdminView {
     this.commit.flush();
     const now = this.now();
+    const online = this.sockets().size;
+    const pushes = this.pushes.stats;
     return {
       ...game.battleView(now),
       config: game.config,
       schedule: { ...game.schedule },
       stored: this.platform.store.counts(),
-      online: this.sockets().size,
+      online,
       commits: { ...this.commit.stats },
-      pushes: this.pushes.stats,
+      pushes,
       requests: this.counters.view(),
       connects: { ...this.admission.stats, limited: this.connectsLimited },
+      durations: requestDurations(this.instruments.handling),
+      freshness: {
+        targetMs: FRESHNESS_BOUND_MS,
+        boundMs: freshnessBoundMs(
+          online,
+          pushes.perFrameMs,
+          pushes.share,
+          (this.platform.fanout ?? FANOUT_BUDGET).busyShare,
+        ),
+      },
     };
   }
 }

@@ -1,28 +1,22 @@
 /** @module Shapes the battle Durable Object returns to the Worker over RPC (results: see protocol/http-messages). */
-import type { BattleView } from "../protocol/server-messages";
+import type { RequestDurations } from "../metrics/request-durations";
+import type { BattleAdminView as WireAdminView } from "../protocol/http-messages";
 import type { BattleConfig } from "./config";
 import type { PushStats } from "./push-scheduler";
 import type { RequestCountsView } from "./request-counters";
 import type { Schedule } from "./schedule";
 
-/** The operator's view: the player view plus the full configuration (answer keys included) and row counts. */
-export interface BattleAdminView extends BattleView {
+/**
+ * The operator's view as the server types it: the wire type of the client package (`BattleAdminView` in
+ * packages/client/src/protocol/http-messages.ts, where every field is declared and described) with the server's own
+ * types for the parts it builds from its state; `extends` makes the compiler check that they fit the wire type.
+ */
+export interface BattleAdminView extends WireAdminView {
   readonly config: BattleConfig;
   readonly schedule: Schedule;
-  readonly stored: { readonly participants: number; readonly answers: number; readonly attacks: number };
-  /** Open sockets (a socket the server closed is no longer counted, whatever the runtime still holds). */
-  readonly online: number;
-  /** Group commits since the object woke: batches, the writes they held, and the largest batch. */
-  readonly commits: { readonly batches: number; readonly writes: number; readonly largest: number };
-  /** Push fan-out since the object woke: slices, frames, and what the frames were measured to cost. */
   readonly pushes: PushStats;
-  /** Player requests and rejections since the object woke. */
   readonly requests: RequestCountsView;
-  /**
-   * Sockets since the object woke: admitted, refused by the battle's rate (closed 1013 with a slot to come back
-   * at), and refused because their participant opened more than 20 this minute (1013 until the minute ends).
-   */
-  readonly connects: { readonly admitted: number; readonly refused: number; readonly limited: number };
+  readonly durations: RequestDurations;
 }
 
 export interface JoinResult {

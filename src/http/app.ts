@@ -8,6 +8,7 @@ import { operatorRoutes } from "./operator-routes";
 import { persistenceRoutes } from "./persistence-routes";
 import { playerRoutes } from "./player-routes";
 import { rateLimit } from "./rate-limit";
+import { specRoutes } from "./spec-routes";
 
 export const app = new Hono<AppEnv>()
   .get("/health", (c) => c.json({ ok: true, protocol: PROTOCOL_VERSION }))
@@ -15,6 +16,7 @@ export const app = new Hono<AppEnv>()
   .route("/api/admin", operatorRoutes)
   .route("/api/admin", persistenceRoutes)
   .route("/api/battles", playerRoutes)
+  .route("/api", specRoutes)
   .notFound(() => {
     throw new ApiError(404, ErrorCode.NOT_FOUND, "no such route");
   })

@@ -10,9 +10,9 @@ import type { MiddlewareHandler } from "hono";
 import { ErrorCode } from "../protocol/error-codes";
 import type { AppEnv } from "./env";
 import { ApiError } from "./errors";
+import { ARCHIVED_ID, BATTLE_ID } from "./request-schemas";
 
-export const BATTLE_ID = /^[a-z0-9][a-z0-9-]{2,63}$/;
-const ARCHIVED_ID = /^[a-z0-9][a-z0-9-]{2,63}(~[a-z0-9-]{1,64})?$/;
+export { BATTLE_ID };
 
 export function isBattleId(id: string): boolean {
   return BATTLE_ID.test(id);

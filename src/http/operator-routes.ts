@@ -1,6 +1,5 @@
 /** @module Operator API (bearer token): create, list, inspect, start and end battles; read live standings. */
 import { Hono } from "hono";
-import { z } from "zod";
 import { BattleInput } from "../battle/config";
 import { ErrorCode } from "../protocol/error-codes";
 import { requireOperator } from "./auth";
@@ -9,24 +8,7 @@ import { newBattleId, readBattle, writeBattle } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, readJson, unwrap } from "./errors";
 import { allMetrics, battleMetrics } from "./metrics";
-
-const StartBody = z.strictObject({
-  /** Epoch ms; default now. */
-  at: z.number().int().positive().optional(),
-  /** Epoch ms; default `at + durationMs`. */
-  endsAt: z.number().int().positive().optional(),
-});
-
-const StandingsQuery = z.object({
-  /** Only `limit` rows from rank `offset + 1` (the console's live view: the top 10); all of them when absent. */
-  limit: z.coerce.number().int().min(1).max(100_000).optional(),
-  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
-});
-
-const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).default(0),
-});
+import { ListQuery, StandingsQuery, StartBody } from "./request-schemas";
 
 export const operatorRoutes = new Hono<AppEnv>()
   .use(requireOperator)

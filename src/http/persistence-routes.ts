@@ -5,7 +5,6 @@
  * superseded, so what is open is what still needs an operator.
  */
 import { Hono } from "hono";
-import { z } from "zod";
 import {
   countDeadLetters,
   listDeadLetters,
@@ -25,14 +24,7 @@ import { battleIdParam } from "./battle-id";
 import { battleStub } from "./battle-stub";
 import type { AppEnv } from "./env";
 import { ApiError, unwrap } from "./errors";
-
-const DeadLetterQuery = z.object({
-  /** `all=1` lists replayed letters too. */
-  all: z.enum(["0", "1"]).default("0"),
-  battle: z.string().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).default(0),
-});
+import { DeadLetterQuery } from "./request-schemas";
 
 /** The names of a battle's objects: its own, then (a sharded battle) each shard's. */
 async function battleObjects(env: Env, id: string): Promise<string[]> {

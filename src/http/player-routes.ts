@@ -1,6 +1,6 @@
 /** @module Player API: battle info, join, the WebSocket upgrade, HTTP fallbacks and final results. */
 import { type Context, Hono } from "hono";
-import { z } from "zod";
+import type { z } from "zod";
 import type { JoinProof } from "../battle/game";
 import { normaliseUsername, USERNAME_RULES } from "../battle/username";
 import type { JoinResult } from "../battle/views";
@@ -8,7 +8,6 @@ import { finalResultsFromD1 } from "../persistence/sink-reads";
 import { AnswerBody, AttackBody, type ClientRequest } from "../protocol/client-messages";
 import { ErrorCode } from "../protocol/error-codes";
 import { type JoinResponse, RESULTS_PAGE_MAX } from "../protocol/http-messages";
-import { safeText } from "../protocol/text";
 import { placementOfEnv } from "../sharding/do-network";
 import { originOfProcess, processOfObject } from "../sharding/placement";
 import { shardObjectName } from "../sharding/protocol";
@@ -19,31 +18,9 @@ import type { AppEnv } from "./env";
 import { ApiError, readJson, unwrap } from "./errors";
 import { identityKeyring, identityMaxLifetime, verifyIdentity } from "./identity-token";
 import { limitedAddress, rateLimit } from "./rate-limit";
+import { JoinBody, LeaderboardQuery, ResultsQuery } from "./request-schemas";
 import { newSessionId, sessionKeyring, signSession } from "./session-token";
 import { randomToken, sha256 } from "./signed-token";
-
-/**
- * `username` (open battles) or `identityToken` (from the operator's site; it names the player). Every string is
- * single-line `safeText` first: a NUL, any other control character (TAB and newlines included) or a lone surrogate
- * is `bad_message` naming the field (`username: contains a control character (U+0000)`). Past that, the username's
- * rules are checked by `normaliseUsername`, so every other bad name gets `invalid_username`.
- */
-const JoinBody = z.strictObject({
-  username: safeText().optional(),
-  /** The key the first join of this username returned; needed to rejoin as that player. */
-  playerKey: safeText().min(1).max(256).optional(),
-  identityToken: safeText().min(1).max(2048).optional(),
-});
-/** One page of the final standings: anonymous callers get at most `RESULTS_PAGE_MAX` rows a call. */
-const ResultsQuery = z.object({
-  offset: z.coerce.number().int().min(0).max(1_000_000).optional(),
-  limit: z.coerce.number().int().min(1).max(RESULTS_PAGE_MAX).optional(),
-});
-
-const LeaderboardQuery = z.object({
-  offset: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(100).optional(),
-});
 
 export const playerRoutes = new Hono<AppEnv>()
   .use("/:id", battleIdParam())

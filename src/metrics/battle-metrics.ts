@@ -123,6 +123,11 @@ export interface BattleGauges {
     readonly oldestUnconfirmedAgeMs: number | null;
     readonly flusher: { readonly resends: number; readonly sendErrors: number };
   } | null;
+  /**
+   * The push freshness bound the fan-out budget can keep now (`battle/freshness.ts`), ms; null when fan-out has no
+   * time share (`FANOUT=off`: no bound holds, the series is left out). Absent: not known to the caller.
+   */
+  readonly freshnessBoundMs?: number | null;
 }
 
 /** Every family of one battle object, in exposition order. */
@@ -141,6 +146,15 @@ export function collectBattle(metrics: BattleMetrics, requests: Counter, g: Batt
     gauge("arena_sockets_online", "Open player sockets on this object.", g.online),
     gauge("arena_players", "Participants held by this object (a coordinator holds none).", g.players),
     metrics.joins.collect(),
+    ...(g.freshnessBoundMs != null
+      ? [
+          gauge(
+            "arena_push_freshness_bound_seconds",
+            "How stale a changed view may get if every open socket's view changed at once, at the fan-out's measured cost and share.",
+            g.freshnessBoundMs / 1000,
+          ),
+        ]
+      : []),
     counterOf(
       "arena_socket_admissions_total",
       "Socket upgrades: admitted, refused by the battle's connect rate, refused by the per-player limit.",

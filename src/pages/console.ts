@@ -2,8 +2,10 @@
  * @module The operator console (`/console`): token once per tab (sessionStorage), create / start / schedule /
  * end battles, watch one live (polling the operator API through the SDK) and download its final results.
  */
-import { ArenaHttpError, type BattleAdminView, OperatorClient, type PersistenceStatus } from "../client";
+import { ArenaHttpError, type BattleAdminView, OperatorClient, type PersistenceStatus } from "@arena/client";
 import type { BattleResults } from "../protocol/http-messages";
+import { chartRow, type PollFigures } from "./chart-series";
+import { ConsoleCharts } from "./charts";
 import {
   buildCreateBody,
   type FieldName,
@@ -31,6 +33,9 @@ let selected: string | null = null;
 let pollTimer: ReturnType<typeof setTimeout> | null = null;
 let last: { at: number; answers: number; attacks: number } | null = null;
 let finalResults: BattleResults | null = null;
+/** The live charts (created at start-up) and the selected battle's previous poll, for rates between polls. */
+let charts: ConsoleCharts | null = null;
+let lastFigures: PollFigures | null = null;
 
 function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -92,6 +97,8 @@ function select(id: string | null): void {
   selected = id;
   last = null;
   finalResults = null;
+  lastFigures = null;
+  charts?.clear();
   byId("battle-panel").hidden = id === null;
   byId("downloads").hidden = true;
   setText(byId("action-error"), "");
@@ -118,6 +125,7 @@ async function poll(): Promise<void> {
     renderInfo(info);
     renderBoard(standings);
     setText(byId("s-persist-lag"), persistenceText(persistence));
+    chart(info, persistence);
     if (info.status === "ended" && finalResults === null) {
       finalResults = await op.standings(id);
       byId("downloads").hidden = false;
@@ -161,6 +169,20 @@ function renderInfo(b: BattleAdminView): void {
   byId<HTMLButtonElement>("start-now").disabled = b.status !== "scheduled";
   byId<HTMLButtonElement>("schedule").disabled = b.status !== "scheduled";
   byId<HTMLButtonElement>("end-now").disabled = b.status === "ended";
+}
+
+/** One row for the charts from this poll (the persistence lag: the oldest unconfirmed event's age, 0 if none). */
+function chart(b: BattleAdminView, p: PersistenceStatus | string): void {
+  const figures: PollFigures = {
+    at: Date.now(),
+    online: b.online,
+    durations: b.durations,
+    freshness: b.freshness,
+    persistLagMs:
+      typeof p === "string" ? null : p.object.depth === 0 ? 0 : (p.object.oldestUnconfirmedAgeMs ?? 0),
+  };
+  charts?.push(chartRow(lastFigures, figures));
+  lastFigures = figures;
 }
 
 /**
@@ -317,6 +339,7 @@ function download(name: string, type: string, text: string): void {
 }
 
 function init(): void {
+  charts = new ConsoleCharts(byId("charts"));
   byId<HTMLFormElement>("login-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     setText(byId("token-error"), "");

@@ -12,7 +12,7 @@ import {
   RequestError,
   StorageKeyStore,
   type WelcomeMessage,
-} from "../client";
+} from "@arena/client";
 import type { AnswerResult, BattleView, LeaderboardView } from "../protocol/server-messages";
 import { byId, clock, setText, toast } from "./dom";
 import { LeaderboardTable } from "./leaderboard-view";

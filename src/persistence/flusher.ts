@@ -22,7 +22,8 @@ export interface FlusherHooks {
   /** Seq every sink has confirmed. */
   readonly settled: () => number;
   readonly send: (batch: EventMessage[]) => Promise<void>;
-  readonly log: (msg: string, e?: unknown) => void;
+  /** `fields`: the numbers of the message as numbers (a structured log line's fields). */
+  readonly log: (msg: string, e?: unknown, fields?: Readonly<Record<string, number>>) => void;
 }
 
 export interface FlusherOptions {
@@ -121,7 +122,12 @@ export class OutboxFlusher {
       this.waitingSince !== null &&
       now >= this.waitingSince + this.resendAfter
     ) {
-      this.hooks.log(`no confirmation past seq ${settled} for ${now - this.waitingSince} ms; sending again`);
+      const waitedMs = now - this.waitingSince;
+      this.hooks.log(`no confirmation past seq ${settled} for ${waitedMs} ms; sending again`, undefined, {
+        seq: settled,
+        waitedMs,
+        lastSeq: this.hooks.lastSeq(),
+      });
       this.sentThrough = settled;
       this.window = Math.min(this.opts.resendWindowEvents, this.opts.maxInFlightEvents);
       this.resendAfter = Math.min(this.resendAfter * 2, this.opts.maxResendMs);

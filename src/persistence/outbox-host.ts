@@ -17,7 +17,7 @@ export interface OutboxHostHooks {
   readonly send: (batch: EventMessage[]) => Promise<void>;
   /** Arms the object's alarm at `at` unless it already fires sooner; null: no longer needed. */
   readonly armAlarm: (at: number | null) => void;
-  readonly log: (msg: string, e?: unknown) => void;
+  readonly log: (msg: string, e?: unknown, fields?: Readonly<Record<string, number>>) => void;
   /** This object's shard number in its battle's event streams (default `SHARD`, 0). */
   readonly shard?: () => number;
 }

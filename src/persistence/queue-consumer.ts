@@ -62,7 +62,19 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     ["pg", pg],
   ] as const) {
     if (r.status === "rejected") {
-      log.error("sink_unavailable", { queue: batch.queue, sink, messages: parsed.length, cause: r.reason });
+      // One line per (battle, shard) stream of the batch, so a battle's lines can be found by its field.
+      for (const s of streamsOf(good, parsed)) {
+        log.error("sink_unavailable", {
+          queue: batch.queue,
+          sink,
+          battle: s.battle,
+          shard: s.shard,
+          messages: s.messages,
+          attempt: s.attempt,
+          retryInSeconds: retryDelaySeconds(s.attempt, base),
+          cause: r.reason,
+        });
+      }
     } else {
       for (const q of r.value.quarantined) {
         log.error("event_quarantined", {
@@ -87,6 +99,22 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     pg.status === "fulfilled" ? pg.value : null,
   );
   if (pg.status === "fulfilled") await supersedeLetters(env, keys, pg.value.marks);
+}
+
+/** Per (battle, shard) stream of a batch: its messages and the highest delivery attempt among them. */
+function streamsOf(
+  msgs: readonly Message<unknown>[],
+  parsed: readonly ParsedMessage[],
+): { battle: string; shard: number; messages: number; attempt: number }[] {
+  const out = new Map<string, { battle: string; shard: number; messages: number; attempt: number }>();
+  parsed.forEach((m, i) => {
+    const key = watermarkKey(m.battle, m.shard);
+    const s = out.get(key) ?? { battle: m.battle, shard: m.shard, messages: 0, attempt: 0 };
+    s.messages++;
+    s.attempt = Math.max(s.attempt, msgs[i]!.attempts);
+    out.set(key, s);
+  });
+  return [...out.values()];
 }
 
 /** The (battle, shard) streams of these messages. */

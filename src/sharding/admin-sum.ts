@@ -1,9 +1,11 @@
 /**
  * @module The operator's view of a sharded battle (pure): the coordinator's own view (config, schedule, lifecycle)
  * with the counters of the objects that hold the players added in: stored rows, sockets, group commits, fan-out,
- * requests and socket admissions. The coordinator holds no players, so alone its counters read zero.
+ * requests, socket admissions and handling times; the freshness bound is the worst object's. The coordinator holds
+ * no players, so alone its counters read zero.
  */
 import type { BattleAdminView } from "../battle/views";
+import { sumDurations } from "../metrics/request-durations";
 
 export function sumAdminViews(own: BattleAdminView, shards: readonly BattleAdminView[]): BattleAdminView {
   if (shards.length === 0) return own;
@@ -49,5 +51,13 @@ export function sumAdminViews(own: BattleAdminView, shards: readonly BattleAdmin
       refused: sum((v) => v.connects.refused),
       limited: sum((v) => v.connects.limited),
     },
+    durations: sumDurations(all.map((v) => v.durations)),
+    freshness: { targetMs: own.freshness.targetMs, boundMs: worstBound(all) },
   };
+}
+
+/** The stalest bound any object can keep (null only when none can keep one: fan-out off everywhere). */
+function worstBound(views: readonly BattleAdminView[]): number | null {
+  const known = views.map((v) => v.freshness.boundMs).filter((b): b is number => b !== null);
+  return known.length > 0 ? Math.max(...known) : null;
 }

@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BattleConnection, retryAfterOf, type WebSocketLike } from "@arena/client";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { mulberry32 } from "../../loadtest/prng";
 // @ts-expect-error: plain ESM script without types
 import { startArena } from "../../scripts/arena-server.mjs";
-import { BattleConnection, retryAfterOf, type WebSocketLike } from "../../src/client/connection";
 import { freePort } from "../browser/tcp-proxy";
 import { http, OPERATOR, QUESTIONS } from "./persist-helpers";
 

@@ -5,17 +5,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type AttackedMessage, BattleConnection, type StreamState, type WebSocketLike } from "@arena/client";
 import { afterAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { mulberry32 } from "../../loadtest/prng";
 // @ts-expect-error: plain ESM script without types
 import { startArena } from "../../scripts/arena-server.mjs";
-import {
-  type AttackedMessage,
-  BattleConnection,
-  type StreamState,
-  type WebSocketLike,
-} from "../../src/client/connection";
 import { freePort, startProxy } from "../browser/tcp-proxy";
 
 /** The resume helper's ports: the server on 8800-8804, the cuttable proxy on 8805-8809 (restart.test: 8810+). */

@@ -1,9 +1,13 @@
 /**
  * @module Helpers of the persistence tests that run a real `wrangler dev`: HTTP and WebSocket clients, polling, a
- * battle's questions, and a throwaway Postgres database (`arena_test_<tag>_<random>`).
+ * battle's questions, and a throwaway Postgres database (`arena_test_<tag>_<random>`). Every exchange of `http()`
+ * and every frame an `openSocket()` socket receives is checked against the published specs (`contract.ts`): a
+ * mismatch fails the test.
  */
 import { randomBytes } from "node:crypto";
+import { afterEach } from "vitest";
 import WebSocket from "ws";
+import { checkExchange, checkServerFrame, frameProblems } from "./contract";
 
 export const OPERATOR = { Authorization: "Bearer dev-operator-token", "content-type": "application/json" };
 
@@ -24,14 +28,40 @@ export function testDatabaseUrl(): string {
   return `postgres://postgres:postgres@127.0.0.1:5432/${name}`;
 }
 
+/** One call; its request and response must match the OpenAPI document (else it throws). `json`: a JSON body. */
 export async function http(base: string, method: string, path: string, body?: unknown, headers = {}) {
   const res = await fetch(`${base}${path}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: res.status, json: (await res.json()) as any };
+  const text = await res.text();
+  const contentType = res.headers.get("content-type") ?? "";
+  const problems = checkExchange({
+    method,
+    path,
+    requestBody: body,
+    status: res.status,
+    contentType,
+    body: text,
+  });
+  if (problems.length > 0) throw new Error(`contract: ${problems.join("\n")}`);
+  return {
+    status: res.status,
+    json: (contentType.includes("json") ? JSON.parse(text) : undefined) as any,
+    text,
+    headers: res.headers,
+  };
 }
+
+// Frames arrive in socket callbacks: their problems are gathered there and fail the test that saw them.
+afterEach(() => {
+  if (frameProblems.length === 0) return;
+  const problems = frameProblems.splice(0);
+  throw new Error(
+    `contract: ${problems.length} frame(s) off the protocol schema:\n${problems.slice(0, 10).join("\n")}`,
+  );
+});
 
 export interface TestSocket {
   readonly ws: WebSocket;
@@ -42,7 +72,18 @@ export function openSocket(url: string): Promise<TestSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     const pending = new Map<number, (v: unknown) => void>();
+    ws.on("upgrade", (res) => {
+      const problems = checkExchange({
+        method: "GET",
+        path: url,
+        status: res.statusCode ?? 0,
+        contentType: "",
+        body: "",
+      });
+      frameProblems.push(...problems);
+    });
     ws.on("message", (data) => {
+      frameProblems.push(...checkServerFrame(String(data)));
       const m = JSON.parse(String(data));
       if (m.type === "welcome") resolve({ ws, request });
       if (m.type === "reply") pending.get(m.id)?.(m);

@@ -20,6 +20,8 @@ function view(n: number, extra: Partial<BattleAdminView> = {}): BattleAdminView 
     },
     requests: { handled: 5 * n, rejected: n, rateLimited: 0 },
     connects: { admitted: n, refused: 0, limited: 0 },
+    durations: { bounds: [0.001, 0.01], byAction: { answer: [n, 2 * n, 0], attack: [0, n, n] } },
+    freshness: { targetMs: 500, boundMs: 500 + 100 * n },
     ...extra,
   } as unknown as BattleAdminView;
 }
@@ -38,6 +40,24 @@ describe("sumAdminViews", () => {
     expect(sum.pushes.share).toBeCloseTo(0.25, 10);
     expect(sum.requests).toEqual({ handled: 20, rejected: 4, rateLimited: 0 });
     expect(sum.connects).toEqual({ admitted: 4, refused: 0, limited: 0 });
+    expect(sum.durations).toEqual({
+      bounds: [0.001, 0.01],
+      byAction: { answer: [4, 8, 0], attack: [0, 4, 4] },
+    });
+    // The stalest object's bound.
+    expect(sum.freshness).toEqual({ targetMs: 500, boundMs: 800 });
+  });
+
+  it("leaves out buckets that do not line up, and a bound nobody can keep", () => {
+    const other = view(5, {
+      durations: { bounds: [0.002, 0.01], byAction: { answer: [9, 9, 9] } },
+      freshness: { targetMs: 500, boundMs: null },
+    });
+    const sum = sumAdminViews(view(0, { freshness: { targetMs: 500, boundMs: null } }), [view(1), other]);
+    expect(sum.durations.byAction).toEqual({ answer: [1, 2, 0], attack: [0, 1, 1] });
+    expect(sum.freshness.boundMs).toBe(600);
+    const off = { freshness: { targetMs: 500, boundMs: null } };
+    expect(sumAdminViews(view(0, off), [view(1, off)]).freshness.boundMs).toBeNull();
   });
 
   it("is the coordinator's view when no shard answered", () => {

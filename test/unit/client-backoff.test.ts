@@ -1,4 +1,3 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   BattleConnection,
   backoffDelay,
@@ -9,7 +8,8 @@ import {
   shouldReconnect,
   type WebSocketLike,
   withTop,
-} from "../../src/client";
+} from "@arena/client";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
 describe("backoffDelay", () => {
   it("full jitter: uniform in [0, ceiling) under an exponential ceiling capped at maxMs", () => {

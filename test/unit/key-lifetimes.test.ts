@@ -3,10 +3,11 @@
  * any `IDENTITY_MAX_LIFETIME_S`), a key-proven rejoin rotates the player key in the pure rules, and the SDK keeps
  * the key of every join reply (what the player page relies on, through a `localStorage`-backed store).
  */
+
+import { ArenaClient, StorageKeyStore } from "@arena/client";
 import { describe, expect, it } from "vitest";
 import { BattleGame, type JoinProof } from "../../src/battle/game";
 import type { Outcome } from "../../src/battle/outcome";
-import { ArenaClient, StorageKeyStore } from "../../src/client";
 import {
   DEFAULT_IDENTITY_MAX_LIFETIME_S,
   IDENTITY_CLOCK_SKEW_S,

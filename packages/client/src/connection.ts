@@ -3,9 +3,12 @@
  * timeout), typed push handlers, the heartbeat, and reconnect with backoff. No Node or DOM imports: the
  * caller supplies the WebSocket factory, so the same code runs in browsers and under Node `ws`.
  */
-import type { RequestId } from "../protocol/client-messages";
-import { CloseCode } from "../protocol/close-codes";
-import type { ErrorBody } from "../protocol/error-codes";
+
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, shouldReconnect } from "./backoff.js";
+import { carriesTop, compactPushUrl, withTop } from "./board-frames.js";
+import { CloseCode } from "./protocol/close-codes.js";
+import type { ErrorBody } from "./protocol/error-codes.js";
+import type { RequestId } from "./protocol/request-id.js";
 import type {
   AnswerResult,
   AttackResult,
@@ -13,9 +16,8 @@ import type {
   PageView,
   ReplyData,
   ServerMessage,
-} from "../protocol/server-messages";
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, shouldReconnect } from "./backoff";
-import { carriesTop, compactPushUrl, withTop } from "./board-frames";
+  StreamState,
+} from "./protocol/server-messages.js";
 
 /** The part of the WebSocket API the connection uses; DOM `WebSocket` and Node `ws` both provide it. */
 export interface WebSocketLike {
@@ -34,7 +36,6 @@ const OPEN = 1;
 const HEARTBEAT_FRAME = '{"type":"ping"}';
 
 export type WelcomeMessage = Extract<ServerMessage, { type: "welcome" }>;
-export type StreamState = WelcomeMessage["stream"];
 export type AttackedMessage = Extract<ServerMessage, { type: "attacked" }>;
 export type BattleStatusMessage = Extract<ServerMessage, { type: "battle" }>;
 
@@ -124,10 +125,11 @@ export interface ConnectionOptions {
   readonly fetch?: (url: string) => Promise<{ readonly status: number }>;
 }
 
-type Callback = (outcome: RequestOutcome) => void;
+/** Gets the reply to one request, or the reason none came. */
+export type RequestCallback = (outcome: RequestOutcome) => void;
 
 interface Pending {
-  readonly cb: Callback;
+  readonly cb: RequestCallback;
   readonly timer: ReturnType<typeof setTimeout>;
   /** The frame as sent, to send again after a reconnect. */
   readonly frame: string;
@@ -192,7 +194,7 @@ export class BattleConnection {
   }
 
   /** Sends a request; `cb` gets the reply with the same id, or a failure. The allocation-light form. */
-  send(msg: OutgoingRequest, cb: Callback): number {
+  send(msg: OutgoingRequest, cb: RequestCallback): number {
     const id = this.nextId++;
     const ws = this.ws;
     if (ws === null || ws.readyState !== OPEN) {

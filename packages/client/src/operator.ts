@@ -1,9 +1,6 @@
 /** @module OperatorClient: the operator API over `fetch` (create, start, end, inspect battles, standings). */
-import type { BattleAdminView } from "../battle/views";
-import type { BattleResults } from "../protocol/http-messages";
-import { type FetchLike, requestJson } from "./http";
-
-export type { BattleAdminView } from "../battle/views";
+import { type FetchLike, requestJson } from "./http.js";
+import type { BattleAdminView, BattleResults } from "./protocol/http-messages.js";
 
 /** One row of the operator's battle list (from D1). */
 export interface BattleListItem {

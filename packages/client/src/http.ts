@@ -1,12 +1,12 @@
 /** @module The player's HTTP calls over `fetch`: join a battle, read its public view and final results. */
-import type { BattleResults, JoinResponse } from "../protocol/http-messages";
-import type { BattleView } from "../protocol/server-messages";
+import type { BattleResults, JoinResponse } from "./protocol/http-messages.js";
+import type { BattleView } from "./protocol/server-messages.js";
 
 export type {
   BattleResults as ResultsResponse,
   FinalStanding,
   JoinResponse,
-} from "../protocol/http-messages";
+} from "./protocol/http-messages.js";
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 

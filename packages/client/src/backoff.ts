@@ -1,5 +1,5 @@
 /** @module Reconnect policy: exponential backoff with jitter, and which close codes allow a retry at all. */
-import { isReconnectable } from "../protocol/close-codes";
+import { isReconnectable } from "./protocol/close-codes.js";
 
 export interface BackoffOptions {
   /** Ceiling of the first attempt's delay. */

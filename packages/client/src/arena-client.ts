@@ -1,6 +1,13 @@
 /** @module ArenaClient: the entry point of the SDK — join over HTTP, then a BattleConnection over WebSocket. */
-import { BattleConnection, type ConnectionOptions, type WebSocketFactory } from "./connection";
-import { battleView, type FetchLike, type JoinResponse, join, type ResultsResponse, results } from "./http";
+import { BattleConnection, type ConnectionOptions, type WebSocketFactory } from "./connection.js";
+import {
+  battleView,
+  type FetchLike,
+  type JoinResponse,
+  join,
+  type ResultsResponse,
+  results,
+} from "./http.js";
 
 /** Where the SDK keeps player keys (per battle and username); pass one backed by `localStorage` to survive reloads. */
 export interface PlayerKeyStore {

@@ -3,7 +3,7 @@
  * frames where it changed since its previous frame; the others carry `total`, `online`, `me` and `around`, and
  * the client keeps the last `top` it saw. Frames to clients without the parameter are unchanged.
  */
-import type { LeaderboardView } from "../protocol/server-messages";
+import type { LeaderboardView } from "./protocol/server-messages.js";
 
 /** The query parameter that asks the battle for compact leaderboard frames. */
 export const COMPACT_PUSH_PARAM = "push";
