@@ -35,6 +35,7 @@ import {
   type CommitStats,
   createAndStart,
   endBattle,
+  freshnessBound,
   makeQuestions,
   type OperatorApi,
   type ServerPushStats,
@@ -44,6 +45,7 @@ import { unitCost } from "./unit-cost";
 import { verifyScores } from "./verify";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const REQUEST_STATS: readonly StatName[] = ["join", "connect", "answer", "leaderboard", "attack"];
 /** A storm must leave the run at least this long for the crowd to come back. */
 const STORM_MIN_AFTER_MS = 30_000;
@@ -202,6 +204,7 @@ function snapshotTree(root: string, dest: string): string {
   mkdirSync(dest, { recursive: true });
   const files = [
     "src",
+    "packages",
     "public",
     "migrations",
     "scripts",
@@ -531,7 +534,15 @@ async function run(
     };
     child.send({ type: "init", config });
   });
+  // The object's own freshness bound, read every 10 s (cheap: one admin read), for the report.
+  const bounds: number[] = [];
   const progress = setInterval(() => {
+    freshnessBound(api, battleId).then(
+      (b) => {
+        if (b !== null) bounds.push(b);
+      },
+      () => {},
+    );
     const secs = [...ticks.keys()].sort((a, b) => b - a);
     const last = secs[1] ?? secs[0];
     if (last === undefined) return;
@@ -751,6 +762,10 @@ async function run(
               };
             }),
           }
+        : null,
+    freshnessBoundMs:
+      bounds.length > 0
+        ? { samples: bounds.length, median: median(bounds), max: Math.max(...bounds), last: bounds.at(-1)! }
         : null,
     unitCost:
       serverPids.length > 0

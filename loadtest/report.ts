@@ -83,6 +83,13 @@ export interface RunReport {
   readonly commits: { readonly batches: number; readonly writes: number; readonly largest: number } | null;
   /** The battle object's push fan-out (since it last woke): frames, and what they were measured to cost in it. */
   readonly pushes?: ServerPushStats | null;
+  /** The object's freshness bound (admin view), read every 10 s during the run (absent before 2026-12-07). */
+  readonly freshnessBoundMs?: {
+    readonly samples: number;
+    readonly median: number;
+    readonly max: number;
+    readonly last: number;
+  } | null;
   /** Runtime CPU per request and per frame (absent before 2026-12-07 and for remote targets). */
   readonly unitCost?: UnitCost | null;
   readonly server: {
@@ -178,6 +185,11 @@ export function markdown(r: RunReport): string {
     r.pushes && r.pushes.slices > 0
       ? `- fan-out (server side): ${r.pushes.frames} frames in ${r.pushes.slices} slices; measured in the object ${((1000 * r.pushes.measuredMs) / Math.max(1, r.pushes.measuredFrames)).toFixed(1)} µs per frame over ${r.pushes.measuredFrames} frames (slice start → event loop free, requests meanwhile included); budget at the end ${(1000 * r.pushes.perFrameMs).toFixed(1)} µs/frame, share ${r.pushes.share.toFixed(2)}`
       : "- fan-out: no counters",
+    ...(r.freshnessBoundMs
+      ? [
+          `- freshness bound the object reported (every 10 s, ${r.freshnessBoundMs.samples} reads): median ${r.freshnessBoundMs.median.toFixed(0)} ms, max ${r.freshnessBoundMs.max.toFixed(0)} ms, last ${r.freshnessBoundMs.last.toFixed(0)} ms`,
+        ]
+      : []),
     ...(r.unitCost ? [unitCostLine(r.unitCost, r.config.fanout === "off")] : []),
     ...(r.persistence ? [persistenceLine(r.persistence)] : []),
     v

@@ -71,6 +71,19 @@ import type { PushStats } from "../src/battle/push-scheduler";
 
 export type { PushStats as ServerPushStats } from "../src/battle/push-scheduler";
 
+/**
+ * The freshness bound the object reports now (`freshness.boundMs` of the admin view: how stale a changed view may
+ * get at the fan-out's measured cost and share), or null when the server predates it or fan-out is off.
+ */
+export async function freshnessBound(api: OperatorApi, id: string): Promise<number | null> {
+  const r = await call<{ battle: { freshness?: { boundMs: number | null } } }>(
+    api,
+    "GET",
+    `/api/admin/battles/${id}`,
+  );
+  return r.battle.freshness?.boundMs ?? null;
+}
+
 /** Ends the battle; returns the object's group-commit and push counters (absent from servers that predate them). */
 export async function endBattle(
   api: OperatorApi,
