@@ -16,13 +16,7 @@ import {
 } from "../metrics/battle-metrics";
 import type { Family } from "../metrics/registry";
 import { finalEvents } from "../persistence/event-size";
-import {
-  answerEvent,
-  attackEvent,
-  type BattleChange,
-  type BattleEvent,
-  joinEvent,
-} from "../persistence/events";
+import type { BattleChange, BattleEvent } from "../persistence/events";
 import { log, logEvent } from "../persistence/log";
 import type { EventMessage } from "../persistence/message";
 import type { Confirmed } from "../persistence/outbox";
@@ -59,6 +53,7 @@ import type { FanoutBudgetOptions } from "./fanout-budget";
 import { FixedWindow } from "./fixed-window";
 import { FrameMeter } from "./frame-meter";
 import { type BattleGame, type JoinAlloc, type JoinProof, NO_PROOF } from "./game";
+import { answerEvent, attackEvent, joinEvent } from "./game-events";
 import { GroupCommit } from "./group-commit";
 import type { HistoryStore } from "./history-store";
 import { LeaderboardJson } from "./leaderboard-json";

@@ -8,13 +8,14 @@
 import type { BattleStore } from "../battle/battle-store";
 import type { Connection } from "../battle/connection";
 import type { AttackPlan, BattleGame } from "../battle/game";
+import { attackEvent } from "../battle/game-events";
 import type { GroupCommit } from "../battle/group-commit";
 import { err, type HttpOutcome, type Outcome, ok } from "../battle/outcome";
 import type { Player } from "../battle/player";
 import type { PlayerStreams } from "../battle/player-streams";
 import { replyFrame } from "../battle/reply";
 import type { RequestCounters } from "../battle/request-counters";
-import { type BattleEvent, playerState } from "../persistence/events";
+import { playerState } from "../persistence/events";
 import type { ClientRequest, ErrorBody, ReplyData } from "../protocol";
 import { ErrorCode } from "../protocol/error-codes";
 import type {
@@ -472,17 +473,7 @@ export class ShardSide {
     };
     const oldRank = pointsLost !== 0 ? game.rankOf(target.id) : undefined;
     game.applyHit(plan);
-    const event: BattleEvent = {
-      k: "attack",
-      p: req.attacker.id,
-      x: target.id,
-      bl: blocked ? 1 : 0,
-      lost: pointsLost,
-      at: now,
-      st: [0, req.arrows, 0, 0, 0],
-      xs: playerState(target),
-      r: 1,
-    };
+    const event = attackEvent(plan, null, target);
     const answer: RemoteAttackResult = { blocked, pointsLost };
     this.host.commit.write(() => {
       // The attacker's row is on their own shard: the statement that would update it here changes nothing.
