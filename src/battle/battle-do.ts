@@ -19,6 +19,7 @@ import {
   HEARTBEAT_RESPONSE,
 } from "../protocol";
 import type { BattleResults } from "../protocol/http-messages";
+import { closingJson } from "../room/frames";
 import { Coordinator, isSharded, type ShardedJoin } from "../sharding/coordinator";
 import { doNetwork } from "../sharding/do-network";
 import type {
@@ -89,7 +90,7 @@ class SocketConnection implements Connection {
       closeQuietly(this.ws, code, reason);
       return;
     }
-    this.send(JSON.stringify({ type: "closing", code, reason }));
+    this.send(closingJson(code, reason));
     setTimeout(() => closeQuietly(this.ws, code, reason), CLOSE_GRACE_MS);
   }
 

@@ -29,12 +29,21 @@ import {
   type ErrorBody,
   ErrorCode,
   HEARTBEAT_RESPONSE,
-  PROTOCOL_VERSION,
   parseClientFrame,
   type ReplyData,
-  type ServerMessage,
 } from "../protocol";
 import type { BattleResults } from "../protocol/http-messages";
+import {
+  attackedJson,
+  battleJson,
+  duplicateOutcome,
+  internalErrorJson,
+  rawReplyJson,
+  refusalJson,
+  replyJson,
+  welcomeJson,
+  withSeq,
+} from "../room/frames";
 import type {
   RemoteAttackRequest,
   RemoteAttackResult,
@@ -59,9 +68,9 @@ import type { HistoryStore } from "./history-store";
 import { LeaderboardJson } from "./leaderboard-json";
 import { err, type HttpOutcome, type Outcome, ok } from "./outcome";
 import { playerView } from "./player";
-import { HISTORY_WINDOW_MS, PlayerStreams, PRUNE_INTERVAL_MS, requestKey, withSeq } from "./player-streams";
+import { HISTORY_WINDOW_MS, PlayerStreams, PRUNE_INTERVAL_MS, requestKey } from "./player-streams";
 import { PRESENCE_LIST_MAX, PushScheduler } from "./push-scheduler";
-import { RawFrame, RawJson, replyFrame, wrote } from "./reply";
+import { RawFrame, RawJson, wrote } from "./reply";
 import { RequestCounters } from "./request-counters";
 import { endedAt, nextTransition, type Schedule, statusAt } from "./schedule";
 import { SocketSet } from "./socket-set";
@@ -527,7 +536,7 @@ export class BattleRoom {
     const result = this.handle(participantId, msg, key);
     this.counters.count(result, kind);
     if (key !== null && wrote(msg, result) && !(result.ok && result.value instanceof RawFrame)) {
-      this.streams.record(participantId, JSON.stringify(replyFrame(msg.id, result)), now, key, (op) =>
+      this.streams.record(participantId, replyJson(msg.id, result as Outcome<ReplyData>), now, key, (op) =>
         this.commit.write(op),
       );
     }
@@ -535,13 +544,8 @@ export class BattleRoom {
     this.instruments.handled(kind, this.now() - now);
     if (!committed && wrote(msg, result)) return err(ErrorCode.INTERNAL, "the write failed; try again");
     if (result.ok && result.value instanceof RawJson) return ok(JSON.parse(result.value.json) as ReplyData);
-    if (result.ok && result.value instanceof RawFrame) {
-      // The earlier reply to the same key: returned as it was, marked.
-      const earlier = JSON.parse(result.value.frame) as { ok: boolean; data?: ReplyData; error?: ErrorBody };
-      return earlier.ok
-        ? { ok: true, value: earlier.data!, duplicate: true }
-        : { ok: false, error: earlier.error!, duplicate: true };
-    }
+    // The earlier reply to the same key: returned as it was, marked.
+    if (result.ok && result.value instanceof RawFrame) return duplicateOutcome(result.value.frame);
     return result as Outcome<ReplyData>;
   }
 
@@ -727,26 +731,18 @@ export class BattleRoom {
     conn.lastSeen = now;
     for (const frame of plan.frames) conn.send(frame);
     const leaderboard = game.leaderboardView(participantId);
-    const welcome: ServerMessage = {
-      type: "welcome",
-      protocol: PROTOCOL_VERSION,
-      serverTime: now,
-      you: playerView(
-        game.players.get(participantId)!,
-        leaderboard.me?.rank ?? 0,
-        game.config.rules.maxAttempts,
-      ),
-      battle: game.battleView(now),
-      leaderboard,
-      online: this.onlineCount(),
-      stream: {
-        epoch: this.streams.epoch,
-        seq: this.streams.seqOf(participantId),
-        continuity: plan.continuity,
-        replayed: plan.frames.length,
-      },
+    const you = playerView(
+      game.players.get(participantId)!,
+      leaderboard.me?.rank ?? 0,
+      game.config.rules.maxAttempts,
+    );
+    const stream = {
+      epoch: this.streams.epoch,
+      seq: this.streams.seqOf(participantId),
+      continuity: plan.continuity,
+      replayed: plan.frames.length,
     };
-    conn.send(JSON.stringify(welcome));
+    conn.send(welcomeJson(now, you, game.battleView(now), leaderboard, this.onlineCount(), stream));
     this.pushes.schedule();
     if (this.timers.dueAt(Timer.SWEEP) === null) {
       await this.timers.set(Timer.SWEEP, now + SWEEP_INTERVAL_MS);
@@ -785,11 +781,7 @@ export class BattleRoom {
         const kind = parsed.ok ? kindOf(parsed.msg.type) : RequestKind.INVALID;
         this.counters.refused(kind, refusal);
         const id = parsed.ok ? parsed.msg.id : parsed.id;
-        const reply =
-          id === undefined
-            ? { type: "error", error: refusal }
-            : { type: "reply", id, ok: false, error: refusal };
-        this.reply(conn, JSON.stringify(reply), undefined, kind, now);
+        this.reply(conn, refusalJson(id, refusal), undefined, kind, now);
         return;
       }
       if (!parsed.ok) return;
@@ -798,7 +790,7 @@ export class BattleRoom {
         this.counters.pinged();
         this.reply(
           conn,
-          msg.id === undefined ? HEARTBEAT_RESPONSE : JSON.stringify(replyFrame(msg.id, ok({ pong: true }))),
+          msg.id === undefined ? HEARTBEAT_RESPONSE : replyJson(msg.id, ok({ pong: true })),
           undefined,
           RequestKind.PING,
           now,
@@ -819,38 +811,30 @@ export class BattleRoom {
       this.counters.count(result, kind);
       // A refused attack is a strike like a refused frame: attacks are the requests that cost others something.
       if (msg.type === "attack" && !result.ok && result.error.code !== ErrorCode.INTERNAL) {
-        this.reply(conn, JSON.stringify(replyFrame(msg.id, result)), undefined, kind, now);
+        this.reply(conn, replyJson(msg.id, result), undefined, kind, now);
         this.strike(conn, att.p);
         return;
       }
       if (result.ok && result.value instanceof RawFrame) {
         this.reply(conn, result.value.frame, undefined, kind, now);
       } else if (result.ok && result.value instanceof RawJson) {
-        this.reply(
-          conn,
-          `{"type":"reply","id":${requestId},"ok":true,"data":${result.value.json}}`,
-          undefined,
-          kind,
-          now,
-        );
+        this.reply(conn, rawReplyJson(requestId, result.value.json), undefined, kind, now);
       } else if (wrote(msg, result)) {
         // An accepted write: its reply joins the player's stream (replayed on resume, returned to a retry).
         const frame = this.streams.record(
           att.p,
-          JSON.stringify(replyFrame(msg.id, result)),
+          replyJson(msg.id, result as Outcome<ReplyData>),
           this.now(),
           key,
           (op) => this.commit.write(op),
         );
         this.reply(conn, frame, msg.id, kind, now);
       } else {
-        this.reply(conn, JSON.stringify(replyFrame(msg.id, result)), undefined, kind, now);
+        this.reply(conn, replyJson(msg.id, result as Outcome<ReplyData>), undefined, kind, now);
       }
     } catch (e) {
       this.log("message failed", e);
-      conn.send(
-        JSON.stringify({ type: "error", error: { code: ErrorCode.INTERNAL, message: "internal error" } }),
-      );
+      conn.send(internalErrorJson());
     }
   }
 
@@ -876,7 +860,7 @@ export class BattleRoom {
       conn.send(
         committed || writeId === undefined
           ? frame
-          : JSON.stringify(replyFrame(writeId, err(ErrorCode.INTERNAL, "the write failed; try again"))),
+          : replyJson(writeId, err(ErrorCode.INTERNAL, "the write failed; try again")),
       );
       if (kind !== -1) this.instruments.handled(kind, this.now() - at);
     });
@@ -965,8 +949,7 @@ export class BattleRoom {
       if (status === "ended" && !this.isShard) events.push(...finalEvents(finalRows(game)));
       store.saveAnnounced(status, events, now);
       this.persist.kick();
-      const { startsAt, endsAt, endedAt } = game.schedule;
-      const frame = JSON.stringify({ type: "battle", status, startsAt, endsAt: endedAt ?? endsAt });
+      const frame = battleJson(status, game.schedule);
       // Every participant's stream gets it (one batch, committed now), so a player away at the start learns it.
       this.streams.recordForAll(game.players.keys(), frame, now, (op) => this.commit.write(op));
       this.commit.after((committed) => {
@@ -1054,21 +1037,13 @@ export class BattleRoom {
         const attack = plan.value;
         const oldRank = attack.pointsLost !== 0 ? game.rankOf(attack.target) : undefined;
         game.applyAttack(plan.value);
-        const { target, blocked, pointsLost, arrows, targetScore, targetShields } = plan.value;
+        const { target, blocked, pointsLost, arrows } = plan.value;
         const attacker = game.players.get(playerId)!;
         const attackEv = attackEvent(attack, attacker, game.players.get(target)!);
         this.commit.write(() => this.platform.store.attack(attack, attackEv));
         const event = this.streams.record(
           target,
-          JSON.stringify({
-            type: "attacked",
-            attacker: { id: attacker.id, username: attacker.username },
-            blocked,
-            pointsLost,
-            at: now,
-            score: targetScore,
-            shields: targetShields,
-          }),
+          attackedJson(attacker.id, attacker.username, attack),
           now,
           null,
           (op) => this.commit.write(op),

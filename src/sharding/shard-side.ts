@@ -13,17 +13,18 @@ import type { GroupCommit } from "../battle/group-commit";
 import { err, type HttpOutcome, type Outcome, ok } from "../battle/outcome";
 import type { Player } from "../battle/player";
 import type { PlayerStreams } from "../battle/player-streams";
-import { replyFrame } from "../battle/reply";
 import type { RequestCounters } from "../battle/request-counters";
 import { playerState } from "../persistence/events";
-import type { ClientRequest, ErrorBody, ReplyData } from "../protocol";
+import type { ClientRequest, ReplyData } from "../protocol";
 import { ErrorCode } from "../protocol/error-codes";
-import type {
-  RemoteAttackRequest,
-  RemoteAttackResult,
-  ShardNetwork,
-  ShardSnapshot,
-  SyncEntry,
+import { attackedJson, duplicateOutcome, replyJson } from "../room/frames";
+import {
+  type RemoteAttackRequest,
+  type RemoteAttackResult,
+  type ShardNetwork,
+  type ShardSnapshot,
+  type SyncEntry,
+  syncEntry,
 } from "./protocol";
 import { type PendingAttack, RemoteHits } from "./remote-hits";
 import type { ShardLink } from "./shard-link";
@@ -64,19 +65,9 @@ export class ShardSide {
 
   /** A local player's state for the coordinator, or null if unknown here. */
   entryOf(id: number): SyncEntry | null {
-    const p = this.host.game()?.players.get(id);
-    return p
-      ? [
-          p.id,
-          p.score,
-          p.reachedAt,
-          p.arrows,
-          p.shields,
-          p.correct,
-          p.username,
-          this.host.game()!.config.shardIndex ?? 0,
-        ]
-      : null;
+    const game = this.host.game();
+    const p = game?.players.get(id);
+    return p ? syncEntry(p, game!.config.shardIndex ?? 0) : null;
   }
 
   /** Participants of other shards changed: the replica of the global order follows (our own players win). */
@@ -276,7 +267,7 @@ export class ShardSide {
         if (result.ok) {
           this.host.streams.record(
             attacker.id,
-            JSON.stringify(replyFrame(p.requestId, result)),
+            replyJson(p.requestId, result),
             this.host.now(),
             p.key,
             (op) => this.host.commit.write(op),
@@ -363,16 +354,12 @@ export class ShardSide {
     this.host.counters.count(result);
     if (!result.ok) {
       if (key !== null) this.host.streams.refused(playerId, key, result.error);
-      this.host.reply(conn, JSON.stringify(replyFrame(id, result)));
+      this.host.reply(conn, replyJson(id, result));
       if (result.error.code !== ErrorCode.INTERNAL) this.host.strike(conn, playerId);
       return;
     }
-    const frame = this.host.streams.record(
-      playerId,
-      JSON.stringify(replyFrame(id, result)),
-      this.host.now(),
-      key,
-      (op) => this.host.commit.write(op),
+    const frame = this.host.streams.record(playerId, replyJson(id, result), this.host.now(), key, (op) =>
+      this.host.commit.write(op),
     );
     this.host.reply(conn, frame, id);
   }
@@ -388,11 +375,7 @@ export class ShardSide {
       key,
       () => {
         const earlier = key === null ? null : this.host.streams.earlier(participantId, key, msg.id);
-        if (earlier === null) return null;
-        const e = JSON.parse(earlier) as { ok: boolean; data?: ReplyData; error?: ErrorBody };
-        return e.ok
-          ? { ok: true, value: e.data!, duplicate: true }
-          : { ok: false, error: e.error!, duplicate: true };
+        return earlier === null ? null : duplicateOutcome(earlier);
       },
       () => this.requestRemoteAttackNow(participantId, msg, key),
     );
@@ -407,12 +390,8 @@ export class ShardSide {
     this.host.counters.count(result);
     if (key !== null && !result.ok) this.host.streams.refused(participantId, key, result.error);
     if (key !== null && result.ok) {
-      this.host.streams.record(
-        participantId,
-        JSON.stringify(replyFrame(msg.id, result)),
-        this.host.now(),
-        key,
-        (op) => this.host.commit.write(op),
+      this.host.streams.record(participantId, replyJson(msg.id, result), this.host.now(), key, (op) =>
+        this.host.commit.write(op),
       );
       const committed = await this.committed();
       if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
@@ -482,15 +461,7 @@ export class ShardSide {
     });
     const frame = this.host.streams.record(
       target.id,
-      JSON.stringify({
-        type: "attacked",
-        attacker: req.attacker,
-        blocked,
-        pointsLost,
-        at: now,
-        score: plan.targetScore,
-        shields: plan.targetShields,
-      }),
+      attackedJson(req.attacker.id, req.attacker.username, plan),
       now,
       null,
       (op) => this.host.commit.write(op),
