@@ -20,6 +20,7 @@ import {
 } from "../protocol";
 import type { BattleResults } from "../protocol/http-messages";
 import { closingJson } from "../room/frames";
+import { BattleRoom } from "../room/room";
 import { Coordinator, isSharded, type ShardedJoin } from "../sharding/coordinator";
 import { doNetwork } from "../sharding/do-network";
 import type {
@@ -30,14 +31,13 @@ import type {
   SyncReply,
   SyncRequest,
 } from "../sharding/protocol";
-import { BattleRoom, type HttpOutcome } from "./battle-room";
 import { BattleStore } from "./battle-store";
 import type { BattleConfig } from "./config";
 import type { Connection, ConnectionInfo } from "./connection";
 import { fanoutSwitch } from "./fanout-budget";
 import type { JoinAlloc, JoinProof } from "./game";
 import { HistoryStore } from "./history-store";
-import { err, type Outcome } from "./outcome";
+import { err, type HttpOutcome, type Outcome } from "./outcome";
 import { parseResume } from "./player-streams";
 import type { BattleAdminView, JoinResult, PublicView, StandingsPage } from "./views";
 

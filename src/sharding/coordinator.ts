@@ -9,7 +9,6 @@
  * no players of its own: everyone is a remote player.
  */
 
-import type { BattleRoom } from "../battle/battle-room";
 import type { BattleConfig } from "../battle/config";
 import { FixedWindow } from "../battle/fixed-window";
 import type { JoinProof, RemotePlayer } from "../battle/game";
@@ -20,6 +19,7 @@ import type { BattleAdminView, JoinResult, StandingsPage } from "../battle/views
 import type { BattleView } from "../protocol";
 import { ErrorCode } from "../protocol/error-codes";
 import type { BattleResults } from "../protocol/http-messages";
+import type { BattleRoom } from "../room/room";
 import { sumAdminViews } from "./admin-sum";
 import { ChangeLog } from "./change-log";
 import {
