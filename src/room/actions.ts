@@ -7,9 +7,12 @@
 import { answerEvent, attackEvent } from "../battle/game-events";
 import { type Outcome, ok } from "../battle/outcome";
 import { RawFrame, RawJson } from "../battle/reply";
-import type { ClientRequest, ReplyData } from "../protocol";
+import type { ClientRequest, ReplyData, RequestId } from "../protocol";
 import type { RoomCore } from "./core";
-import { attackedJson } from "./frames";
+import { attackedJson, replyJson } from "./frames";
+
+/** A handled request: its reply data (a leaderboard view as JSON), or the remembered reply of a retry. */
+export type Handled = Outcome<ReplyData | RawJson | RawFrame>;
 
 export class Actions {
   constructor(private readonly core: RoomCore) {}
@@ -17,19 +20,31 @@ export class Actions {
   /**
    * Applies one request. `key` (`requestKey`: the client's id and what it asks; null for reads and un-keyed HTTP):
    * a retried answer or attack whose reply is still remembered (accepted, or refused for a final reason) gets that
-   * reply again (`RawFrame`) and changes nothing.
+   * reply again (`RawFrame`) and changes nothing. The outcome is remembered by the pipeline (`remember`).
    */
-  handle(playerId: number, msg: ClientRequest, key: string | null): Outcome<ReplyData | RawJson | RawFrame> {
+  handle(playerId: number, msg: ClientRequest, key: string | null): Handled {
     if (key === null) return this.apply(playerId, msg);
-    const streams = this.core.streams;
-    const earlier = streams.earlier(playerId, key, msg.id);
+    const earlier = this.core.streams.earlier(playerId, key, msg.id);
     if (earlier !== null) return ok(new RawFrame(earlier));
-    const result = this.apply(playerId, msg);
-    if (!result.ok) streams.refused(playerId, key, result.error);
-    return result;
+    return this.apply(playerId, msg);
   }
 
-  private apply(playerId: number, msg: ClientRequest): Outcome<ReplyData | RawJson | RawFrame> {
+  /**
+   * Remembers the outcome of the keyed request `key`: a refusal (if its reason is final), or an accepted write's
+   * reply, recorded in the player's stream (returned, with its seq); a remembered reply (`RawFrame`) is not new.
+   */
+  remember(playerId: number, id: RequestId, key: string, result: Handled, write: boolean): string | null {
+    const core = this.core;
+    if (!result.ok) {
+      core.streams.refused(playerId, key, result.error);
+      return null;
+    }
+    if (!write || result.value instanceof RawFrame) return null;
+    const frame = replyJson(id, result as Outcome<ReplyData>);
+    return core.streams.record(playerId, frame, core.now(), key, (op) => core.commit.write(op));
+  }
+
+  private apply(playerId: number, msg: ClientRequest): Handled {
     const core = this.core;
     const game = core.game!;
     const now = core.now();

@@ -13,6 +13,7 @@ import { RequestCounters } from "../battle/request-counters";
 import { BattleMetrics } from "../metrics/battle-metrics";
 import { log, logEvent } from "../persistence/log";
 import { OutboxHost } from "../persistence/outbox-host";
+import { type ErrorBody, ErrorCode } from "../protocol";
 import type { ShardLink } from "../sharding/shard-link";
 import type { RoomPlatform } from "./platform";
 import { RoomSockets } from "./sockets";
@@ -27,6 +28,12 @@ export const Timer = {
   PERSIST: "persist",
   HISTORY: "history",
 } as const;
+
+/** A group-commit turn running later than this means the object is behind: requests get `overloaded`. */
+export const OVERLOAD_LAG_MS = 1_000;
+/** A lag measurement counts for this long (a quiet object takes no new measurements). */
+const LAG_MEMORY_MS = 1_000;
+const MAX_OVERLOAD_RETRY_MS = 5_000;
 
 export class RoomCore {
   game: BattleGame | null = null;
@@ -165,6 +172,19 @@ export class RoomCore {
   onlineCount(): number {
     const here = this.sockets.set.size;
     return this.link ? this.link.online(here) : here;
+  }
+
+  /**
+   * `overloaded` with a retry delay while the object's event loop runs behind (its last group-commit turn ran more
+   * than `OVERLOAD_LAG_MS` late, measured within the last second), so clients back off instead of timing out.
+   */
+  overloaded(now: number): ErrorBody | null {
+    if (this.lag.ms <= OVERLOAD_LAG_MS || now - this.lag.at > LAG_MEMORY_MS) return null;
+    return {
+      code: ErrorCode.OVERLOADED,
+      message: "the battle is busy; retry shortly",
+      retryAfterMs: Math.min(MAX_OVERLOAD_RETRY_MS, Math.max(500, this.lag.ms)),
+    };
   }
 
   /** The board changed; `playerId`'s own score did (from `oldRank`), so they and those around them go first. */

@@ -1,7 +1,9 @@
 /**
- * @module Player requests in the room, over a socket (`message`) and over HTTP (`request`): authorisation, the
- * per-player meter and strikes, the overload refusal, then the action (`actions.ts`, or the shard side for a
- * cross-shard attack), and the reply once its write has committed.
+ * @module Player requests in the room, one pipeline for every origin: admission (authorisation, the per-player
+ * meter, the overload refusal), idempotency and the action (`actions.ts`; a cross-shard attack through the shard
+ * side), then `settle` (count; with a key, remember the refusal or record the accepted reply in the player's
+ * stream) and the reply once its write has committed. A socket's frame (`message`) and an HTTP request (`request`)
+ * are thin encoders around these steps.
  */
 import type { Connection } from "../battle/connection";
 import { FrameMeter } from "../battle/frame-meter";
@@ -19,20 +21,16 @@ import {
   type ReplyData,
 } from "../protocol";
 import type { ShardSide } from "../sharding/shard-side";
-import type { Actions } from "./actions";
+import type { Actions, Handled } from "./actions";
 import type { RoomCore } from "./core";
 import { duplicateOutcome, internalErrorJson, rawReplyJson, refusalJson, replyJson } from "./frames";
 import type { Sessions } from "./sessions";
 
-/** A group-commit turn running later than this means the object is behind: requests get `overloaded`. */
-export const OVERLOAD_LAG_MS = 1_000;
-/** A lag measurement counts for this long (a quiet object takes no new measurements). */
-const LAG_MEMORY_MS = 1_000;
-const MAX_OVERLOAD_RETRY_MS = 5_000;
-
 export class Requests {
   /** Per-player frame budget and strikes; never reset by a reconnect. */
   private readonly meter = new FrameMeter();
+  /** The reply the last `settle` recorded in the player's stream (an accepted write with a key), else null. */
+  private recorded: string | null = null;
 
   constructor(
     private readonly core: RoomCore,
@@ -41,6 +39,7 @@ export class Requests {
     private readonly shard: ShardSide,
   ) {}
 
+  /** A socket's frame: refusals and strikes as frames, the reply once its write has committed. */
   message(conn: Connection, frame: string | ArrayBuffer): void {
     try {
       const att = conn.info;
@@ -64,11 +63,9 @@ export class Requests {
       }
       const refusal: ErrorBody | null = !parsed.ok
         ? parsed.error
-        : wait > 0
-          ? { code: ErrorCode.RATE_LIMITED, message: "too many messages; slow down", retryAfterMs: wait }
-          : parsed.msg.type === "ping"
-            ? null
-            : this.overloaded(now);
+        : wait <= 0 && parsed.msg.type === "ping"
+          ? null
+          : this.refusal(wait, now);
       if (refusal) {
         const kind = parsed.ok ? kindOf(parsed.msg.type) : RequestKind.INVALID;
         this.core.counters.refused(kind, refusal);
@@ -80,56 +77,49 @@ export class Requests {
       const msg = parsed.msg;
       if (msg.type === "ping") {
         this.core.counters.pinged();
-        this.reply(
-          conn,
-          msg.id === undefined ? HEARTBEAT_RESPONSE : replyJson(msg.id, ok({ pong: true })),
-          undefined,
-          RequestKind.PING,
-          now,
-        );
+        const pong = msg.id === undefined ? HEARTBEAT_RESPONSE : replyJson(msg.id, ok({ pong: true }));
+        this.reply(conn, pong, undefined, RequestKind.PING, now);
         return;
       }
       const kind = kindOf(msg.type);
-      const requestId = JSON.stringify(msg.id);
       const key = requestKey(msg);
-      if (msg.type === "attack" && this.core.link && !this.core.game!.players.has(msg.target)) {
-        // Its reply goes out from the shard side (after an RPC, then its commit): timed once that commit is done.
-        void this.shard
-          .replyRemoteAttack(conn, att.p, msg.id, msg.target, key)
-          .then(() =>
-            this.core.commit.after(() => this.core.instruments.handled(kind, this.core.now() - now)),
-          );
-        return;
-      }
-      const result = this.actions.handle(att.p, msg, key);
-      this.core.counters.count(result, kind);
-      // A refused attack is a strike like a refused frame: attacks are the requests that cost others something.
-      if (msg.type === "attack" && !result.ok && result.error.code !== ErrorCode.INTERNAL) {
-        this.reply(conn, replyJson(msg.id, result), undefined, kind, now);
-        this.strike(conn, att.p);
-        return;
-      }
-      if (result.ok && result.value instanceof RawFrame) {
-        this.reply(conn, result.value.frame, undefined, kind, now);
-      } else if (result.ok && result.value instanceof RawJson) {
-        this.reply(conn, rawReplyJson(requestId, result.value.json), undefined, kind, now);
-      } else if (wrote(msg, result)) {
-        // An accepted write: its reply joins the player's stream (replayed on resume, returned to a retry).
-        const frame = this.core.streams.record(
-          att.p,
-          replyJson(msg.id, result as Outcome<ReplyData>),
-          this.core.now(),
-          key,
-          (op) => this.core.commit.write(op),
+      if (msg.type === "attack" && this.remote(msg.target)) {
+        void this.shard.request(att.p, msg.id, msg.target, key, (result) =>
+          this.answer(conn, att.p, msg, key, result, kind, now),
         );
-        this.reply(conn, frame, msg.id, kind, now);
-      } else {
-        this.reply(conn, replyJson(msg.id, result as Outcome<ReplyData>), undefined, kind, now);
+        return;
       }
+      this.answer(conn, att.p, msg, key, this.actions.handle(att.p, msg, key), kind, now);
     } catch (e) {
       this.core.log("message failed", e);
       conn.send(internalErrorJson());
     }
+  }
+
+  /** The socket's encoder: the handled request settled and its reply framed (a refused attack is a strike). */
+  private answer(
+    conn: Connection,
+    playerId: number,
+    msg: ClientRequest,
+    key: string | null,
+    result: Handled,
+    kind: RequestKind,
+    now: number,
+  ): void {
+    this.settle(playerId, msg, key, result, kind);
+    if (!result.ok) {
+      this.reply(conn, replyJson(msg.id, result), undefined, kind, now);
+      // A refused attack is a strike like a refused frame: attacks are the requests that cost others something.
+      if (msg.type === "attack" && result.error.code !== ErrorCode.INTERNAL) this.strike(conn, playerId);
+      return;
+    }
+    const value = result.value;
+    if (value instanceof RawFrame) this.reply(conn, value.frame, undefined, kind, now);
+    else if (value instanceof RawJson)
+      this.reply(conn, rawReplyJson(JSON.stringify(msg.id), value.json), undefined, kind, now);
+    // An accepted write: its reply joined the player's stream (replayed on resume, returned to a retry).
+    else if (this.recorded !== null) this.reply(conn, this.recorded, msg.id, kind, now);
+    else this.reply(conn, replyJson(msg.id, result as Outcome<ReplyData>), undefined, kind, now);
   }
 
   /**
@@ -146,11 +136,7 @@ export class Requests {
     const auth = this.sessions.authorise(participantId, session);
     if (!auth.ok) return auth;
     const now = this.core.now();
-    const wait = this.meter.admit(participantId, now);
-    const refusal =
-      wait > 0
-        ? { code: ErrorCode.RATE_LIMITED, message: "too many messages; slow down", retryAfterMs: wait }
-        : this.overloaded(now);
+    const refusal = this.refusal(this.meter.admit(participantId, now), now);
     const kind = kindOf(msg.type);
     if (refusal) {
       this.core.counters.refused(kind, refusal);
@@ -158,29 +144,58 @@ export class Requests {
       return { ok: false, error: refusal };
     }
     const key = keyed ? requestKey(msg) : null;
-    if (msg.type === "attack" && this.core.link && !this.core.game!.players.has(msg.target)) {
-      const remote = await this.shard.requestRemoteAttack(participantId, msg, key);
-      this.core.instruments.handled(kind, this.core.now() - now);
-      return remote;
-    }
-    const result = this.actions.handle(participantId, msg, key);
-    this.core.counters.count(result, kind);
-    if (key !== null && wrote(msg, result) && !(result.ok && result.value instanceof RawFrame)) {
-      this.core.streams.record(
-        participantId,
-        replyJson(msg.id, result as Outcome<ReplyData>),
-        now,
-        key,
-        (op) => this.core.commit.write(op),
-      );
-    }
-    const committed = await new Promise<boolean>((resolve) => this.core.commit.after(resolve));
+    let out: HttpOutcome | undefined;
+    if (msg.type === "attack" && this.remote(msg.target)) {
+      await this.shard.request(participantId, msg.id, msg.target, key, async (result) => {
+        out = await this.encode(participantId, msg, key, result, kind, true);
+      });
+    } else
+      out = await this.encode(participantId, msg, key, this.actions.handle(participantId, msg, key), kind);
     this.core.instruments.handled(kind, this.core.now() - now);
-    if (!committed && wrote(msg, result)) return err(ErrorCode.INTERNAL, "the write failed; try again");
-    if (result.ok && result.value instanceof RawJson) return ok(JSON.parse(result.value.json) as ReplyData);
-    // The earlier reply to the same key: returned as it was, marked.
-    if (result.ok && result.value instanceof RawFrame) return duplicateOutcome(result.value.frame);
-    return result as Outcome<ReplyData>;
+    return out!;
+  }
+
+  /**
+   * The HTTP encoder: the handled request settled, then its answer once committed. A cross-shard attack's own writes
+   * were committed by the shard side: it waits only for the reply it recorded.
+   */
+  private encode(
+    playerId: number,
+    msg: ClientRequest,
+    key: string | null,
+    result: Handled,
+    kind: RequestKind,
+    remote = false,
+  ): Promise<HttpOutcome> {
+    this.settle(playerId, msg, key, result, kind);
+    if (remote && this.recorded === null) return Promise.resolve(httpOutcome(result));
+    return new Promise((resolve) =>
+      this.core.commit.after((committed) =>
+        resolve(
+          committed || !wrote(msg, result)
+            ? httpOutcome(result)
+            : err(ErrorCode.INTERNAL, "the write failed; try again"),
+        ),
+      ),
+    );
+  }
+
+  /** Whether `target` is a participant of another shard (the attack goes through the shard side). */
+  private remote(target: number): boolean {
+    return this.core.link !== null && !this.core.game!.players.has(target);
+  }
+
+  /** Every handled request, whatever its origin: counted, and with a key remembered (`Actions.remember`). */
+  private settle(
+    playerId: number,
+    msg: ClientRequest,
+    key: string | null,
+    result: Handled,
+    kind: RequestKind,
+  ) {
+    this.core.counters.count(result, kind);
+    this.recorded =
+      key === null ? null : this.actions.remember(playerId, msg.id, key, result, msg.type !== "leaderboard");
   }
 
   /**
@@ -196,37 +211,40 @@ export class Requests {
     kind: RequestKind | -1 = -1,
     at = 0,
   ): void {
-    if (!this.core.commit.pending) {
+    const core = this.core;
+    if (!core.commit.pending) {
       conn.send(frame);
-      if (kind !== -1) this.core.instruments.handled(kind, this.core.now() - at);
+      if (kind !== -1) core.instruments.handled(kind, core.now() - at);
       return;
     }
-    this.core.commit.after((committed) => {
+    core.commit.after((committed) => {
       conn.send(
         committed || writeId === undefined
           ? frame
           : replyJson(writeId, err(ErrorCode.INTERNAL, "the write failed; try again")),
       );
-      if (kind !== -1) this.core.instruments.handled(kind, this.core.now() - at);
+      if (kind !== -1) core.instruments.handled(kind, core.now() - at);
     });
   }
 
   /** A strike against the player for a refused request; out of strikes, this socket is closed with 4001. */
-  strike(conn: Connection, playerId: number): void {
+  private strike(conn: Connection, playerId: number): void {
     if (this.meter.strike(playerId, this.core.now()))
       this.core.sockets.close(conn, CloseCode.TOO_MANY_ERRORS, "too many bad or excess frames");
   }
 
-  /**
-   * `overloaded` with a retry delay while the object's event loop runs behind (its last group-commit turn ran more
-   * than `OVERLOAD_LAG_MS` late, measured within the last second), so clients back off instead of timing out.
-   */
-  private overloaded(now: number): ErrorBody | null {
-    if (this.core.lag.ms <= OVERLOAD_LAG_MS || now - this.core.lag.at > LAG_MEMORY_MS) return null;
-    return {
-      code: ErrorCode.OVERLOADED,
-      message: "the battle is busy; retry shortly",
-      retryAfterMs: Math.min(MAX_OVERLOAD_RETRY_MS, Math.max(500, this.core.lag.ms)),
-    };
+  /** Admission after authorisation: `rate_limited` while the player's meter says wait, else `core.overloaded`. */
+  private refusal(wait: number, now: number): ErrorBody | null {
+    if (wait > 0)
+      return { code: ErrorCode.RATE_LIMITED, message: "too many messages; slow down", retryAfterMs: wait };
+    return this.core.overloaded(now);
   }
+}
+
+/** The HTTP answer to a handled request: a leaderboard view parsed back, a remembered reply returned as it was, marked. */
+function httpOutcome(result: Handled): HttpOutcome {
+  if (!result.ok) return result;
+  if (result.value instanceof RawJson) return ok(JSON.parse(result.value.json) as ReplyData);
+  if (result.value instanceof RawFrame) return duplicateOutcome(result.value.frame);
+  return result as Outcome<ReplyData>;
 }

@@ -48,8 +48,9 @@ export class BattleRoom {
     this.admin = new Admin(core, this.sessions);
     this.lifecycle = new Lifecycle(core, (game) => this.admin.adminView(game));
     this.joins = new Joins(core);
-    this.shard = shardSideOf(core, () => this.requests);
-    this.requests = new Requests(core, this.sessions, new Actions(core), this.shard);
+    const actions = new Actions(core);
+    this.shard = shardSideOf(core, actions);
+    this.requests = new Requests(core, this.sessions, actions, this.shard);
     core.timers.register(Timer.LIFECYCLE, () => this.lifecycle.sync());
     core.timers.register(Timer.SWEEP, (now) => this.sessions.sweep(now));
     core.timers.register(Timer.PERSIST, () => core.persist.flushDue());

@@ -7,11 +7,11 @@ import { PRESENCE_LIST_MAX } from "../battle/push-scheduler";
 import type { Schedule } from "../battle/schedule";
 import { ShardLink } from "../sharding/shard-link";
 import { ShardSide } from "../sharding/shard-side";
+import type { Actions } from "./actions";
 import type { RoomCore } from "./core";
-import type { Requests } from "./requests";
 
-/** The shard side on the room's parts; `requests` (made after it) sends its replies and strikes. */
-export function shardSideOf(core: RoomCore, requests: () => Requests): ShardSide {
+/** The shard side on the room's parts; it remembers keyed outcomes as the room's pipeline does (`actions`). */
+export function shardSideOf(core: RoomCore, actions: Actions): ShardSide {
   return new ShardSide({
     game: () => core.game,
     link: () => core.link,
@@ -19,12 +19,12 @@ export function shardSideOf(core: RoomCore, requests: () => Requests): ShardSide
     network: core.platform.network,
     commit: core.commit,
     streams: core.streams,
-    counters: core.counters,
     now: () => core.now(),
     socketsOf: (id) => core.sockets.set.ofPlayer(id),
     online: () => core.sockets.set.size,
-    reply: (conn, frame, writeId) => requests().reply(conn, frame, writeId),
-    strike: (conn, playerId) => requests().strike(conn, playerId),
+    remember: (playerId, id, key, result) => {
+      actions.remember(playerId, id, key, result, true);
+    },
     markChanged: (id, oldRank) => core.markChanged(id, oldRank),
     log: (msg, e) => core.log(msg, e),
   });

@@ -6,18 +6,17 @@
  */
 
 import type { BattleStore } from "../battle/battle-store";
-import type { Connection } from "../battle/connection";
 import type { AttackPlan, BattleGame } from "../battle/game";
 import { attackEvent } from "../battle/game-events";
 import type { GroupCommit } from "../battle/group-commit";
-import { err, type HttpOutcome, type Outcome, ok } from "../battle/outcome";
+import { err, type Outcome, ok } from "../battle/outcome";
 import type { Player } from "../battle/player";
 import type { PlayerStreams } from "../battle/player-streams";
-import type { RequestCounters } from "../battle/request-counters";
+import { RawFrame } from "../battle/reply";
 import { playerState } from "../persistence/events";
-import type { ClientRequest, ReplyData } from "../protocol";
+import type { ReplyData, RequestId } from "../protocol";
 import { ErrorCode } from "../protocol/error-codes";
-import { attackedJson, duplicateOutcome, replyJson } from "../room/frames";
+import { attackedJson } from "../room/frames";
 import {
   type RemoteAttackRequest,
   type RemoteAttackResult,
@@ -40,14 +39,11 @@ export interface ShardSideHost {
   readonly network: ShardNetwork | undefined;
   readonly commit: GroupCommit;
   readonly streams: PlayerStreams;
-  readonly counters: RequestCounters;
   now(): number;
   socketsOf(playerId: number): Iterable<{ send(frame: string): void }>;
   online(): number;
-  /** Sends a reply once the writes queued so far have committed (the room's reply ordering). */
-  reply(conn: Connection, frame: string, writeId?: string | number): void;
-  /** A refused request is a strike against the player, as in a one-object battle (closed 4001 when out). */
-  strike(conn: Connection, playerId: number): void;
+  /** Remembers a keyed request's outcome as the room's pipeline does (a refusal, or the reply in the stream). */
+  remember(playerId: number, id: RequestId, key: string, result: Outcome<ReplyData>): void;
   markChanged(playerId?: number, oldRank?: number): void;
   log(msg: string, e?: unknown): void;
 }
@@ -263,17 +259,7 @@ export class ShardSide {
       // Refunding without an answer could refund an arrow whose hit landed: it stays reserved for the next wake.
       if (answer === null) continue;
       const result = await this.settle(p, attacker, answer);
-      if (p.key !== null && p.requestId !== null) {
-        if (result.ok) {
-          this.host.streams.record(
-            attacker.id,
-            replyJson(p.requestId, result),
-            this.host.now(),
-            p.key,
-            (op) => this.host.commit.write(op),
-          );
-        } else this.host.streams.refused(attacker.id, p.key, result.error);
-      }
+      if (p.key !== null && p.requestId !== null) this.host.remember(attacker.id, p.requestId, p.key, result);
       settled++;
     }
     if (settled > 0) await this.committed();
@@ -287,30 +273,6 @@ export class ShardSide {
   private readonly keyedRuns = new Map<string, Promise<unknown>>();
 
   /**
-   * Runs a keyed request once: a retry that arrives while the first is in flight waits for it, then gets the first's
-   * remembered reply (`replay`); only when none was remembered (the first failed to write) does it run itself.
-   */
-  private async once<T>(
-    playerId: number,
-    key: string | null,
-    replay: () => T | null,
-    run: () => Promise<T>,
-  ): Promise<T> {
-    if (key === null) return run();
-    const slot = `${playerId}\u0000${key}`;
-    for (let first = this.keyedRuns.get(slot); first; first = this.keyedRuns.get(slot)) {
-      await first.catch(() => undefined);
-    }
-    const earlier = replay();
-    if (earlier !== null) return earlier;
-    const mine = run().finally(() => {
-      if (this.keyedRuns.get(slot) === mine) this.keyedRuns.delete(slot);
-    });
-    this.keyedRuns.set(slot, mine);
-    return mine;
-  }
-
-  /**
    * Stores the attacker's arrows after a cross-shard attack (spent, or refunded), with a `state` event so the sinks
    * get them even if the attacker never acts again (the attack's own event is in the target's stream).
    */
@@ -320,83 +282,31 @@ export class ShardSide {
   }
 
   /**
-   * A socket's cross-shard attack: the reply joins the player's stream like any accepted write; a refusal is a
-   * strike. A keyed retry gets the first's reply (waiting for it if it is still in flight).
+   * A cross-shard attack request (the attacker's side), run once per key: a retry that arrives while the first is in
+   * flight waits for it, then gets its remembered reply (`RawFrame`). `settled` is the room's pipeline after the
+   * action (count, remember, reply); it runs before a waiting retry looks for the remembered reply.
    */
-  replyRemoteAttack(
-    conn: Connection,
+  async request(
     playerId: number,
-    id: string | number,
+    id: RequestId,
     target: number,
     key: string | null,
+    settled: (result: Outcome<ReplyData | RawFrame>) => void | Promise<void>,
   ): Promise<void> {
-    return this.once(
-      playerId,
-      key,
-      () => {
-        const earlier = key === null ? null : this.host.streams.earlier(playerId, key, id);
-        if (earlier === null) return null;
-        this.host.reply(conn, earlier);
-        return undefined;
-      },
-      () => this.replyRemoteAttackNow(conn, playerId, id, target, key),
-    );
-  }
-
-  private async replyRemoteAttackNow(
-    conn: Connection,
-    playerId: number,
-    id: string | number,
-    target: number,
-    key: string | null,
-  ): Promise<void> {
-    const result = await this.attackRemote(playerId, target, { id, key });
-    this.host.counters.count(result);
-    if (!result.ok) {
-      if (key !== null) this.host.streams.refused(playerId, key, result.error);
-      this.host.reply(conn, replyJson(id, result));
-      if (result.error.code !== ErrorCode.INTERNAL) this.host.strike(conn, playerId);
-      return;
+    if (key === null) return settled(await this.attackRemote(playerId, target, { id, key }));
+    const slot = `${playerId}\u0000${key}`;
+    for (let first = this.keyedRuns.get(slot); first; first = this.keyedRuns.get(slot)) {
+      await first.catch(() => undefined);
     }
-    const frame = this.host.streams.record(playerId, replyJson(id, result), this.host.now(), key, (op) =>
-      this.host.commit.write(op),
-    );
-    this.host.reply(conn, frame, id);
-  }
-
-  /** An HTTP cross-shard attack; with an `Idempotency-Key`, remembered like a socket request. */
-  requestRemoteAttack(
-    participantId: number,
-    msg: Extract<ClientRequest, { type: "attack" }>,
-    key: string | null,
-  ): Promise<HttpOutcome> {
-    return this.once<HttpOutcome>(
-      participantId,
-      key,
-      () => {
-        const earlier = key === null ? null : this.host.streams.earlier(participantId, key, msg.id);
-        return earlier === null ? null : duplicateOutcome(earlier);
-      },
-      () => this.requestRemoteAttackNow(participantId, msg, key),
-    );
-  }
-
-  private async requestRemoteAttackNow(
-    participantId: number,
-    msg: Extract<ClientRequest, { type: "attack" }>,
-    key: string | null,
-  ): Promise<HttpOutcome> {
-    const result = await this.attackRemote(participantId, msg.target, { id: msg.id, key });
-    this.host.counters.count(result);
-    if (key !== null && !result.ok) this.host.streams.refused(participantId, key, result.error);
-    if (key !== null && result.ok) {
-      this.host.streams.record(participantId, replyJson(msg.id, result), this.host.now(), key, (op) =>
-        this.host.commit.write(op),
-      );
-      const committed = await this.committed();
-      if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
-    }
-    return result;
+    const earlier = this.host.streams.earlier(playerId, key, id);
+    if (earlier !== null) return settled(ok(new RawFrame(earlier)));
+    const mine = this.attackRemote(playerId, target, { id, key })
+      .then(settled)
+      .finally(() => {
+        if (this.keyedRuns.get(slot) === mine) this.keyedRuns.delete(slot);
+      });
+    this.keyedRuns.set(slot, mine);
+    return mine;
   }
 
   /**

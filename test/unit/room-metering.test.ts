@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { STRIKES } from "../../src/battle/frame-meter";
 import { PLAYER_RATE } from "../../src/battle/token-bucket";
-import { OVERLOAD_LAG_MS } from "../../src/room/requests";
+import { OVERLOAD_LAG_MS } from "../../src/room/core";
 import { battleConfig } from "./fixtures";
 import { type MemoryConnection, RoomWorld } from "./room-harness";
 
