@@ -6,7 +6,7 @@
  */
 
 import type { BattleStore } from "../battle/battle-store";
-import type { AttackPlan, BattleGame } from "../battle/game";
+import type { BattleGame } from "../battle/game";
 import { attackEvent } from "../battle/game-events";
 import type { GroupCommit } from "../battle/group-commit";
 import { err, type Outcome, ok } from "../battle/outcome";
@@ -332,8 +332,8 @@ export class ShardSide {
     if (notLive) return notLive;
     const target = game.players.get(targetId);
     if (!target) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${targetId}`);
-    if (target.score <= 0) return err(ErrorCode.TARGET_HAS_NO_POINTS, "the target has no points to lose");
-    return ok({ blocked: target.shields > 0, pointsLost: target.shields > 0 ? 0 : 1 });
+    const plan = game.planHit(target, 0, 0, this.host.now());
+    return plan.ok ? ok({ blocked: plan.value.blocked, pointsLost: plan.value.pointsLost }) : plan;
   }
 
   private async hit(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
@@ -346,20 +346,10 @@ export class ShardSide {
     if (notLive) return notLive;
     const target = game.players.get(req.target);
     if (!target) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${req.target}`);
-    if (target.score <= 0) return err(ErrorCode.TARGET_HAS_NO_POINTS, "the target has no points to lose");
-    const blocked = target.shields > 0;
-    const pointsLost = blocked ? 0 : 1;
-    const plan: AttackPlan = {
-      attackerId: req.attacker.id,
-      target: target.id,
-      at: now,
-      blocked,
-      pointsLost,
-      arrows: req.arrows,
-      targetShields: blocked ? target.shields - 1 : target.shields,
-      targetScore: target.score - pointsLost,
-      targetReachedAt: blocked ? target.reachedAt : now,
-    };
+    const planned = game.planHit(target, req.attacker.id, req.arrows, now);
+    if (!planned.ok) return planned;
+    const plan = planned.value;
+    const { blocked, pointsLost } = plan;
     const oldRank = pointsLost !== 0 ? game.rankOf(target.id) : undefined;
     game.applyHit(plan);
     const event = attackEvent(plan, null, target);
