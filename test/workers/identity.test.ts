@@ -1,8 +1,8 @@
 /** @module Identity through the real Worker and Durable Object: player keys, look-alikes, operator tokens, key ids. */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
 import { ArenaClient, type ArenaClientOptions, MemoryKeyStore } from "../../src/client";
+import type { BattleDO } from "../../src/do/battle-do";
 import { keyring, signToken } from "../../src/http/signed-token";
 import { shardObjectName } from "../../src/sharding/protocol";
 import { api, connect, createBattle, freshIp, startBattle } from "./helpers";

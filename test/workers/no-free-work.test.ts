@@ -1,7 +1,7 @@
 /** @module Anonymous callers cannot make a battle object work or store: unknown ids, live results, limits, bad names. */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleDO } from "../../src/do/battle-do";
 import { api, createBattle, join, startBattle } from "./helpers";
 
 function stubOf(id: string) {
