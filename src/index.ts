@@ -1,5 +1,5 @@
 /** @module Worker entry: the HTTP handler, the queue consumers and the Durable Object classes. */
-import { BattleDO } from "./battle/battle-do";
+import { BattleDO } from "./do/battle-do";
 import { app } from "./http/app";
 import { EventsRelay } from "./persistence/events-relay";
 import { consumeDeadLetters, consumeEvents } from "./persistence/queue-consumer";

@@ -2,6 +2,7 @@
  * @module What the battle room knows of a socket: a small interface the Durable Object host implements over a
  * hibernatable WebSocket and tests implement in memory, so the room runs the same in workerd and in Node.
  */
+import type { CloseCode } from "../protocol";
 
 /** Who a connection belongs to; stored with the socket so it survives hibernation (keep it small). */
 export interface ConnectionInfo {
@@ -22,7 +23,7 @@ export interface Connection {
   /** Sends a frame; a failure closes this socket (1011) and never throws. */
   send(frame: string): void;
   /** Closes the socket with a code and a reason; never throws (closing a closed socket is a no-op). */
-  close(code: number, reason: string): void;
+  close(code: CloseCode, reason: string): void;
   /** When the platform last answered this socket's heartbeat on its own (0 if never or unknown). */
   pingedAt(): number;
 }

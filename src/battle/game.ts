@@ -295,16 +295,24 @@ export class BattleGame {
     const target = this.players.get(targetId);
     if (!target) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${targetId}`);
     if (attacker.arrows <= 0) return err(ErrorCode.NO_ARROWS, "you have no arrows");
+    return this.planHit(target, attackerId, attacker.arrows - 1, now);
+  }
+
+  /**
+   * The hit on `target` (one of our players) once the attacker's side is checked: `arrows` are the attacker's after
+   * the attack. A local attack's last step, and the whole of a cross-shard attack on the target's shard.
+   */
+  planHit(target: Player, attackerId: number, arrows: number, now: number): Outcome<AttackPlan> {
     if (target.score <= 0) return err(ErrorCode.TARGET_HAS_NO_POINTS, "the target has no points to lose");
     const blocked = target.shields > 0;
     const pointsLost = blocked ? 0 : 1;
     return ok({
       attackerId,
-      target: targetId,
+      target: target.id,
       at: now,
       blocked,
       pointsLost,
-      arrows: attacker.arrows - 1,
+      arrows,
       targetShields: blocked ? target.shields - 1 : target.shields,
       targetScore: target.score - pointsLost,
       targetReachedAt: blocked ? target.reachedAt : now,

@@ -5,6 +5,7 @@
  */
 import type { ClientRequest, ErrorBody, RequestId } from "../protocol";
 import { ErrorCode } from "../protocol";
+import { asDuplicate, duplicateRefusalJson, withSeq } from "../room/frames";
 import type { HistoryStore } from "./history-store";
 
 /** Frames are kept (and replayable) this long. */
@@ -65,16 +66,6 @@ export function fnv1a(s: string, seed = 0): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** A frame as sent on the wire: the stored frame with its sequence number added at the end. */
-export function withSeq(frame: string, seq: number): string {
-  return `${frame.slice(0, -1)},"seq":${seq}}`;
-}
-
-/** The reply to a retried request: the original one, marked, without a sequence number (it is not new). */
-function asDuplicate(frame: string): string {
-  return `${frame.slice(0, -1)},"duplicate":true}`;
 }
 
 /** What a connecting client with `lastSeq`/`epoch` is owed. */
@@ -171,8 +162,7 @@ export class PlayerStreams {
     const refused = this.refusals.get(playerId);
     if (refused !== undefined) {
       const i = refused.keys.lastIndexOf(key);
-      if (i >= 0)
-        return JSON.stringify({ type: "reply", id, ok: false, error: refused.errors[i], duplicate: true });
+      if (i >= 0) return duplicateRefusalJson(id, refused.errors[i]!);
     }
     return this.original(playerId, key, id);
   }

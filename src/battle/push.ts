@@ -7,6 +7,7 @@
  * score just changed go first, then the rest in a rotating order, so with N players and a budget B every
  * view is at most ⌈N/B⌉ ticks stale and one tick's cost is bounded whatever the battle's size.
  */
+import { leaderboardHead, presenceEntry, presenceJson, withTop } from "../room/frames";
 import type { LeaderboardJson } from "./leaderboard-json";
 
 export interface PushTarget {
@@ -177,8 +178,8 @@ export class LeaderboardPush {
       this.sweepOnline = this.online;
       this.drifting.clear();
     }
-    const head = `{"type":"leaderboard","total":${json.game.board.size},"online":${this.online},`;
-    const prefix: Prefix = { head, withTop: `${head}"top":${this.top},` };
+    const head = leaderboardHead(json.game.board.size, this.online);
+    const prefix: Prefix = { head, withTop: withTop(head, this.top) };
     let visits = 0;
     const maxVisits = 2 * budget;
     const spent = () => sent >= budget || visits >= maxVisits;
@@ -284,9 +285,9 @@ export class LeaderboardPush {
     this.presenceWaiting = false;
     if (remote === null || targets.length + (remote?.length ?? 0) > listMax) return 0;
     const ids = [...new Set([...targets.map((t) => t.playerId), ...(remote ?? [])])].sort((a, b) => a - b);
-    const list = ids.map((id) => `{"id":${id},"username":${json.name(id)}}`).join(",");
+    const list = ids.map((id) => presenceEntry(id, json.name(id))).join(",");
     const online = remote ? ids.length : targets.length;
-    const frame = `{"type":"presence","online":${online},"players":[${list}]}`;
+    const frame = presenceJson(online, list);
     if (frame === this.lastPresence) return 0;
     if (now - this.presenceAt < minGap) {
       this.presenceWaiting = true;

@@ -12,12 +12,6 @@ export class RawJson {
   constructor(readonly json: string) {}
 }
 
-export function replyFrame(id: string | number, result: Outcome<unknown>) {
-  return result.ok
-    ? { type: "reply", id, ok: true, data: result.value }
-    : { type: "reply", id, ok: false, error: result.error };
-}
-
 /** A reply that is already a whole frame (the stored original of a retried request). */
 export class RawFrame {
   constructor(readonly frame: string) {}

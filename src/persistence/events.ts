@@ -4,8 +4,6 @@
  * write on the request path). Player state is carried as an absolute snapshot (`[score, arrows, shields, correct,
  * reachedAt]`), so a sink keeps the snapshot with the highest seq and redelivery or reordering cannot double-count.
  */
-import type { AnswerPlan, AttackPlan, JoinPlan } from "../battle/game";
-import type { Player } from "../battle/player";
 import type { BattleView, QuestionView } from "../protocol/server-messages";
 
 /** `[score, arrows, shields, correct, reachedAt]` after the event. */
@@ -94,47 +92,4 @@ export function playerState(p: {
   reachedAt: number;
 }): PlayerState {
   return [p.score, p.arrows, p.shields, p.correct, p.reachedAt];
-}
-
-/** The answer's event; `plan` is the game's plan (the player's state after it). */
-export function answerEvent(plan: AnswerPlan): BattleEvent {
-  return {
-    k: "answer",
-    p: plan.playerId,
-    q: plan.questionId,
-    n: plan.attempt,
-    a: String(plan.answer),
-    c: plan.correct ? 1 : 0,
-    pts: plan.points,
-    bo: plan.bonus,
-    at: plan.at,
-    st: [plan.score, plan.arrows, plan.shields, plan.correctCount, plan.reachedAt],
-  };
-}
-
-/** The attack's event; `attacker` and `target` are the players after the attack was applied. */
-export function attackEvent(plan: AttackPlan, attacker: Player, target: Player): BattleEvent {
-  return {
-    k: "attack",
-    p: plan.attackerId,
-    x: plan.target,
-    bl: plan.blocked ? 1 : 0,
-    lost: plan.pointsLost,
-    at: plan.at,
-    st: playerState(attacker),
-    xs: playerState(target),
-  };
-}
-
-export function joinEvent(plan: JoinPlan): BattleEvent {
-  return plan.isNew
-    ? {
-        k: "join",
-        p: plan.id,
-        u: plan.username,
-        s: plan.session,
-        at: plan.at,
-        st: [0, plan.arrows, plan.shields, 0, plan.at],
-      }
-    : { k: "session", p: plan.id, s: plan.session, at: plan.at };
 }

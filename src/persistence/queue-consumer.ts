@@ -7,7 +7,8 @@
  * object learns the watermarks of the sinks that answered (so it can drop its outbox rows). Dead letters are stored
  * in D1 for operators to list and replay.
  */
-import { battleStub } from "../http/battle-stub";
+
+import { objectStub } from "../sharding/do-network";
 import { applyToD1, d1Incarnations } from "./d1-sink";
 import { storeDeadLetters, supersedeDeadLetters } from "./dead-letters";
 import { log } from "./log";
@@ -172,7 +173,7 @@ async function confirm(
     }
     // The battle's object routes a shard's stream to that shard (sharded battles, src/sharding).
     for (const [inc, marks] of byIncarnation) {
-      calls.push(battleStub(env, battle).confirmPersisted(marks, shard, inc));
+      calls.push(objectStub(env, battle).confirmPersisted(marks, shard, inc));
     }
   }
   for (const r of await Promise.allSettled(calls)) {

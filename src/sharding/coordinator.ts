@@ -9,7 +9,6 @@
  * no players of its own: everyone is a remote player.
  */
 
-import type { BattleRoom } from "../battle/battle-room";
 import type { BattleConfig } from "../battle/config";
 import { FixedWindow } from "../battle/fixed-window";
 import type { JoinProof, RemotePlayer } from "../battle/game";
@@ -20,9 +19,17 @@ import type { BattleAdminView, JoinResult, StandingsPage } from "../battle/views
 import type { BattleView } from "../protocol";
 import { ErrorCode } from "../protocol/error-codes";
 import type { BattleResults } from "../protocol/http-messages";
+import type { BattleRoom } from "../room/room";
 import { sumAdminViews } from "./admin-sum";
 import { ChangeLog } from "./change-log";
-import type { ShardNetwork, ShardSnapshot, SyncEntry, SyncReply, SyncRequest } from "./protocol";
+import {
+  type ShardNetwork,
+  type ShardSnapshot,
+  type SyncEntry,
+  type SyncReply,
+  type SyncRequest,
+  syncEntry,
+} from "./protocol";
 import { shardOf } from "./shard-of";
 
 /** Calls that create one shard before the battle's creation fails (100 ms, then doubling: ~6 s in all). */
@@ -366,7 +373,7 @@ export class Coordinator {
     const remote = this.room.state!.remote;
     for (const id of this.log.since(from, (id) => this.owner.get(id) === req.shard)) {
       const p = remote.get(id);
-      if (p) entries.push([id, p.score, p.reachedAt, p.arrows, p.shields, p.correct, p.username, p.shard]);
+      if (p) entries.push(syncEntry(p, p.shard));
     }
     return {
       schedule: this.room.schedule!,

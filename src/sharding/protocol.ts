@@ -13,6 +13,22 @@ import type { BattleAdminView, JoinResult } from "../battle/views";
 /** One participant's state: `[id, score, reachedAt, arrows, shields, correct, username, shard]`. */
 export type SyncEntry = readonly [number, number, number, number, number, number, string, number];
 
+/** The sync entry of a participant of shard `shard` (a shard's own player, or the coordinator's copy of one). */
+export function syncEntry(
+  p: {
+    readonly id: number;
+    readonly score: number;
+    readonly reachedAt: number;
+    readonly arrows: number;
+    readonly shields: number;
+    readonly correct: number;
+    readonly username: string;
+  },
+  shard: number,
+): SyncEntry {
+  return [p.id, p.score, p.reachedAt, p.arrows, p.shields, p.correct, p.username, shard];
+}
+
 /** Everything a shard holds of its own players (the coordinator rebuilds the global order from these). */
 export interface ShardSnapshot {
   readonly shard: number;

@@ -6,23 +6,24 @@
  */
 
 import type { BattleStore } from "../battle/battle-store";
-import type { Connection } from "../battle/connection";
-import type { AttackPlan, BattleGame } from "../battle/game";
+import type { BattleGame } from "../battle/game";
+import { attackEvent } from "../battle/game-events";
 import type { GroupCommit } from "../battle/group-commit";
-import { err, type HttpOutcome, type Outcome, ok } from "../battle/outcome";
+import { err, type Outcome, ok } from "../battle/outcome";
 import type { Player } from "../battle/player";
 import type { PlayerStreams } from "../battle/player-streams";
-import { replyFrame } from "../battle/reply";
-import type { RequestCounters } from "../battle/request-counters";
-import { type BattleEvent, playerState } from "../persistence/events";
-import type { ClientRequest, ErrorBody, ReplyData } from "../protocol";
+import { RawFrame } from "../battle/reply";
+import { playerState } from "../persistence/events";
+import type { ReplyData, RequestId } from "../protocol";
 import { ErrorCode } from "../protocol/error-codes";
-import type {
-  RemoteAttackRequest,
-  RemoteAttackResult,
-  ShardNetwork,
-  ShardSnapshot,
-  SyncEntry,
+import { attackedJson } from "../room/frames";
+import {
+  type RemoteAttackRequest,
+  type RemoteAttackResult,
+  type ShardNetwork,
+  type ShardSnapshot,
+  type SyncEntry,
+  syncEntry,
 } from "./protocol";
 import { type PendingAttack, RemoteHits } from "./remote-hits";
 import type { ShardLink } from "./shard-link";
@@ -38,14 +39,11 @@ export interface ShardSideHost {
   readonly network: ShardNetwork | undefined;
   readonly commit: GroupCommit;
   readonly streams: PlayerStreams;
-  readonly counters: RequestCounters;
   now(): number;
   socketsOf(playerId: number): Iterable<{ send(frame: string): void }>;
   online(): number;
-  /** Sends a reply once the writes queued so far have committed (the room's reply ordering). */
-  reply(conn: Connection, frame: string, writeId?: string | number): void;
-  /** A refused request is a strike against the player, as in a one-object battle (closed 4001 when out). */
-  strike(conn: Connection, playerId: number): void;
+  /** Remembers a keyed request's outcome as the room's pipeline does (a refusal, or the reply in the stream). */
+  remember(playerId: number, id: RequestId, key: string, result: Outcome<ReplyData>): void;
   markChanged(playerId?: number, oldRank?: number): void;
   log(msg: string, e?: unknown): void;
 }
@@ -63,19 +61,9 @@ export class ShardSide {
 
   /** A local player's state for the coordinator, or null if unknown here. */
   entryOf(id: number): SyncEntry | null {
-    const p = this.host.game()?.players.get(id);
-    return p
-      ? [
-          p.id,
-          p.score,
-          p.reachedAt,
-          p.arrows,
-          p.shields,
-          p.correct,
-          p.username,
-          this.host.game()!.config.shardIndex ?? 0,
-        ]
-      : null;
+    const game = this.host.game();
+    const p = game?.players.get(id);
+    return p ? syncEntry(p, game!.config.shardIndex ?? 0) : null;
   }
 
   /** Participants of other shards changed: the replica of the global order follows (our own players win). */
@@ -271,17 +259,7 @@ export class ShardSide {
       // Refunding without an answer could refund an arrow whose hit landed: it stays reserved for the next wake.
       if (answer === null) continue;
       const result = await this.settle(p, attacker, answer);
-      if (p.key !== null && p.requestId !== null) {
-        if (result.ok) {
-          this.host.streams.record(
-            attacker.id,
-            JSON.stringify(replyFrame(p.requestId, result)),
-            this.host.now(),
-            p.key,
-            (op) => this.host.commit.write(op),
-          );
-        } else this.host.streams.refused(attacker.id, p.key, result.error);
-      }
+      if (p.key !== null && p.requestId !== null) this.host.remember(attacker.id, p.requestId, p.key, result);
       settled++;
     }
     if (settled > 0) await this.committed();
@@ -295,30 +273,6 @@ export class ShardSide {
   private readonly keyedRuns = new Map<string, Promise<unknown>>();
 
   /**
-   * Runs a keyed request once: a retry that arrives while the first is in flight waits for it, then gets the first's
-   * remembered reply (`replay`); only when none was remembered (the first failed to write) does it run itself.
-   */
-  private async once<T>(
-    playerId: number,
-    key: string | null,
-    replay: () => T | null,
-    run: () => Promise<T>,
-  ): Promise<T> {
-    if (key === null) return run();
-    const slot = `${playerId}\u0000${key}`;
-    for (let first = this.keyedRuns.get(slot); first; first = this.keyedRuns.get(slot)) {
-      await first.catch(() => undefined);
-    }
-    const earlier = replay();
-    if (earlier !== null) return earlier;
-    const mine = run().finally(() => {
-      if (this.keyedRuns.get(slot) === mine) this.keyedRuns.delete(slot);
-    });
-    this.keyedRuns.set(slot, mine);
-    return mine;
-  }
-
-  /**
    * Stores the attacker's arrows after a cross-shard attack (spent, or refunded), with a `state` event so the sinks
    * get them even if the attacker never acts again (the attack's own event is in the target's stream).
    */
@@ -328,95 +282,31 @@ export class ShardSide {
   }
 
   /**
-   * A socket's cross-shard attack: the reply joins the player's stream like any accepted write; a refusal is a
-   * strike. A keyed retry gets the first's reply (waiting for it if it is still in flight).
+   * A cross-shard attack request (the attacker's side), run once per key: a retry that arrives while the first is in
+   * flight waits for it, then gets its remembered reply (`RawFrame`). `settled` is the room's pipeline after the
+   * action (count, remember, reply); it runs before a waiting retry looks for the remembered reply.
    */
-  replyRemoteAttack(
-    conn: Connection,
+  async request(
     playerId: number,
-    id: string | number,
+    id: RequestId,
     target: number,
     key: string | null,
+    settled: (result: Outcome<ReplyData | RawFrame>) => void | Promise<void>,
   ): Promise<void> {
-    return this.once(
-      playerId,
-      key,
-      () => {
-        const earlier = key === null ? null : this.host.streams.earlier(playerId, key, id);
-        if (earlier === null) return null;
-        this.host.reply(conn, earlier);
-        return undefined;
-      },
-      () => this.replyRemoteAttackNow(conn, playerId, id, target, key),
-    );
-  }
-
-  private async replyRemoteAttackNow(
-    conn: Connection,
-    playerId: number,
-    id: string | number,
-    target: number,
-    key: string | null,
-  ): Promise<void> {
-    const result = await this.attackRemote(playerId, target, { id, key });
-    this.host.counters.count(result);
-    if (!result.ok) {
-      if (key !== null) this.host.streams.refused(playerId, key, result.error);
-      this.host.reply(conn, JSON.stringify(replyFrame(id, result)));
-      if (result.error.code !== ErrorCode.INTERNAL) this.host.strike(conn, playerId);
-      return;
+    if (key === null) return settled(await this.attackRemote(playerId, target, { id, key }));
+    const slot = `${playerId}\u0000${key}`;
+    for (let first = this.keyedRuns.get(slot); first; first = this.keyedRuns.get(slot)) {
+      await first.catch(() => undefined);
     }
-    const frame = this.host.streams.record(
-      playerId,
-      JSON.stringify(replyFrame(id, result)),
-      this.host.now(),
-      key,
-      (op) => this.host.commit.write(op),
-    );
-    this.host.reply(conn, frame, id);
-  }
-
-  /** An HTTP cross-shard attack; with an `Idempotency-Key`, remembered like a socket request. */
-  requestRemoteAttack(
-    participantId: number,
-    msg: Extract<ClientRequest, { type: "attack" }>,
-    key: string | null,
-  ): Promise<HttpOutcome> {
-    return this.once<HttpOutcome>(
-      participantId,
-      key,
-      () => {
-        const earlier = key === null ? null : this.host.streams.earlier(participantId, key, msg.id);
-        if (earlier === null) return null;
-        const e = JSON.parse(earlier) as { ok: boolean; data?: ReplyData; error?: ErrorBody };
-        return e.ok
-          ? { ok: true, value: e.data!, duplicate: true }
-          : { ok: false, error: e.error!, duplicate: true };
-      },
-      () => this.requestRemoteAttackNow(participantId, msg, key),
-    );
-  }
-
-  private async requestRemoteAttackNow(
-    participantId: number,
-    msg: Extract<ClientRequest, { type: "attack" }>,
-    key: string | null,
-  ): Promise<HttpOutcome> {
-    const result = await this.attackRemote(participantId, msg.target, { id: msg.id, key });
-    this.host.counters.count(result);
-    if (key !== null && !result.ok) this.host.streams.refused(participantId, key, result.error);
-    if (key !== null && result.ok) {
-      this.host.streams.record(
-        participantId,
-        JSON.stringify(replyFrame(msg.id, result)),
-        this.host.now(),
-        key,
-        (op) => this.host.commit.write(op),
-      );
-      const committed = await this.committed();
-      if (!committed) return err(ErrorCode.INTERNAL, "the write failed; try again");
-    }
-    return result;
+    const earlier = this.host.streams.earlier(playerId, key, id);
+    if (earlier !== null) return settled(ok(new RawFrame(earlier)));
+    const mine = this.attackRemote(playerId, target, { id, key })
+      .then(settled)
+      .finally(() => {
+        if (this.keyedRuns.get(slot) === mine) this.keyedRuns.delete(slot);
+      });
+    this.keyedRuns.set(slot, mine);
+    return mine;
   }
 
   /**
@@ -442,8 +332,8 @@ export class ShardSide {
     if (notLive) return notLive;
     const target = game.players.get(targetId);
     if (!target) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${targetId}`);
-    if (target.score <= 0) return err(ErrorCode.TARGET_HAS_NO_POINTS, "the target has no points to lose");
-    return ok({ blocked: target.shields > 0, pointsLost: target.shields > 0 ? 0 : 1 });
+    const plan = game.planHit(target, 0, 0, this.host.now());
+    return plan.ok ? ok({ blocked: plan.value.blocked, pointsLost: plan.value.pointsLost }) : plan;
   }
 
   private async hit(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
@@ -456,33 +346,13 @@ export class ShardSide {
     if (notLive) return notLive;
     const target = game.players.get(req.target);
     if (!target) return err(ErrorCode.UNKNOWN_TARGET, `no participant ${req.target}`);
-    if (target.score <= 0) return err(ErrorCode.TARGET_HAS_NO_POINTS, "the target has no points to lose");
-    const blocked = target.shields > 0;
-    const pointsLost = blocked ? 0 : 1;
-    const plan: AttackPlan = {
-      attackerId: req.attacker.id,
-      target: target.id,
-      at: now,
-      blocked,
-      pointsLost,
-      arrows: req.arrows,
-      targetShields: blocked ? target.shields - 1 : target.shields,
-      targetScore: target.score - pointsLost,
-      targetReachedAt: blocked ? target.reachedAt : now,
-    };
+    const planned = game.planHit(target, req.attacker.id, req.arrows, now);
+    if (!planned.ok) return planned;
+    const plan = planned.value;
+    const { blocked, pointsLost } = plan;
     const oldRank = pointsLost !== 0 ? game.rankOf(target.id) : undefined;
     game.applyHit(plan);
-    const event: BattleEvent = {
-      k: "attack",
-      p: req.attacker.id,
-      x: target.id,
-      bl: blocked ? 1 : 0,
-      lost: pointsLost,
-      at: now,
-      st: [0, req.arrows, 0, 0, 0],
-      xs: playerState(target),
-      r: 1,
-    };
+    const event = attackEvent(plan, null, target);
     const answer: RemoteAttackResult = { blocked, pointsLost };
     this.host.commit.write(() => {
       // The attacker's row is on their own shard: the statement that would update it here changes nothing.
@@ -491,15 +361,7 @@ export class ShardSide {
     });
     const frame = this.host.streams.record(
       target.id,
-      JSON.stringify({
-        type: "attacked",
-        attacker: req.attacker,
-        blocked,
-        pointsLost,
-        at: now,
-        score: plan.targetScore,
-        shields: plan.targetShields,
-      }),
+      attackedJson(req.attacker.id, req.attacker.username, plan),
       now,
       null,
       (op) => this.host.commit.write(op),

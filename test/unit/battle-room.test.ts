@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { HEARTBEAT_TIMEOUT_MS, SWEEP_INTERVAL_MS, Timer } from "../../src/battle/battle-room";
 import { cutParts } from "../../src/battle/battle-store";
 import { CloseCode } from "../../src/protocol/close-codes";
+import { Timer } from "../../src/room/core";
+import { HEARTBEAT_TIMEOUT_MS, SWEEP_INTERVAL_MS } from "../../src/room/sessions";
 import { battleConfig } from "./fixtures";
 import { RoomWorld } from "./room-harness";
 

@@ -3,13 +3,14 @@
  * WebAssembly) behind the `SqlStorage` surface the store uses, in-memory connections, a manual clock and timers.
  */
 import initSqlJs, { type Database } from "sql.js";
-import { BattleRoom, type RoomPlatform } from "../../src/battle/battle-room";
 import { BattleStore, type SqlDatabase } from "../../src/battle/battle-store";
 import type { Connection, ConnectionInfo } from "../../src/battle/connection";
 import { HistoryStore } from "../../src/battle/history-store";
 import type { BattleEvent } from "../../src/persistence/events";
 import { type EventMessage, parseMessage } from "../../src/persistence/message";
 import type { ServerMessage } from "../../src/protocol";
+import type { RoomPlatform } from "../../src/room/platform";
+import { BattleRoom } from "../../src/room/room";
 import type { ShardNetwork } from "../../src/sharding/protocol";
 
 const SQL = await initSqlJs();

@@ -1,8 +1,8 @@
 /** @module Frame metering and overload in the room (Node, real SQLite): budgets, strikes, 4001, `overloaded`. */
 import { describe, expect, it } from "vitest";
-import { OVERLOAD_LAG_MS } from "../../src/battle/battle-room";
 import { STRIKES } from "../../src/battle/frame-meter";
 import { PLAYER_RATE } from "../../src/battle/token-bucket";
+import { OVERLOAD_LAG_MS } from "../../src/room/core";
 import { battleConfig } from "./fixtures";
 import { type MemoryConnection, RoomWorld } from "./room-harness";
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { MAX_SOCKETS_PER_PLAYER } from "../../src/battle/battle-room";
 import {
   HISTORY_WINDOW_MS,
   PRUNE_INTERVAL_MS,
   parseResume,
   requestKey,
 } from "../../src/battle/player-streams";
+import { MAX_SOCKETS_PER_PLAYER } from "../../src/room/sessions";
 import { battleConfig } from "./fixtures";
 import { type MemoryConnection, RoomWorld } from "./room-harness";
 

@@ -3,13 +3,14 @@
  * wired by direct calls instead of Durable Object RPC, on one manual clock. Also a one-object battle with the same
  * surface, so the differential tests drive both alike.
  */
-import type { BattleRoom } from "../../src/battle/battle-room";
+
 import type { BattleConfig } from "../../src/battle/config";
 import type { JoinProof } from "../../src/battle/game";
 import type { Outcome } from "../../src/battle/outcome";
 import type { JoinResult } from "../../src/battle/views";
 import type { ClientRequest, ReplyData } from "../../src/protocol";
 import type { BattleResults } from "../../src/protocol/http-messages";
+import type { BattleRoom } from "../../src/room/room";
 import { Coordinator } from "../../src/sharding/coordinator";
 import type { ShardNetwork, ShardPeer } from "../../src/sharding/protocol";
 import { RoomWorld } from "./room-harness";

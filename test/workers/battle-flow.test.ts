@@ -1,7 +1,7 @@
 /** @module Whole battles through the real Worker and Durable Object: join, answer, attack, pushes, end. */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleDO } from "../../src/do/battle-do";
 import { api, connect, createBattle, join, listedStatus, OPERATOR, startBattle } from "./helpers";
 
 function stubOf(id: string) {

@@ -5,7 +5,7 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleDO } from "../../src/do/battle-do";
 import { shardObjectName } from "../../src/sharding/protocol";
 import { api, createBattle, join, OPERATOR } from "./helpers";
 

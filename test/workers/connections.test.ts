@@ -1,7 +1,7 @@
 /** @module Socket lifecycle through the real Worker and Durable Object: prompt server closes and the sweep. */
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleDO } from "../../src/do/battle-do";
 import { api, connect, createBattle, join, OPERATOR, startBattle } from "./helpers";
 
 function stubOf(id: string) {

@@ -6,7 +6,7 @@
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleDO } from "../../src/do/battle-do";
 import { keyring, signToken } from "../../src/http/signed-token";
 import type { ServerMessage } from "../../src/protocol";
 import { api, connect, createBattle, freshIp, join, OPERATOR, startBattle, type TestSocket } from "./helpers";

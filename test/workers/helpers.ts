@@ -1,7 +1,7 @@
 /** @module Test helpers that drive the real Worker (SELF) and read WebSocket frames as awaitable events. */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { vi } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleDO } from "../../src/do/battle-do";
 import type { ServerMessage } from "../../src/protocol";
 
 export const OPERATOR = { Authorization: "Bearer test-operator-token" };

@@ -1,7 +1,7 @@
 /** @module The HTTP API through the real Worker: operator auth and validation, players' HTTP fallbacks, limits. */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleDO } from "../../src/do/battle-do";
 import { api, connect, createBattle, join, listedStatus, OPERATOR, QUESTIONS, startBattle } from "./helpers";
 
 describe("operator API", () => {

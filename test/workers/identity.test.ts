@@ -2,7 +2,7 @@
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { ArenaClient, type ArenaClientOptions, MemoryKeyStore } from "@arena/client";
 import { describe, expect, it } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleDO } from "../../src/do/battle-do";
 import { keyring, signToken } from "../../src/http/signed-token";
 import { shardObjectName } from "../../src/sharding/protocol";
 import { api, connect, createBattle, freshIp, startBattle } from "./helpers";

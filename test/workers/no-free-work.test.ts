@@ -1,7 +1,7 @@
 /** @module Anonymous callers cannot make a battle object work or store: unknown ids, live results, limits, bad names. */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleDO } from "../../src/do/battle-do";
 import { api, createBattle, join, startBattle } from "./helpers";
 
 function stubOf(id: string) {
@@ -47,8 +47,8 @@ describe("no free work for anonymous callers", () => {
     await startBattle(id);
     await join(id, "alice");
     const built = await runInDurableObject(stubOf(id), (instance: BattleDO) => {
-      const room = (instance as unknown as { room: { game: { board: { toRows: () => unknown } } } }).room;
-      const board = room.game.board;
+      const room = (instance as unknown as { room: { state: { board: { toRows: () => unknown } } } }).room;
+      const board = room.state.board;
       return vi.spyOn(board, "toRows");
     });
     const res = await api("GET", `/api/battles/${id}/results`);

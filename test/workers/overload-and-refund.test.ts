@@ -6,8 +6,8 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
-import type { BattleRoom } from "../../src/battle/battle-room";
+import type { BattleDO } from "../../src/do/battle-do";
+import type { BattleRoom } from "../../src/room/room";
 import { shardObjectName } from "../../src/sharding/protocol";
 import { api, connect, createBattle, join, manualClock, OPERATOR, startBattle, stubOf } from "./helpers";
 

@@ -8,7 +8,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { mulberry32 } from "../../loadtest/prng";
-import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleDO } from "../../src/do/battle-do";
 import { api, connect, join, OPERATOR, startBattle } from "./helpers";
 import { drained, pg, reconcileReport } from "./persistence-helpers";
 

@@ -6,7 +6,7 @@
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
+import type { BattleDO } from "../../src/do/battle-do";
 import { HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE } from "../../src/protocol/client-messages";
 import {
   api,

@@ -5,13 +5,13 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { BattleDO } from "../../src/battle/battle-do";
-import type { BattleRoom } from "../../src/battle/battle-room";
 import { err, type Outcome, ok } from "../../src/battle/outcome";
 import type { JoinResult } from "../../src/battle/views";
+import type { BattleDO } from "../../src/do/battle-do";
 import type { ClientRequest, ReplyData } from "../../src/protocol";
 import type { ErrorCode } from "../../src/protocol/error-codes";
 import type { BattleResults } from "../../src/protocol/http-messages";
+import type { BattleRoom } from "../../src/room/room";
 import { shardObjectName } from "../../src/sharding/protocol";
 import type { TestBattle } from "../unit/shard-harness";
 import { DIFF_CONFIG, play, script } from "../unit/shard-script";
