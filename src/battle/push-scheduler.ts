@@ -16,11 +16,22 @@ import { LeaderboardPush, type PushTarget } from "./push";
  */
 export const PUSH_INTERVAL_MS = 450;
 /**
- * Pushes go out in slices this far apart, each visiting the next 1/9 of the players in a rotation, so fan-out is
- * spread evenly over the interval instead of bursting: a burst of 2,000 frames every 500 ms held every request
- * and heartbeat behind it (and behind the clients' own reading of it): p90 ~70 ms at 2,000 players.
+ * Pushes go out in slices this far apart, each visiting the next 1/45 of the players in a rotation, so fan-out is
+ * spread over the interval in short synchronous runs: a request that arrives during a slice waits behind a few
+ * milliseconds of frames, not tens (BENCHMARKS.md, 2026-12-07 night: 10 ms slices halved the steady request p50
+ * against 50 ms ones at 10,000 players).
  */
-export const PUSH_SLICE_MS = 50;
+export const PUSH_SLICE_MS = 10;
+/**
+ * A slice that fires late stands for the time that passed, up to this long: its rotation pace covers it, so a
+ * busy object's sweep does not fall behind by the lateness.
+ */
+export const PUSH_CATCH_UP_MS = 200;
+/**
+ * A slice's frames are sized to at most this many slices' worth of time, however late it fired, so one slice's
+ * synchronous run stays short (at the busy share, 0.6 × 40 ms) and a request waits behind little fan-out.
+ */
+export const PUSH_RUN_SLICES = 4;
 /**
  * How stale a player's view may get (their view changed → they get a frame), while the measured budget covers the
  * frames: the rotation reaches everyone once per interval, a player whose last frame was too recent is served by
@@ -149,8 +160,8 @@ export class PushScheduler {
     if (!views) return;
     const now = this.host.now();
     const late = Math.max(0, now - this.due);
-    // The time this slice stands for: slices that fire late cover more of it (up to 4 slices' worth).
-    const elapsed = Math.min(4 * PUSH_SLICE_MS, PUSH_SLICE_MS + late);
+    // The time this slice stands for: slices that fire late cover more of it (up to `PUSH_CATCH_UP_MS`).
+    const elapsed = Math.min(PUSH_CATCH_UP_MS, PUSH_SLICE_MS + late);
     this.lastSlice = now;
     const sockets = this.host.sockets();
     // The rotation's pace: every player once per interval, however far apart slices fire. Hot and deferred
@@ -163,7 +174,11 @@ export class PushScheduler {
       sent = this.push.tick(views, sockets.targets, changed, {
         listMax: PRESENCE_LIST_MAX,
         byPlayer: (id) => sockets.ofPlayer(id),
-        budget: this.fanout.frames(pace + this.push.queued, elapsed, late),
+        budget: this.fanout.frames(
+          pace + this.push.queued,
+          Math.min(elapsed, PUSH_RUN_SLICES * PUSH_SLICE_MS),
+          late,
+        ),
         pace,
         now,
         minGapMs: PUSH_INTERVAL_MS,
