@@ -26,7 +26,7 @@ function never(): never {
 }
 
 const world = new RoomWorld();
-const room = await world.room();
+const room = await world.room({ beforeFinal: () => coordinator.pullAll() });
 const coordinator = new Coordinator(room, network, () => "epoch");
 await coordinator.create({ ...battleConfig(), shards });
 

@@ -20,6 +20,7 @@ import { BattleRoom } from "../room/room";
 import type { ShardedJoin } from "../sharding/coordinator";
 import { doNetwork } from "../sharding/do-network";
 import type * as P from "../sharding/protocol";
+import { BattleTopology } from "../sharding/topology";
 import { roomPlatform } from "./room-platform";
 import { SocketGate } from "./socket-gate";
 
@@ -33,7 +34,11 @@ export class BattleDO extends DurableObject<Env> {
     super(ctx, env);
     this.network = doNetwork(env);
     this.sockets = new SocketGate(ctx, () => this.room);
-    this.room = new BattleRoom(roomPlatform(ctx, env, this.network, () => this.sockets.open()));
+    // The room's seam; a coordinator's role pulls every shard before the final standings.
+    this.room = new BattleRoom(
+      roomPlatform(ctx, env, this.network, () => this.sockets.open()),
+      BattleTopology.of({ beforeFinal: () => this.role.beforeFinal() }),
+    );
     this.role = roleOf(this.room, this.network, undefined);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT_REQUEST, HEARTBEAT_RESPONSE));
     void ctx.blockConcurrencyWhile(async () => {

@@ -33,6 +33,11 @@ export interface BattleRole {
   confirmOther(marks: Partial<Confirmed>, stream: number, incarnation?: string): Promise<void>;
   /** This object's metric families, labelled (a coordinator adds every shard's); null: no such battle. */
   metrics(): Promise<Source[] | null>;
+  /**
+   * The room's hook before its final standings (`TopologyHooks.beforeFinal`): a coordinator pulls every shard; the
+   * others have nothing to wait for (null).
+   */
+  beforeFinal(): Promise<void> | null;
   /** Shard → coordinator: a shard's changes in, the other shards' changes out (only a coordinator answers). */
   sync(req: SyncRequest): SyncReply;
 }

@@ -87,6 +87,11 @@ export class CoordinatorRole implements BattleRole {
     return out;
   }
 
+  /** Every shard's snapshot, pulled before the final standings are built, so they are exact. */
+  beforeFinal(): Promise<void> {
+    return this.coordinator.pullAll();
+  }
+
   sync(req: SyncRequest): SyncReply {
     return this.coordinator.sync(req);
   }

@@ -64,6 +64,10 @@ export class SingleRole implements BattleRole {
     return [{ labels: [], families: [...own, metricsUp(1)] }];
   }
 
+  beforeFinal(): Promise<void> | null {
+    return null;
+  }
+
   sync(): SyncReply {
     throw new Error("not the coordinator of a sharded battle");
   }

@@ -1,7 +1,7 @@
 /**
  * @module The players' actions in the room: each request's plan (the game's rules), its write (queued on the group
  * commit with its event), its application to memory and its effects (the target's `attacked` frame, pushes, the
- * shard's report), and the idempotency of keyed requests.
+ * seam told who changed), and the idempotency of keyed requests.
  */
 
 import { answerEvent, attackEvent } from "../battle/game-events";
@@ -58,7 +58,7 @@ export class Actions {
         const oldRank = answer.points !== 0 ? game.rankOf(playerId) : undefined;
         game.applyAnswer(plan.value);
         if (plan.value.points !== 0) core.markChanged(playerId, oldRank);
-        core.link?.touch(playerId);
+        core.seam.touched(playerId);
         const {
           playerId: _p,
           answer: _a,
@@ -91,8 +91,8 @@ export class Actions {
           if (committed) for (const t of core.sockets.set.ofPlayer(target)) t.send(event);
         });
         if (pointsLost !== 0) core.markChanged(target, oldRank);
-        core.link?.touch(playerId);
-        core.link?.touch(target);
+        core.seam.touched(playerId);
+        core.seam.touched(target);
         return ok({ target, blocked, pointsLost, arrows });
       }
       case "leaderboard":

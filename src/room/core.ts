@@ -14,8 +14,8 @@ import { BattleMetrics } from "../metrics/battle-metrics";
 import { log, logEvent } from "../persistence/log";
 import { OutboxHost } from "../persistence/outbox-host";
 import { type ErrorBody, ErrorCode } from "../protocol";
-import type { ShardLink } from "../sharding/shard-link";
 import type { RoomPlatform } from "./platform";
+import type { RoomSeam } from "./seam";
 import { RoomSockets } from "./sockets";
 
 /**
@@ -56,18 +56,10 @@ export class RoomCore {
   readonly persist: OutboxHost;
   /** The server clock; tests replace it to move past the end without sleeping. */
   clock: () => number = Date.now;
-  /**
-   * Sharded battles (see src/sharding): on a shard, its link to the coordinator (null otherwise, and the room runs
-   * exactly as before); on the coordinator, `beforeFinal` pulls every shard before the final standings are built.
-   */
-  link: ShardLink | null = null;
-  beforeFinal: (() => Promise<void>) | null = null;
+  /** The room's seam to the rest of its battle (seam.ts), set once by the room as it is built. */
+  seam!: RoomSeam;
 
-  /** `loaded`: a game was (re)loaded from storage (the room attaches a shard's link). */
-  constructor(
-    readonly platform: RoomPlatform,
-    private readonly loaded: (game: BattleGame | null) => void,
-  ) {
+  constructor(readonly platform: RoomPlatform) {
     const store = platform.store;
     this.sockets = new RoomSockets(
       () => platform.connections(),
@@ -81,12 +73,8 @@ export class RoomCore {
       beforeSlice: () => this.commit.flush(),
       views: () => this.views,
       sockets: () => this.sockets.set,
-      online: () => (this.link ? this.onlineCount() : undefined),
-      // A shard lists the other shards' online players from its last report's reply (none while unknown).
-      present: () =>
-        this.link
-          ? (this.link.globalPresent?.filter((id) => !this.game?.players.has(id)) ?? null)
-          : undefined,
+      online: () => this.seam.online(this.sockets.set.size),
+      present: () => this.seam.present(),
       log: (msg, e) => this.log(msg, e),
       ...(platform.fanout ? { budget: platform.fanout } : {}),
     });
@@ -146,32 +134,23 @@ export class RoomCore {
   setGame(game: BattleGame | null): void {
     this.game = game;
     this.views = game ? new LeaderboardJson(game) : null;
-    this.loaded(game);
+    this.seam.loaded(game);
   }
 
   now(): number {
     return this.clock();
   }
 
-  /**
-   * This object's persistence stream (the outbox's shard number): 0 for a one-object battle; a shard writes its
-   * own index; a coordinator the one after its shards' (a battle of N shards: N).
-   */
+  /** This object's persistence stream (the outbox's shard number, `RoomSeam.stream`; 0 before a battle exists). */
   get stream(): number {
     const c = this.game?.config;
-    if (!c) return 0;
-    return c.shardIndex ?? ((c.shards ?? 1) > 1 ? c.shards! : 0);
+    return c ? this.seam.stream(c) : 0;
   }
 
-  /** Whether this room is a shard of a sharded battle: the coordinator writes the battle's lifecycle events. */
-  get isShard(): boolean {
-    return this.game?.config.shardIndex !== undefined;
-  }
-
-  /** What players see as online: this object's sockets, or in a sharded battle the sum the coordinator reports. */
+  /** What players see as online: this object's sockets, or the battle's count when the seam knows more. */
   onlineCount(): number {
     const here = this.sockets.set.size;
-    return this.link ? this.link.online(here) : here;
+    return this.seam.online(here) ?? here;
   }
 
   /**
@@ -194,13 +173,14 @@ export class RoomCore {
 
   /**
    * One structured JSON line (`src/persistence/log.ts`): `event` is the message without its numbers (stable to query
-   * by), with the battle, the shard of a sharded battle's shard object, the message and the error's cause.
+   * by), with the battle, the seam's label of this object (`shard`), the message and the error's cause.
    */
   log(msg: string, e?: unknown, fields?: Readonly<Record<string, number>>): void {
     const config = this.game?.config;
+    const label = config ? this.seam.logLabel(config) : undefined;
     log.error(logEvent(msg), {
       battle: config?.id ?? this.platform.id,
-      ...(config?.shardIndex !== undefined ? { shard: config.shardIndex } : {}),
+      ...(label !== undefined ? { shard: label } : {}),
       message: msg,
       ...fields,
       ...(e !== undefined ? { cause: e } : {}),
@@ -220,9 +200,10 @@ export class RoomCore {
    */
   note(level: "info" | "warn", event: string, fields: Readonly<Record<string, string | number>>): void {
     const config = this.game?.config;
+    const label = config ? this.seam.logLabel(config) : undefined;
     log[level](event, {
       battle: config?.id ?? this.platform.id,
-      ...(config?.shardIndex !== undefined ? { shard: config.shardIndex } : {}),
+      ...(label !== undefined ? { shard: label } : {}),
       ...fields,
     });
   }

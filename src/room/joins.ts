@@ -60,12 +60,12 @@ export class Joins {
     }
     if (plan.value.isNew) {
       core.markChanged();
-      core.link?.touch(player.id);
+      core.seam.touched(player.id);
     }
     return ok({ participantId: player.id, username: player.username, isNew: plan.value.isNew });
   }
 
-  /** A shard's join, with the id and fullness the coordinator decided; a new player's entry comes back with it. */
+  /** A join with the id and fullness the battle's own object decided; a new player's entry comes back with it. */
   joinShard(
     username: string,
     session: string,

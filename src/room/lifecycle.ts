@@ -1,6 +1,6 @@
 /**
- * @module The battle's lifecycle in the room: creation, start, end (operator calls, or a shard adopting the
- * coordinator's schedule), the status announcement to every player's stream, the timers that follow the schedule
+ * @module The battle's lifecycle in the room: creation, start, end (operator calls, or the schedule another object of
+ * the battle holds), the status announcement to every player's stream, the timers that follow the schedule
  * (the lifecycle timer and pruning of the streams) and the standings.
  */
 import type { BattleConfig } from "../battle/config";
@@ -35,7 +35,7 @@ export class Lifecycle {
       schedule.endsAt = schedule.startsAt + config.durationMs;
     }
     const now = core.now();
-    const created = config.shardIndex === undefined ? battleEvent("created", config, schedule, now) : null;
+    const created = core.seam.writesLifecycle(config) ? battleEvent("created", config, schedule, now) : null;
     core.platform.store.create(config, schedule, created, now);
     core.persist.kick();
     core.setGame(core.platform.store.load());
@@ -58,7 +58,9 @@ export class Lifecycle {
     game.schedule.startsAt = startsAt;
     game.schedule.endsAt = end;
     const why = game.status(now) === "live" ? "started" : "scheduled";
-    const event = core.isShard ? null : battleEvent(why, game.config, game.schedule, now);
+    const event = core.seam.writesLifecycle(game.config)
+      ? battleEvent(why, game.config, game.schedule, now)
+      : null;
     core.platform.store.saveSchedule(game.schedule, event, now);
     core.persist.kick();
     await this.sync();
@@ -74,7 +76,9 @@ export class Lifecycle {
       game.schedule.endedAt = now;
       // Pending writes first, so every answer precedes the end in seq order.
       core.commit.flush();
-      const event = core.isShard ? null : battleEvent("ended", game.config, game.schedule, now, game);
+      const event = core.seam.writesLifecycle(game.config)
+        ? battleEvent("ended", game.config, game.schedule, now, game)
+        : null;
       core.platform.store.saveSchedule(game.schedule, event, now);
       core.persist.kick();
       await this.sync();
@@ -82,7 +86,7 @@ export class Lifecycle {
     return ok(this.adminView(game));
   }
 
-  /** A shard that missed a start or end call takes the coordinator's schedule (as the call would have set it). */
+  /** An object that missed a start or end call takes the battle's schedule (as the call would have set it). */
   async adoptSchedule(schedule: Schedule): Promise<void> {
     const core = this.core;
     const game = core.game;
@@ -113,13 +117,15 @@ export class Lifecycle {
     const now = core.now();
     const status = game.status(now);
     if (store.announced() !== status) {
-      // A coordinator pulls every shard first, so the final standings are exact.
-      if (status === "ended" && core.beforeFinal) await core.beforeFinal();
+      // The seam may need the rest of the battle first, so the final standings are exact.
+      const first = status === "ended" ? core.seam.ending() : null;
+      if (first) await first;
       // Pending writes first, so the final standings follow every answer in seq order.
       core.commit.flush();
       const why = status === "live" ? "started" : status;
-      const events = core.isShard ? [] : [battleEvent(why, game.config, game.schedule, now, game)];
-      if (status === "ended" && !core.isShard) events.push(...finalEvents(finalRows(game)));
+      const writes = core.seam.writesLifecycle(game.config);
+      const events = writes ? [battleEvent(why, game.config, game.schedule, now, game)] : [];
+      if (status === "ended" && writes) events.push(...finalEvents(finalRows(game)));
       store.saveAnnounced(status, events, now);
       core.persist.kick();
       const frame = battleJson(status, game.schedule);
@@ -135,7 +141,7 @@ export class Lifecycle {
         core.markChanged();
         core.pushes.sliceNow();
       }
-      if (status === "live") core.link?.start();
+      if (status === "live") core.seam.live();
     }
     const next = nextTransition(game.schedule, now);
     if (next === null) core.timers.clear(Timer.LIFECYCLE);

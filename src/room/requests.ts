@@ -1,9 +1,9 @@
 /**
  * @module Player requests in the room, one pipeline for every origin: admission (authorisation, the per-player
- * meter, the overload refusal), idempotency and the action (`actions.ts`; a cross-shard attack through the shard
- * side), then `settle` (count; with a key, remember the refusal or record the accepted reply in the player's
- * stream) and the reply once its write has committed. A socket's frame (`message`) and an HTTP request (`request`)
- * are thin encoders around these steps.
+ * meter, the overload refusal), idempotency and the action (`actions.ts`; an attack on another object's player
+ * through the room's seam), then `settle` (count; with a key, remember the refusal or record the accepted reply in
+ * the player's stream) and the reply once its write has committed. A socket's frame (`message`) and an HTTP request
+ * (`request`) are thin encoders around these steps.
  */
 import type { Connection } from "../battle/connection";
 import { FrameMeter } from "../battle/frame-meter";
@@ -20,7 +20,6 @@ import {
   parseClientFrame,
   type ReplyData,
 } from "../protocol";
-import type { ShardSide } from "../sharding/shard-side";
 import type { Actions, Handled } from "./actions";
 import type { RoomCore } from "./core";
 import { duplicateOutcome, internalErrorJson, rawReplyJson, refusalJson, replyJson } from "./frames";
@@ -36,7 +35,6 @@ export class Requests {
     private readonly core: RoomCore,
     private readonly sessions: Sessions,
     private readonly actions: Actions,
-    private readonly shard: ShardSide,
   ) {}
 
   /** A socket's frame: refusals and strikes as frames, the reply once its write has committed. */
@@ -85,7 +83,7 @@ export class Requests {
       const kind = kindOf(msg.type);
       const key = requestKey(msg);
       if (msg.type === "attack" && this.remote(msg.target)) {
-        void this.shard.request(att.p, msg.id, msg.target, key, (result) =>
+        void this.core.seam.attack(att.p, msg.id, msg.target, key, (result) =>
           this.answer(conn, att.p, msg, key, result, kind, now),
         );
         return;
@@ -147,7 +145,7 @@ export class Requests {
     const key = keyed ? requestKey(msg) : null;
     let out: HttpOutcome | undefined;
     if (msg.type === "attack" && this.remote(msg.target)) {
-      await this.shard.request(participantId, msg.id, msg.target, key, async (result) => {
+      await this.core.seam.attack(participantId, msg.id, msg.target, key, async (result) => {
         out = await this.encode(participantId, msg, key, result, kind, true);
       });
     } else
@@ -157,8 +155,8 @@ export class Requests {
   }
 
   /**
-   * The HTTP encoder: the handled request settled, then its answer once committed. A cross-shard attack's own writes
-   * were committed by the shard side: it waits only for the reply it recorded.
+   * The HTTP encoder: the handled request settled, then its answer once committed. An attack on another object's
+   * player had its own writes committed by the seam: it waits only for the reply it recorded.
    */
   private encode(
     playerId: number,
@@ -181,9 +179,9 @@ export class Requests {
     );
   }
 
-  /** Whether `target` is a participant of another shard (the attack goes through the shard side). */
+  /** Whether `target` is a participant held by another object (the attack goes through the seam). */
   private remote(target: number): boolean {
-    return this.core.link !== null && !this.core.game!.players.has(target);
+    return this.core.seam.elsewhere(this.core.game!, target);
   }
 
   /** Every handled request, whatever its origin: counted, and with a key remembered (`Actions.remember`). */

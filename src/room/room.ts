@@ -3,7 +3,8 @@
  * platform. Sockets come in as `Connection`s, storage is the `BattleStore`, time and timers are injected; the
  * Durable Object (`battle-do.ts`) only adapts the runtime's hooks to these methods, and Node tests drive the same
  * room with in-memory connections. The room composes its jobs: sessions, requests (with actions), joins,
- * lifecycle and admin, over one core of shared parts.
+ * lifecycle and admin, over one core of shared parts, and reaches the rest of its battle only through the seam it
+ * is built with (seam.ts).
  */
 import type { BattleConfig } from "../battle/config";
 import type { Connection } from "../battle/connection";
@@ -17,17 +18,16 @@ import type { StoredRecord } from "../persistence/records";
 import type { BattleView, ClientRequest } from "../protocol";
 import type { BattleResults } from "../protocol/http-messages";
 import type { RemoteAttackRequest, RemoteAttackResult, ShardSnapshot, SyncEntry } from "../sharding/protocol";
-import type { ShardLink } from "../sharding/shard-link";
-import type { ShardSide } from "../sharding/shard-side";
 import { Actions } from "./actions";
 import { Admin } from "./admin";
 import { RoomCore, Timer } from "./core";
 import { Joins } from "./joins";
 import { Lifecycle } from "./lifecycle";
+import { roomParts } from "./parts";
 import type { RoomPlatform } from "./platform";
 import { Requests } from "./requests";
+import type { RoomSeam, SeamOf } from "./seam";
 import { type ResumeFrom, Sessions } from "./sessions";
-import { attachLink, shardSideOf } from "./shard-glue";
 
 export class BattleRoom {
   private readonly core: RoomCore;
@@ -36,21 +36,19 @@ export class BattleRoom {
   private readonly joins: Joins;
   private readonly lifecycle: Lifecycle;
   private readonly admin: Admin;
-  /** The shard side of a sharded battle: replica updates, snapshots, cross-shard attacks. */
-  private readonly shard: ShardSide;
+  /** The room's seam to the rest of its battle (seam.ts): built once, on the room's parts, by `seamOf`. */
+  private readonly seam: RoomSeam;
 
-  constructor(platform: RoomPlatform) {
-    const core = new RoomCore(platform, (game) =>
-      attachLink(core, game, this.shard, (s) => this.lifecycle.adoptSchedule(s)),
-    );
+  constructor(platform: RoomPlatform, seamOf: SeamOf) {
+    const core = new RoomCore(platform);
     this.core = core;
     this.sessions = new Sessions(core);
     this.admin = new Admin(core, this.sessions);
     this.lifecycle = new Lifecycle(core, (game) => this.admin.adminView(game));
     this.joins = new Joins(core);
     const actions = new Actions(core);
-    this.shard = shardSideOf(core, actions);
-    this.requests = new Requests(core, this.sessions, actions, this.shard);
+    this.seam = core.seam = seamOf(roomParts(core, actions, (s) => this.lifecycle.adoptSchedule(s)));
+    this.requests = new Requests(core, this.sessions, actions);
     core.timers.register(Timer.LIFECYCLE, () => this.lifecycle.sync());
     core.timers.register(Timer.SWEEP, (now) => this.sessions.sweep(now));
     core.timers.register(Timer.PERSIST, () => core.persist.flushDue());
@@ -65,10 +63,7 @@ export class BattleRoom {
     // Events written before the restart and not confirmed yet are sent again.
     core.persist.kick();
     await core.timers.ensureArmed();
-    // Cross-shard attacks a restart cut off are settled with their target's shard, off the wake's critical path.
-    if (core.link) {
-      this.settlePendingAttacks().catch((e) => core.log("settling reserved cross-shard attacks failed", e));
-    }
+    this.seam.woke();
   }
 
   /** The server clock; tests replace it to move past the end without sleeping. */
@@ -84,14 +79,9 @@ export class BattleRoom {
     return this.core.timers;
   }
 
-  /** On a shard of a sharded battle, its link to the coordinator (null otherwise). */
-  get link(): ShardLink | null {
-    return this.core.link;
-  }
-
-  /** On a sharded battle's coordinator: pulls every shard before the final standings are built. */
-  set beforeFinal(pull: (() => Promise<void>) | null) {
-    this.core.beforeFinal = pull;
+  /** Reports this object's changes to the rest of the battle now (`RoomSeam.report`). */
+  report(): Promise<void> {
+    return this.seam.report();
   }
 
   /** This object's persistence stream (see `RoomCore.stream`). */
@@ -189,32 +179,32 @@ export class BattleRoom {
     return this.admin.records(kind, after, limit);
   }
 
-  // ---- Sharded battles (src/sharding/shard-side.ts holds the logic; these are its seams) ----
+  // ---- The battle's other objects (the seam holds the logic; these forward to it) ----
 
-  /** Settles cross-shard attacks left reserved by a restart (see `ShardSide.settlePending`); how many. */
+  /** Settles attacks on other objects that a restart left reserved (`RoomSeam.settlePending`); how many. */
   settlePendingAttacks(): Promise<number> {
-    return this.shard.settlePending();
+    return this.seam.settlePending();
   }
 
   entryOf(id: number): SyncEntry | null {
-    return this.shard.entryOf(id);
+    return this.seam.entryOf(id);
   }
 
   applyRemote(entries: readonly SyncEntry[]): void {
-    this.shard.applyRemote(entries);
+    this.seam.applyRemote(entries);
   }
 
-  /** A shard's join, with the id and fullness the coordinator decided; a new player's entry comes back with it. */
+  /** A join with the id and fullness the battle's own object decided; a new player's entry comes back with it. */
   joinShard(username: string, session: string, proof: JoinProof, alloc: JoinAlloc) {
     return this.joins.joinShard(username, session, proof, alloc, (id) => this.entryOf(id));
   }
 
   snapshot(): ShardSnapshot | null {
-    return this.shard.snapshot();
+    return this.seam.snapshot();
   }
 
   remoteAttack(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
-    return this.shard.remoteAttack(req);
+    return this.seam.remoteAttack(req);
   }
 
   authorise(participantId: number, session: string): Outcome<BattleGame> {

@@ -86,7 +86,6 @@ export class Coordinator {
     private readonly newEpoch: () => string = () => crypto.randomUUID(),
   ) {
     this.epoch = newEpoch();
-    room.beforeFinal = () => this.pullAll();
   }
 
   /** Entries in the change log (bounded by about twice the players, whatever the battle's length). */

@@ -2,7 +2,7 @@
  * @module The shard side of a sharded battle, inside a shard's `BattleRoom`: applying the coordinator's changes to
  * the replica of the global order, snapshots for the coordinator, and cross-shard attacks (the attacker's side:
  * reserve, call, commit or refund; the target's side: apply, write, deliver, remember by attack id). The room
- * hands it its parts through `ShardSideHost`; a one-object battle never calls it.
+ * hands it its parts through `ShardSideHost` (src/sharding/topology.ts builds it); a one-object battle never calls it.
  */
 
 import type { BattleStore } from "../battle/battle-store";
@@ -31,10 +31,9 @@ import type { ShardLink } from "./shard-link";
 /** Calls to the target's shard before a cross-shard attack is refunded (the attack id makes a repeat harmless). */
 export const REMOTE_ATTACK_ATTEMPTS = 2;
 
-/** What the shard side uses of its room. */
+/** What the shard side uses of its room (the room's `RoomParts` provide it). */
 export interface ShardSideHost {
   game(): BattleGame | null;
-  link(): ShardLink | null;
   readonly store: BattleStore;
   readonly network: ShardNetwork | undefined;
   readonly commit: GroupCommit;
@@ -51,7 +50,11 @@ export interface ShardSideHost {
 export class ShardSide {
   private hitsStore: RemoteHits | null = null;
 
-  constructor(private readonly host: ShardSideHost) {}
+  /** `link`: a shard's link to its coordinator (null elsewhere: the shard side then only applies replicas). */
+  constructor(
+    private readonly host: ShardSideHost,
+    private readonly link: () => ShardLink | null,
+  ) {}
 
   /** Attack-id answers and spent arrows, in this shard's SQLite (the table is made on first use). */
   private get hits(): RemoteHits {
@@ -97,15 +100,15 @@ export class ShardSide {
   /** Everything this shard holds of its own players (committed first). */
   snapshot(): ShardSnapshot | null {
     const game = this.host.game();
-    if (!game || !this.host.link()) return null;
+    if (!game || !this.link()) return null;
     this.host.commit.flush();
     const entries: SyncEntry[] = [];
     for (const id of game.players.keys()) entries.push(this.entryOf(id)!);
     return {
       shard: game.config.shardIndex!,
-      incarnation: this.host.link()!.incarnation,
-      since: this.host.link()!.since,
-      batch: this.host.link()!.batch,
+      incarnation: this.link()!.incarnation,
+      since: this.link()!.since,
+      batch: this.link()!.batch,
       online: this.host.online(),
       entries,
     };
@@ -123,7 +126,7 @@ export class ShardSide {
     request: { id: string | number; key: string | null } | null = null,
   ): Promise<Outcome<ReplyData>> {
     const game = this.host.game()!;
-    const link = this.host.link()!;
+    const link = this.link()!;
     const now = this.host.now();
     const attacker = game.players.get(attackerId);
     if (!attacker) return err(ErrorCode.UNAUTHORIZED, "unknown participant");
@@ -218,7 +221,7 @@ export class ShardSide {
       this.storeArrows(attacker, now);
       this.hits.settle(p.req.id);
     });
-    this.host.link()?.touch(attacker.id);
+    this.link()?.touch(attacker.id);
     if (!(await this.committed())) return err(ErrorCode.INTERNAL, "the write failed; try again");
     return ok({
       target: p.req.target,
@@ -250,7 +253,7 @@ export class ShardSide {
 
   private async settleAll(): Promise<number> {
     const game = this.host.game();
-    if (!game || !this.host.link() || !this.host.network) return 0;
+    if (!game || !this.link() || !this.host.network) return 0;
     let settled = 0;
     for (const p of this.hits.pending()) {
       const attacker = game.players.get(p.req.attacker.id);
@@ -327,7 +330,7 @@ export class ShardSide {
   /** Whether a hit on `targetId` would be applied now (a probe: nothing changes). */
   private wouldHit(targetId: number): Outcome<RemoteAttackResult> {
     const game = this.host.game();
-    if (!game || !this.host.link()) return err(ErrorCode.NOT_FOUND, "no such battle");
+    if (!game || !this.link()) return err(ErrorCode.NOT_FOUND, "no such battle");
     const notLive = game.requireLive(this.host.now());
     if (notLive) return notLive;
     const target = game.players.get(targetId);
@@ -338,7 +341,7 @@ export class ShardSide {
 
   private async hit(req: RemoteAttackRequest): Promise<Outcome<RemoteAttackResult>> {
     const game = this.host.game();
-    if (!game || !this.host.link()) return err(ErrorCode.NOT_FOUND, "no such battle");
+    if (!game || !this.link()) return err(ErrorCode.NOT_FOUND, "no such battle");
     const known = this.hits.answerOf(req.id);
     if (known) return ok(known);
     const now = this.host.now();
@@ -370,7 +373,7 @@ export class ShardSide {
       if (committed) for (const t of this.host.socketsOf(target.id)) t.send(frame);
     });
     if (pointsLost !== 0) this.host.markChanged(target.id, oldRank);
-    this.host.link()?.touch(target.id);
+    this.link()?.touch(target.id);
     const committed = await this.committed();
     return committed ? ok(answer) : err(ErrorCode.INTERNAL, "the write failed; try again");
   }

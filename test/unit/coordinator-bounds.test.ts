@@ -17,7 +17,7 @@ describe("the coordinator under a long battle", () => {
   it("ten minutes at 20,000 players: the log stays under twice the players, one pull a second at most", async () => {
     const world = new RoomWorld();
     world.now = 1_000_000;
-    const room = await world.room();
+    const room = await world.room({ beforeFinal: () => coordinator.pullAll() });
     // Each shard's players, as the shard reports them (absolute states; ids by join order across shards).
     const players: SyncEntry[][] = Array.from({ length: SHARDS }, () => []);
     for (let id = 1; id <= PLAYERS; id++)

@@ -12,6 +12,7 @@ import type { ServerMessage } from "../../src/protocol";
 import type { RoomPlatform } from "../../src/room/platform";
 import { BattleRoom } from "../../src/room/room";
 import type { ShardNetwork } from "../../src/sharding/protocol";
+import { BattleTopology, type TopologyHooks } from "../../src/sharding/topology";
 
 const SQL = await initSqlJs();
 
@@ -157,8 +158,9 @@ export class RoomWorld {
     return out;
   }
 
-  async room(): Promise<BattleRoom> {
-    const room = new BattleRoom(this.platform());
+  /** A room on this storage, built as the Durable Object builds it (`hooks`: a coordinator's, see shard-harness.ts). */
+  async room(hooks: TopologyHooks = {}): Promise<BattleRoom> {
+    const room = new BattleRoom(this.platform(), BattleTopology.of(hooks));
     room.clock = () => this.now;
     await room.load();
     return room;

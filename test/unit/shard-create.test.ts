@@ -4,7 +4,6 @@
  * as created; a shard that stays unreachable fails the creation.
  */
 import { describe, expect, it } from "vitest";
-import { Coordinator } from "../../src/sharding/coordinator";
 import type { ShardNetwork } from "../../src/sharding/protocol";
 import { ShardedBattle } from "./shard-harness";
 import { DIFF_CONFIG } from "./shard-script";
@@ -36,8 +35,7 @@ async function harness(fail: number, land: boolean) {
   const b = new ShardedBattle(3);
   b.now = 1_000_000;
   for (const w of b.shardWorlds) b.rooms.push(await w.room());
-  b.coordRoom = await b.coordWorld.room();
-  b.coordinator = new Coordinator(b.coordRoom, flaky(b, 1, fail, land), () => "epoch");
+  await b.buildCoordinator(flaky(b, 1, fail, land), () => "epoch");
   return b;
 }
 

@@ -169,8 +169,7 @@ export class ShardedBattle implements TestBattle {
     const b = new ShardedBattle(shards);
     b.now = now;
     for (const w of b.shardWorlds) b.rooms.push(await w.room());
-    b.coordRoom = await b.coordWorld.room();
-    b.coordinator = new Coordinator(b.coordRoom, b.network, () => `epoch-${++epochs}`);
+    await b.buildCoordinator(b.network);
     const made = await b.coordinator.create({ ...config, shards });
     if (!made.ok) throw new Error(made.error.message);
     return b;
@@ -230,7 +229,7 @@ export class ShardedBattle implements TestBattle {
   /** Two rounds of reports: every change goes up in the first, and every shard hears of all of them in the second. */
   async settle(): Promise<void> {
     for (let round = 0; round < 2; round++) {
-      for (const r of this.rooms) await pump(this.worlds, r.link!.sync());
+      for (const r of this.rooms) await pump(this.worlds, r.report());
     }
   }
 
@@ -247,9 +246,21 @@ export class ShardedBattle implements TestBattle {
 
   /** The coordinator restarts: it rebuilds the global order from the shards. */
   async restartCoordinator(): Promise<void> {
-    this.coordRoom = await this.coordWorld.room();
-    this.coordinator = new Coordinator(this.coordRoom, this.network, () => `epoch-${++epochs}`);
+    await this.buildCoordinator(this.network);
     await pump(this.worlds, this.coordinator.load());
+  }
+
+  /**
+   * The coordinator's room and the coordinator on it, reaching the shards through `network`: the room's hook pulls
+   * every shard before the final standings, as the Durable Object's coordinator role does (from once it is built).
+   */
+  async buildCoordinator(
+    network: ShardNetwork,
+    epoch: () => string = () => `epoch-${++epochs}`,
+  ): Promise<void> {
+    let built: Coordinator | null = null;
+    this.coordRoom = await this.coordWorld.room({ beforeFinal: () => built?.pullAll() ?? null });
+    built = this.coordinator = new Coordinator(this.coordRoom, network, epoch);
   }
 
   advance(ms: number): void {

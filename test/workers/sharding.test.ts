@@ -102,7 +102,7 @@ class HttpBattle implements TestBattle {
     for (let round = 0; round < 2; round++) {
       for (const name of this.objects.slice(1)) {
         await runInDurableObject(stub(name), async (instance: BattleDO) => {
-          await (instance as unknown as { room: BattleRoom }).room.link!.sync();
+          await (instance as unknown as { room: BattleRoom }).room.report();
         });
       }
     }
