@@ -45,7 +45,7 @@ const RulesInput = z.strictObject({
 
 /**
  * Players one battle object holds: its measured JavaScript heap was 56 MB with 9,644 connected players (≈ 5.8 KB
- * each, BENCHMARKS.md 2026-12-03), so a 128 MB isolate holds about 20,000. Larger battles take `shards`.
+ * each, see BENCHMARKS.md), so a 128 MB isolate holds about 20,000. Larger battles take `shards`.
  */
 export const PLAYERS_PER_OBJECT = 20_000;
 

@@ -18,8 +18,7 @@ export const PUSH_INTERVAL_MS = 450;
 /**
  * Pushes go out in slices this far apart, each visiting the next 1/45 of the players in a rotation, so fan-out is
  * spread over the interval in short synchronous runs: a request that arrives during a slice waits behind a few
- * milliseconds of frames, not tens (BENCHMARKS.md, 2026-12-07 night: 10 ms slices halved the steady request p50
- * against 50 ms ones at 10,000 players).
+ * milliseconds of frames, not tens (measured against 50 ms slices in BENCHMARKS.md).
  */
 export const PUSH_SLICE_MS = 10;
 /**
