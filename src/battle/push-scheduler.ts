@@ -5,6 +5,7 @@
  * (the battle Durable Object, or a test).
  */
 import type { Leaderboard } from "../leaderboard";
+import type { PushStats } from "../protocol/http-messages";
 import { FanoutBudget, type FanoutBudgetOptions } from "./fanout-budget";
 import { AROUND } from "./game";
 import type { LeaderboardJson } from "./leaderboard-json";
@@ -49,17 +50,8 @@ export const RANK_FRESHNESS_BOUND_MS = RANK_DRIFT_MS + PUSH_INTERVAL_MS + PUSH_S
 /** Battles up to this many online players also push who is online, not only how many. */
 export const PRESENCE_LIST_MAX = 50;
 
-/** Fan-out counters since the object woke, for the operator's view and the load tester. */
-export interface PushStats {
-  readonly slices: number;
-  readonly frames: number;
-  /** Frames of the slices that were timed, and the time from those slices' start until the loop was free. */
-  readonly measuredFrames: number;
-  readonly measuredMs: number;
-  /** The budget's current per-frame cost estimate (ms) and AIMD share. */
-  readonly perFrameMs: number;
-  readonly share: number;
-}
+/** Fan-out counters since the object woke (declared with the operator view it is part of). */
+export type { PushStats };
 
 export interface PushSockets {
   readonly size: number;

@@ -16,9 +16,9 @@
  * Skipped when `prometheus` or `promtool` is missing, except under CI (.ci/run installs Debian's `prometheus`,
  * which ships `promtool`), where that fails.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -29,6 +29,7 @@ import { createDatabase, dropDatabase, migratePostgres } from "../../scripts/pg-
 import { type CuttableProxy, startProxy } from "../browser/tcp-proxy";
 import { alertNames } from "../unit/alert-rules";
 import { http, OPERATOR, openSocket, QUESTIONS, step, testDatabaseUrl, waitFor } from "./persist-helpers";
+import { startPrometheus } from "./prometheus-server";
 
 const RULES = join(ROOT, "ops", "prometheus", "arena-alerts.yml");
 const has = (bin: string) => spawnSync(bin, ["--version"]).status === 0;
@@ -171,36 +172,16 @@ describe.skipIf(!hasTools)("alert rules and structured logs against wrangler dev
       });
 
       const token = OPERATOR.Authorization.replace(/^Bearer /, "");
-      writeFileSync(
-        join(dir, "prometheus.yml"),
-        [
-          "global:",
-          "  scrape_interval: 1s",
-          "  scrape_timeout: 1s",
-          "  evaluation_interval: 1s",
-          "rule_files:",
-          `  - ${JSON.stringify(RULES)}`,
-          "scrape_configs:",
-          "  - job_name: arena",
-          `    metrics_path: /api/admin/battles/${id}/metrics`,
-          "    authorization:",
-          `      credentials: ${token}`,
-          "    static_configs:",
-          `      - targets: ["${new URL(base).host}"]`,
-          "",
-        ].join("\n"),
-      );
-      prometheus = spawn(
-        "prometheus",
-        [
-          `--config.file=${join(dir, "prometheus.yml")}`,
-          `--storage.tsdb.path=${join(dir, "tsdb")}`,
-          `--web.listen-address=127.0.0.1:${promPort}`,
-          "--log.level=warn",
-        ],
-        { stdio: ["ignore", "ignore", "inherit"] },
-      );
-      const prom = `http://127.0.0.1:${promPort}`;
+      const started = startPrometheus({
+        dir,
+        port: promPort,
+        target: new URL(base).host,
+        token,
+        jobs: [{ name: "arena", path: `/api/admin/battles/${id}/metrics` }],
+        rules: RULES,
+      });
+      prometheus = started.process;
+      const prom = started.url;
       // Every alert of the file is loaded, and the battle is scraped.
       const names = alertNames(readFileSync(RULES, "utf8"));
       const rules = await waitFor("the rule file loaded", 30_000, async () => {

@@ -3,14 +3,15 @@
  * with the operator token, through both metrics routes, while a short battle is played; its query API must then show
  * exactly the requests made. Skipped when no `prometheus` binary is on the PATH.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM script without types
 import { freePorts, startArena } from "../../scripts/arena-server.mjs";
 import { http, OPERATOR, openSocket, QUESTIONS, waitFor } from "./persist-helpers";
+import { startPrometheus } from "./prometheus-server";
 
 const hasPrometheus = spawnSync("prometheus", ["--version"]).status === 0;
 const dir = mkdtempSync(join(tmpdir(), "arena-prometheus-e2e-"));
@@ -63,40 +64,18 @@ describe.skipIf(!hasPrometheus)("Prometheus scraping wrangler dev", () => {
       ).toBe(201);
       expect((await http(base, "POST", `/api/admin/battles/${id}/start`, {}, OPERATOR)).status).toBe(200);
 
-      const target = new URL(base).host;
-      const token = OPERATOR.Authorization.replace(/^Bearer /, "");
-      const job = (name: string, path: string) =>
-        [
-          `  - job_name: ${name}`,
-          `    metrics_path: ${path}`,
-          "    authorization:",
-          `      credentials: ${token}`,
-          "    static_configs:",
-          `      - targets: ["${target}"]`,
-        ].join("\n");
-      writeFileSync(
-        join(dir, "prometheus.yml"),
-        [
-          "global:",
-          "  scrape_interval: 1s",
-          "  scrape_timeout: 1s",
-          "scrape_configs:",
-          job("arena-battle", `/api/admin/battles/${id}/metrics`),
-          job("arena-all", "/api/admin/metrics"),
-          "",
-        ].join("\n"),
-      );
-      prometheus = spawn(
-        "prometheus",
-        [
-          `--config.file=${join(dir, "prometheus.yml")}`,
-          `--storage.tsdb.path=${join(dir, "tsdb")}`,
-          `--web.listen-address=127.0.0.1:${promPort}`,
-          "--log.level=warn",
+      const started = startPrometheus({
+        dir,
+        port: promPort,
+        target: new URL(base).host,
+        token: OPERATOR.Authorization.replace(/^Bearer /, ""),
+        jobs: [
+          { name: "arena-battle", path: `/api/admin/battles/${id}/metrics` },
+          { name: "arena-all", path: "/api/admin/metrics" },
         ],
-        { stdio: ["ignore", "ignore", "inherit"] },
-      );
-      const prom = `http://127.0.0.1:${promPort}`;
+      });
+      prometheus = started.process;
+      const prom = started.url;
       await until(prom, `up{job="arena-battle"}`, 1);
 
       // Play: three players answer every question (right or wrong), and one refused attack each.

@@ -104,14 +104,7 @@ export interface BattleAdminView extends BattleView {
   /** Group commits since the object woke: batches, the writes they held, and the largest batch. */
   readonly commits: { readonly batches: number; readonly writes: number; readonly largest: number };
   /** Push fan-out since the object woke: slices, frames, and what the frames were measured to cost. */
-  readonly pushes: {
-    readonly slices: number;
-    readonly frames: number;
-    readonly measuredFrames: number;
-    readonly measuredMs: number;
-    readonly perFrameMs: number;
-    readonly share: number;
-  };
+  readonly pushes: PushStats;
   /** Player requests since the object woke: handled, answered with an error, and of those rate-limited. */
   readonly requests: { readonly handled: number; readonly rejected: number; readonly rateLimited: number };
   /**
@@ -133,4 +126,16 @@ export interface BattleAdminView extends BattleView {
    * open socket's view changed at once (null when fan-out has no time share).
    */
   readonly freshness: { readonly targetMs: number; readonly boundMs: number | null };
+}
+
+/** Fan-out counters since the object woke, for the operator's view and the load tester. */
+export interface PushStats {
+  readonly slices: number;
+  readonly frames: number;
+  /** Frames of the slices that were timed, and the time from those slices' start until the loop was free. */
+  readonly measuredFrames: number;
+  readonly measuredMs: number;
+  /** The budget's current per-frame cost estimate (ms) and AIMD share. */
+  readonly perFrameMs: number;
+  readonly share: number;
 }
