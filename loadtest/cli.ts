@@ -380,6 +380,8 @@ async function main(): Promise<number> {
         port: o.port,
         persistTo,
         inspectorPort: o.inspectorPort,
+        // No runtime inspector unless a profile will want one: its proxy's per-subrequest events cost the server's core.
+        inspector: o.inspectorPort !== undefined,
         vars,
         quiet: true,
         log,
@@ -647,6 +649,7 @@ async function run(
   const steadyHist = newHistogram();
   for (const p of playing) for (const t of ticks.get(p.sec) ?? []) steadyHist.add(decodeHistogram(t.hist));
   const steadyLatency = summarize(steadyHist);
+  const playingSecs = new Set(playing.map((p) => p.sec));
   const totalCompleted = timeline.reduce((a, p) => a + p.rps, 0);
   const genCpuSec =
     finals.reduce((a, f) => a + f.cpu.user + f.cpu.system, 0) / 1e6 +
@@ -774,6 +777,15 @@ async function run(
             totalCompleted,
             pushes?.frames ?? null,
             o.requestCostUs,
+          )
+        : null,
+    unitCostSteady:
+      serverPids.length > 0 && playing.length > 0
+        ? unitCost(
+            ss.filter((s) => playingSecs.has(s.sec)).map((s) => s.workerdCpu),
+            playing.reduce((a, p) => a + p.rps, 0),
+            null,
+            null,
           )
         : null,
     verification,

@@ -5,7 +5,7 @@ import type { LatencySummary } from "./histogram";
 import type { PersistLagReport } from "./persist-lag";
 import type { ServerPushStats } from "./setup";
 import type { EventCheck, StormReport } from "./storm";
-import { type UnitCost, unitCostLine } from "./unit-cost";
+import { steadyCostLine, type UnitCost, unitCostLine } from "./unit-cost";
 import type { Mismatch } from "./verify";
 
 export interface ActionReport {
@@ -92,6 +92,8 @@ export interface RunReport {
   } | null;
   /** Runtime CPU per request and per frame (absent before 2026-12-07 and for remote targets). */
   readonly unitCost?: UnitCost | null;
+  /** The same over the steady state only (after the join ramp): what a request costs once everyone is in. */
+  readonly unitCostSteady?: UnitCost | null;
   readonly server: {
     readonly avgWorkerdCpu: number;
     readonly peakWorkerdCpu: number;
@@ -191,6 +193,7 @@ export function markdown(r: RunReport): string {
         ]
       : []),
     ...(r.unitCost ? [unitCostLine(r.unitCost, r.config.fanout === "off")] : []),
+    ...(r.unitCostSteady ? [steadyCostLine(r.unitCostSteady, r.config.fanout === "off")] : []),
     ...(r.persistence ? [persistenceLine(r.persistence)] : []),
     v
       ? `- correctness: ${v.checked} scores checked, ${v.excluded} excluded (a reply never came), ${v.mismatches.length} mismatches, ${v.unknownOnServer} unknown participants on the server`

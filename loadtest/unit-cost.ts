@@ -50,3 +50,14 @@ export function unitCostLine(u: UnitCost, fanoutOff: boolean): string {
     return `${head}: ${per} if frames were free (give --request-cost-us from a --fanout off run to price a frame)`;
   return `${head}: at ${u.requestCostUs} µs per request (--request-cost-us), ${u.usPerFrame.toFixed(1)} µs per frame`;
 }
+
+/**
+ * The report line for the steady state (after the join ramp): joins and socket upgrades cost the runtime far more
+ * than a request, so the whole-run figure is mostly the ramp's; this one is a request's cost once everyone is in
+ * (with fan-out on, an upper bound: the frames of the same seconds are in it).
+ */
+export function steadyCostLine(u: UnitCost, fanoutOff: boolean): string {
+  return `- runtime CPU in the steady state: ${u.cpuSec.toFixed(1)} core-s for ${u.requests} requests: ${u.usPerRequest.toFixed(0)} µs per request${
+    fanoutOff ? " (fan-out off: the request path alone)" : " (frames included: an upper bound)"
+  }`;
+}

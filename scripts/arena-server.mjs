@@ -96,7 +96,7 @@ export function proxyGuardOptions() {
 
 /**
  * Runs `wrangler dev` and resolves once it answers /health.
- * @param {{port?: number, persistTo?: string, inspectorPort?: number, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
+ * @param {{port?: number, persistTo?: string, inspectorPort?: number, inspector?: boolean, vars?: Record<string,string>, quiet?: boolean, log?: (s: string) => void}} opts
  */
 export async function startArena(opts = {}) {
   const log = opts.log ?? console.log;
@@ -143,7 +143,7 @@ export async function freePorts(n = 1) {
  * One `wrangler dev` process (of `config`, default wrangler.toml) on `port`, resolved once it answers /health.
  * Throws (after stopping the process) if the port is already taken (another server would answer /health in its
  * place), if the process exits, or if /health does not answer within `DEV_START_TIMEOUT_MS`.
- * @param {{port?: number, config?: string, persistTo?: string, inspectorPort?: number, vars?: Record<string,string>, quiet?: boolean, pgUrl: string}} opts
+ * @param {{port?: number, config?: string, persistTo?: string, inspectorPort?: number, inspector?: boolean, vars?: Record<string,string>, quiet?: boolean, pgUrl: string}} opts
  */
 export async function spawnDev(opts) {
   const port = opts.port ?? 8787;
@@ -152,20 +152,24 @@ export async function spawnDev(opts) {
     if (Date.now() > until) throw new Error(`port ${port} is already in use: wrangler dev not started`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  const args = [
-    "wrangler",
-    "dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--show-interactive-dev-session=false",
-  ];
+  // `inspector: false`: wrangler's API without the runtime inspector (scripts/dev-no-inspector.mjs), for load runs.
+  const quietInspector = opts.inspector === false && !opts.inspectorPort;
+  const args = quietInspector
+    ? [join(ROOT, "scripts", "dev-no-inspector.mjs"), "--ip", "127.0.0.1", "--port", String(port)]
+    : [
+        "wrangler",
+        "dev",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--show-interactive-dev-session=false",
+      ];
   if (opts.config) args.push("--config", opts.config);
   if (opts.persistTo) args.push("--persist-to", opts.persistTo);
   if (opts.inspectorPort) args.push("--inspector-port", String(opts.inspectorPort));
   for (const [k, v] of Object.entries(workerVars(process.env, opts.vars))) args.push("--var", `${k}:${v}`);
-  const child = spawn("npx", args, {
+  const child = spawn(quietInspector ? process.execPath : "npx", args, {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -1,6 +1,6 @@
 /** The load report's CPU per request and per frame. */
 import { describe, expect, it } from "vitest";
-import { unitCost, unitCostLine } from "../../loadtest/unit-cost";
+import { steadyCostLine, unitCost, unitCostLine } from "../../loadtest/unit-cost";
 
 describe("unitCost", () => {
   it("divides the runtime's CPU among the requests", () => {
@@ -24,5 +24,14 @@ describe("unitCost", () => {
     expect(unitCost([10], 1_000, 0, 50).usPerFrame).toBeNull();
     expect(unitCostLine(unitCost([10], 1_000, 10, null), false)).toContain("--request-cost-us");
     expect(unitCost([10], 0, null, null).usPerRequest).toBe(0);
+  });
+
+  it("prints the steady state's request cost, an upper bound when frames share its seconds", () => {
+    // 60 s at 40% of a core = 24 core-s over 120,000 requests: 200 µs each.
+    const u = unitCost(Array(60).fill(40), 120_000, null, null);
+    expect(steadyCostLine(u, true)).toContain(
+      "24.0 core-s for 120000 requests: 200 µs per request (fan-out off",
+    );
+    expect(steadyCostLine(u, false)).toContain("an upper bound");
   });
 });
