@@ -41,7 +41,7 @@ interface Battle {
 }
 
 function battle(players: number, compact: boolean): Battle {
-  const input = BattleInput.parse({ title: "bench", questions: QUESTIONS, maxPlayers: players });
+  const input = BattleInput.parse({ title: "bench", questions: QUESTIONS, maxPlayers: players, shards: 1 });
   const game = new BattleGame(
     { ...input, id: "bench", createdAt: 0 },
     { startsAt: 0, endsAt: 1e12, endedAt: null },

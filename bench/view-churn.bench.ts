@@ -74,6 +74,7 @@ function battle(seed: number) {
     title: "churn",
     questions,
     maxPlayers: PLAYERS,
+    shards: 1,
     points: 10,
     speedBonus: { max: 5, windowMs: durationMs },
   });

@@ -110,7 +110,8 @@ function options() {
   [--upgrade-timeout 30s]  (how long a player waits for its WebSocket upgrade; default --timeout. Browsers and the
     SDK wait ~30 s: a shorter wait abandons upgrades the object is about to serve, see BENCHMARKS.md storms)
   [--right-ratio 0.7] [--mix answer=10,leaderboard=30,attack=5] [--min-success 99] [--server-pid PID]
-  [--shards N]  (a sharded battle of N shard objects plus its coordinator; default 1, one object)
+  [--shards N]  (a sharded battle of N shard objects plus its coordinator; default 1, one object: the battle is
+    created with this count, never the automatic one for its size)
   [--processes P]  (with --shards N >= P: the local multi-process mode, P wrangler dev processes on --port,
     --port+1, ...; shard k in process k mod P; see docs/sharding.md)
   [--hub]  (the multi-process mode with one more process on --port+P for the queue consumer and HTTP: the
@@ -450,7 +451,8 @@ async function run(
     durationMs: o.durationMs + plan.rampSec * 1000 + 600_000,
     // Head room for reconnects, within what the battle's objects hold (PLAYERS_PER_OBJECT each).
     maxPlayers: Math.min(o.players + 100, PLAYERS_PER_OBJECT * Math.max(1, o.shards)),
-    ...(o.shards > 1 ? { shards: o.shards } : {}),
+    // Always explicit: `--shards 1` measures one object, whatever the automatic shard count for maxPlayers.
+    shards: o.shards,
   });
   log(`battle ${battleId} created and started`);
 

@@ -45,7 +45,8 @@ function call<T>(api: OperatorApi, method: string, path: string, body?: unknown)
 
 export async function createAndStart(
   api: OperatorApi,
-  battle: { id: string; questions: QuestionInput[]; durationMs: number; maxPlayers: number; shards?: number },
+  /** `shards` is always sent: a load test measures the objects it asks for, not the automatic count for maxPlayers. */
+  battle: { id: string; questions: QuestionInput[]; durationMs: number; maxPlayers: number; shards: number },
 ): Promise<void> {
   await call(api, "POST", "/api/admin/battles", {
     id: battle.id,
@@ -56,7 +57,7 @@ export async function createAndStart(
     durationMs: battle.durationMs,
     maxPlayers: battle.maxPlayers,
     leaderboardSize: 10,
-    ...(battle.shards ? { shards: battle.shards } : {}),
+    shards: battle.shards,
   });
   await call(api, "POST", `/api/admin/battles/${battle.id}/start`, {});
 }

@@ -63,7 +63,7 @@ export class FanoutBench extends DurableObject<Env> {
 
   /** A live battle of `players` with seeded scores, so personal views differ. */
   private setup(players: number): { players: number } {
-    const input = BattleInput.parse({ title: "bench", questions: QUESTIONS, maxPlayers: players });
+    const input = BattleInput.parse({ title: "bench", questions: QUESTIONS, maxPlayers: players, shards: 1 });
     const game = new BattleGame(
       { ...input, id: "bench", createdAt: 0 },
       { startsAt: 0, endsAt: 1e12, endedAt: null },

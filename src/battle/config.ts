@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { safeText } from "../protocol/text";
 import { MAX_SHARDS } from "../sharding/shard-of";
+import { autoShards, FRESH_PLAYERS_PER_OBJECT } from "./capacity";
 
 /**
  * Every string is `safeText` (no NUL, other control characters or lone surrogates; see protocol/text.ts). Only the
@@ -45,9 +46,19 @@ const RulesInput = z.strictObject({
 
 /**
  * Players one battle object holds: its measured JavaScript heap was 56 MB with 9,644 connected players (≈ 5.8 KB
- * each, see BENCHMARKS.md), so a 128 MB isolate holds about 20,000. Larger battles take `shards`.
+ * each, see BENCHMARKS.md), so a 128 MB isolate holds about 20,000. Larger battles take `shards`. This is the hard
+ * cap; how many one object keeps fresh (`FRESH_PLAYERS_PER_OBJECT`, battle/capacity.ts) is lower.
  */
 export const PLAYERS_PER_OBJECT = 20_000;
+
+/**
+ * The shards a battle gets: the operator's `shards` when given (1 included); otherwise, for a `maxPlayers` above
+ * what one object keeps fresh, `autoShards(maxPlayers)`; otherwise 1 (one object).
+ */
+function shardsOf(battle: { maxPlayers?: number | undefined; shards?: number | undefined }): number {
+  if (battle.shards !== undefined) return battle.shards;
+  return battle.maxPlayers !== undefined ? autoShards(battle.maxPlayers) : 1;
+}
 
 export const BattleInput = z
   .strictObject({
@@ -76,7 +87,10 @@ export const BattleInput = z
       .default(600_000),
     /** Schedule at creation (epoch ms); otherwise the operator starts it later. */
     startsAt: z.number().int().positive().optional(),
-    /** Default and cap: `PLAYERS_PER_OBJECT` per object (× `shards`). */
+    /**
+     * Default and cap: `PLAYERS_PER_OBJECT` per object (× `shards`). Above `FRESH_PLAYERS_PER_OBJECT` with `shards`
+     * absent, the battle is sharded automatically (`autoShards`).
+     */
     maxPlayers: z.number().int().min(1).max(1_000_000).optional(),
     /** How many entries the pushed top list holds. */
     leaderboardSize: z.number().int().min(1).max(100).default(10),
@@ -92,18 +106,22 @@ export const BattleInput = z
      */
     joinsPerAddressPerMinute: z.number().int().min(0).max(100_000).optional(),
     /**
-     * Shard objects the battle's players are spread over (default 1: one object, no coordinator). Above 1, the
-     * battle's object coordinates (config, lifecycle, the global order) and each shard owns its players.
+     * Shard objects the battle's players are spread over. Above 1, the battle's object coordinates (config,
+     * lifecycle, the global order) and each shard owns its players. Absent: `autoShards(maxPlayers)` when
+     * `maxPlayers` exceeds what one object keeps fresh, else 1 (one object, no coordinator). Given (1 included), it
+     * wins over the automatic count.
      */
     shards: z.number().int().min(1).max(MAX_SHARDS).optional(),
   })
   .superRefine((battle, ctx) => {
-    const cap = PLAYERS_PER_OBJECT * (battle.shards ?? 1);
+    // Only an operator's `shards` can be too few: the automatic count holds ≥ maxPlayers / FRESH_PLAYERS_PER_OBJECT.
+    const shards = shardsOf(battle);
+    const cap = PLAYERS_PER_OBJECT * shards;
     if (battle.maxPlayers !== undefined && battle.maxPlayers > cap)
       ctx.addIssue({
         code: "custom",
         path: ["maxPlayers"],
-        message: `one object holds at most ${PLAYERS_PER_OBJECT} players (its measured heap); ${cap} with ${battle.shards ?? 1} shard(s): set shards to at least ${Math.ceil(battle.maxPlayers / PLAYERS_PER_OBJECT)}`,
+        message: `one object holds at most ${PLAYERS_PER_OBJECT} players (its measured heap); ${cap} with ${shards} shard(s): set shards to at least ${Math.ceil(battle.maxPlayers / PLAYERS_PER_OBJECT)}, or leave shards out to get ${autoShards(battle.maxPlayers)} (${FRESH_PLAYERS_PER_OBJECT} players per shard, what one object keeps fresh)`,
       });
     const seen = new Set<string>();
     battle.questions.forEach((q, i) => {
@@ -128,10 +146,15 @@ export const BattleInput = z
     });
   })
 
-  .transform((battle) => ({
-    ...battle,
-    maxPlayers: battle.maxPlayers ?? PLAYERS_PER_OBJECT * (battle.shards ?? 1),
-  }));
+  .transform((battle) => {
+    const shards = shardsOf(battle);
+    return {
+      ...battle,
+      maxPlayers: battle.maxPlayers ?? PLAYERS_PER_OBJECT * shards,
+      // Stored with the config, so the create response and the battle's views show the count it got.
+      ...(battle.shards !== undefined || shards > 1 ? { shards } : {}),
+    };
+  });
 
 export type BattleInput = z.input<typeof BattleInput>;
 export type BattleConfig = z.output<typeof BattleInput> & {

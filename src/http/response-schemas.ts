@@ -36,6 +36,14 @@ export const BattleAdminViewSchema = named(
           id: z.string(),
           title: z.string(),
           questions: z.array(z.looseObject({ id: z.string() })),
+          maxPlayers: int(),
+          shards: int()
+            .min(1)
+            .optional()
+            .describe(
+              "Shard objects the battle spreads its players over: the operator's `shards`, or, when absent and " +
+                "`maxPlayers` exceeds what one object keeps fresh, the automatic count. Absent or 1: one object.",
+            ),
         })
         .describe("The battle's configuration as created, answer keys included (POST /api/admin/battles)."),
       schedule: z.object({ startsAt: int().nullable(), endsAt: int().nullable(), endedAt: int().nullable() }),

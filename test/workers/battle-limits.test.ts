@@ -1,6 +1,6 @@
 /**
  * @module A battle never admits more players than its objects hold (issue 27): `maxPlayers` defaults to 20,000 per
- * object and a larger one without enough shards is refused at creation, naming the shards it needs.
+ * object and a larger one with too few `shards` is refused at creation, naming the shards it needs.
  */
 import { describe, expect, it } from "vitest";
 import { PLAYERS_PER_OBJECT } from "../../src/battle/config";
@@ -25,11 +25,13 @@ describe("maxPlayers by what one object holds", () => {
     expect(three.json.battle.maxPlayers).toBe(3 * PLAYERS_PER_OBJECT);
   });
 
+  // With shards absent a large maxPlayers is sharded automatically (test/workers/auto-shards.test.ts); only an
+  // operator's shards can be too few.
   it("refuses one player more than its objects hold, and accepts exactly that many", async () => {
-    const over = await create({ maxPlayers: PLAYERS_PER_OBJECT + 1 });
+    const over = await create({ maxPlayers: PLAYERS_PER_OBJECT + 1, shards: 1 });
     expect(over.status).toBe(400);
     expect(JSON.stringify(over.json.error)).toContain("set shards to at least 2");
-    expect((await create({ maxPlayers: PLAYERS_PER_OBJECT })).status).toBe(201);
+    expect((await create({ maxPlayers: PLAYERS_PER_OBJECT, shards: 1 })).status).toBe(201);
     expect((await create({ maxPlayers: 2 * PLAYERS_PER_OBJECT + 1, shards: 2 })).status).toBe(400);
     expect((await create({ maxPlayers: 2 * PLAYERS_PER_OBJECT + 1, shards: 3 })).status).toBe(201);
   });

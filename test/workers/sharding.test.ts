@@ -36,7 +36,8 @@ class HttpBattle implements TestBattle {
 
   static async create(id: string, shards: number, clock: { now: number }): Promise<HttpBattle> {
     const { id: _id, createdAt: _c, ...input } = DIFF_CONFIG;
-    const body = { ...input, id, ...(shards > 1 ? { shards } : {}) };
+    // Always explicit: DIFF_CONFIG's maxPlayers (20,000) would otherwise shard the one-object battle automatically.
+    const body = { ...input, id, shards };
     const res = await api("POST", "/api/admin/battles", body, OPERATOR);
     if (res.status !== 201) throw new Error(`create failed: ${JSON.stringify(res.json)}`);
     const b = new HttpBattle(id, shards, clock);
