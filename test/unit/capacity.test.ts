@@ -51,7 +51,7 @@ describe("BattleInput's shard count", () => {
       expect(out.maxPlayers).toBe(maxPlayers);
     }
     expect(BattleInput.parse({ ...base, maxPlayers: FRESH_PLAYERS_PER_OBJECT + 1 }).shards).toBe(2);
-    // A production battle of 10,000 players gets 3 shards of ≤ 4,000 (at the capacity now in capacity.ts).
+    // A production battle of 10,000 players gets more than one shard (2 of 5,000 at the capacity now in capacity.ts).
     expect(BattleInput.parse({ ...base, maxPlayers: 10_000 }).shards).toBeGreaterThan(1);
   });
 
