@@ -734,6 +734,7 @@ async function run(
       changes: finals.reduce((a, f) => a + f.pushSamples.changes, 0),
       matched: finals.reduce((a, f) => a + f.pushSamples.matched, 0),
       expired: finals.reduce((a, f) => a + f.pushSamples.unmatched, 0),
+      early: finals.reduce((a, f) => a + (f.pushSamples.early ?? 0), 0),
       steady: pushDelaySteady,
       top: pushDelayTop,
       pushesPerSec: finals.reduce((a, f) => a + f.pushesReceived, 0) / wallSec,

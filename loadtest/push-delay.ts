@@ -46,6 +46,8 @@ export interface PushDelayCounts {
   /** (change, observer) pairs answered by a frame, and those that expired or were left when the run ended. */
   readonly matched: number;
   readonly unmatched: number;
+  /** Of `matched`: observers whose frames showed the new score before the acknowledgement arrived (delay 0). */
+  readonly early: number;
 }
 
 /** The score `pid` has in a leaderboard frame, or undefined when the frame does not show them. */
@@ -60,12 +62,26 @@ export function scoreIn(frame: string, pid: number): number | undefined {
   return e?.score;
 }
 
+/**
+ * The score in the first row of `frame` holding `needle` (`"id":<pid>,`), without parsing the frame: rows are
+ * `{"rank":…,"id":…,"username":…,"score":…}` and a username, a JSON string, cannot hold an unescaped `"score":`.
+ */
+export function scoreAt(frame: string, needle: string): number | undefined {
+  const at = frame.indexOf(needle);
+  if (at < 0) return undefined;
+  const key = frame.indexOf('"score":', at + needle.length);
+  if (key < 0) return undefined;
+  const n = Number.parseInt(frame.slice(key + 8, key + 30), 10);
+  return Number.isNaN(n) ? undefined : n;
+}
+
 export class PushDelayProbe {
   private readonly watching = new Map<number, Pair[]>();
   private pairs = 0;
   private changes = 0;
   private matched = 0;
   private unmatched = 0;
+  private early = 0;
 
   /**
    * @param record called with (delay ms, steady, whether the observer saw the player in its `around` rather than
@@ -81,24 +97,44 @@ export class PushDelayProbe {
     private readonly expireMs = 10_000,
   ) {}
 
-  /** `pid`'s score moved from `oldScore` (acknowledged at `at`); `frames` are what the observers last got. */
-  sample(pid: number, oldScore: number, at: number, steady: boolean, frames: Iterable<ObserverFrames>): void {
+  /**
+   * `pid`'s score moved from `oldScore` to `newScore` (acknowledged at `at`); `frames` are what the observers last
+   * got. An observer whose frames already show `newScore` got the change before the acknowledgement reached this
+   * process (the reply and the push travel on different sockets): a delay of 0. Left waiting, a compact frame's
+   * observer would be answered only by the next change of the top, seconds later, a delay the player never saw.
+   */
+  sample(
+    pid: number,
+    oldScore: number,
+    newScore: number,
+    at: number,
+    steady: boolean,
+    frames: Iterable<ObserverFrames>,
+  ): void {
     if (this.pairs >= this.maxPairs) return;
     const needle = `"id":${pid},`;
-    const seeing: { observer: number; inAround: boolean }[] = [];
+    const seeing: { observer: number; inAround: boolean; early: boolean }[] = [];
     for (const [observer, latest, withTop] of frames) {
       if (observer === pid) continue;
       const around = latest.indexOf('"around":[');
       const inAround = around >= 0 && latest.indexOf(needle, around) >= 0;
-      if (inAround || latest.includes(needle) || withTop?.includes(needle))
-        seeing.push({ observer, inAround });
+      const shown = inAround || latest.includes(needle) ? latest : withTop?.includes(needle) ? withTop : null;
+      if (shown === null) continue;
+      const early = newScore !== oldScore && scoreAt(shown, needle) === newScore;
+      seeing.push({ observer, inAround, early });
     }
     if (seeing.length === 0) return;
     this.changes++;
     const step = Math.max(1, seeing.length / this.maxObservers);
     const o: Observation = { needle, pid, oldScore, at, steady };
     for (let k = 0; k < seeing.length && this.pairs < this.maxPairs; k += step) {
-      const { observer, inAround } = seeing[Math.floor(k)]!;
+      const { observer, inAround, early } = seeing[Math.floor(k)]!;
+      if (early) {
+        this.record(0, steady, inAround);
+        this.matched++;
+        this.early++;
+        continue;
+      }
       const list = this.watching.get(observer);
       const pair = { o, inAround };
       if (list) list.push(pair);
@@ -144,6 +180,6 @@ export class PushDelayProbe {
   }
 
   get counts(): PushDelayCounts {
-    return { changes: this.changes, matched: this.matched, unmatched: this.unmatched };
+    return { changes: this.changes, matched: this.matched, unmatched: this.unmatched, early: this.early };
   }
 }

@@ -65,6 +65,8 @@ export interface RunReport {
     readonly matched: number;
     /** Pairs with no fresh frame within 10 s (or when the run ended). */
     readonly expired: number;
+    /** Of the samples: observers already showing the new score when the acknowledgement arrived (0 ms). */
+    readonly early?: number;
     /** The pairs sampled after the join ramp. */
     readonly steady: LatencySummary;
     /** The pairs whose observer saw the player only in its top N (absent in reports before 2026-12-03). */
@@ -170,7 +172,7 @@ export function markdown(r: RunReport): string {
     `- throughput: ${t.totalRequests} requests in ${t.wallSec.toFixed(0)} s; avg ${t.avgRps.toFixed(0)} req/s, steady ${t.steadyAvgRps.toFixed(0)} req/s, peak ${t.peakRps} req/s`,
     `- steady state (after the join ramp): p50 ${ms(t.steadyLatency.p50)} / p90 ${ms(t.steadyLatency.p90)} / p95 ${ms(t.steadyLatency.p95)} / p99 ${ms(t.steadyLatency.p99)} / max ${ms(t.steadyLatency.max)} ms`,
     `- connections held (peak): ${r.connections.peak}; reconnects ${r.connections.reconnects}; closes ${errorList(r.connections.closes) || "none"}`,
-    `- leaderboard push delay (score change acknowledged → a frame with it reaches each player whose view showed that player; ${r.pushDelay.observers ?? "all"} observers, ${r.pushDelay.changes} changes sampled, ${r.pushDelay.matched} (change, observer) samples, ${r.pushDelay.expired} unmatched): p50 ${ms(r.pushDelay.p50)} ms, p95 ${ms(r.pushDelay.p95)} ms, p99 ${ms(r.pushDelay.p99)} ms, max ${ms(r.pushDelay.max)} ms; after the join ramp p50 ${ms(r.pushDelay.steady.p50)} / p99 ${ms(r.pushDelay.steady.p99)} / max ${ms(r.pushDelay.steady.max)} ms;${r.pushDelay.top ? ` observers who saw the player only in their top N: ${r.pushDelay.top.count} samples, p50 ${ms(r.pushDelay.top.p50)} / p99 ${ms(r.pushDelay.top.p99)} ms;` : ""} ${r.pushDelay.pushesPerSec.toFixed(0)} leaderboard pushes/s received`,
+    `- leaderboard push delay (score change acknowledged → a frame with it reaches each player whose view showed that player; ${r.pushDelay.observers ?? "all"} observers, ${r.pushDelay.changes} changes sampled, ${r.pushDelay.matched} (change, observer) samples${r.pushDelay.early ? ` (${r.pushDelay.early} already showing the new score when the acknowledgement arrived: 0 ms)` : ""}, ${r.pushDelay.expired} unmatched): p50 ${ms(r.pushDelay.p50)} ms, p95 ${ms(r.pushDelay.p95)} ms, p99 ${ms(r.pushDelay.p99)} ms, max ${ms(r.pushDelay.max)} ms; after the join ramp p50 ${ms(r.pushDelay.steady.p50)} / p99 ${ms(r.pushDelay.steady.p99)} / max ${ms(r.pushDelay.steady.max)} ms;${r.pushDelay.top ? ` observers who saw the player only in their top N: ${r.pushDelay.top.count} samples, p50 ${ms(r.pushDelay.top.p50)} / p99 ${ms(r.pushDelay.top.p99)} ms;` : ""} ${r.pushDelay.pushesPerSec.toFixed(0)} leaderboard pushes/s received`,
     `- generator CPU: ${r.generatorCpu.seconds.toFixed(1)} s over ${r.generatorCpu.workers} workers = ${r.generatorCpu.avgCorePct.toFixed(0)}% of a core on average` +
       (r.generatorCpu.loopDelayMs
         ? `; its event-loop delay (worst worker, part of every latency above) p50 ${r.generatorCpu.loopDelayMs.p50.toFixed(1)} / p99 ${r.generatorCpu.loopDelayMs.p99.toFixed(1)} / max ${r.generatorCpu.loopDelayMs.max.toFixed(0)} ms`

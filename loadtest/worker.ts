@@ -376,7 +376,7 @@ class Worker {
         if (++this.answersSinceSample >= this.sampleEvery) {
           this.answersSinceSample = 0;
           const steady = this.nextJoin >= this.players.length;
-          this.probe.sample(p.pid, old, performance.now(), steady, this.boards());
+          this.probe.sample(p.pid, old, r.score, performance.now(), steady, this.boards());
         }
       }
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PushDelayProbe, scoreIn } from "../../loadtest/push-delay";
+import { PushDelayProbe, scoreAt, scoreIn } from "../../loadtest/push-delay";
 
 const row = (id: number, score: number, rank = 1) =>
   `{"rank":${rank},"id":${id},"username":"u${id}","score":${score}}`;
@@ -20,8 +20,8 @@ describe("PushDelayProbe", () => {
       [3, frame([], [row(3, 1)]), null], // does not see 7
       [7, frame([row(7, 10)], []), null], // 7 itself is not an observer
     ];
-    probe.sample(7, 10, 1_000, true, boards);
-    expect(probe.counts).toEqual({ changes: 1, matched: 0, unmatched: 0 });
+    probe.sample(7, 10, 20, 1_000, true, boards);
+    expect(probe.counts).toEqual({ changes: 1, matched: 0, unmatched: 0, early: 0 });
     probe.onFrame(1, frame([row(7, 10)], []), 1_050); // built before the change: still the old score
     probe.onFrame(3, frame([], []), 1_060); // not watched
     probe.onFrame(1, frame([row(7, 20)], []), 1_200);
@@ -29,16 +29,16 @@ describe("PushDelayProbe", () => {
     expect(got).toEqual([200, 700]);
     // The report's top-only split: observer 1 saw 7 only in its top, observer 2 around itself.
     expect(seenAround).toEqual([false, true]);
-    expect(probe.counts).toEqual({ changes: 1, matched: 2, unmatched: 0 });
+    expect(probe.counts).toEqual({ changes: 1, matched: 2, unmatched: 0, early: 0 });
   });
 
   it("counts pairs that never get a fresh frame as unmatched", () => {
     const probe = new PushDelayProbe(() => {}, 64, 100, 10_000);
-    probe.sample(7, 10, 0, false, [[1, frame([row(7, 10)], []), null]]);
+    probe.sample(7, 10, 20, 0, false, [[1, frame([row(7, 10)], []), null]]);
     probe.expire(5_000);
     expect(probe.counts.unmatched).toBe(0);
     probe.expire(10_001);
-    expect(probe.counts).toEqual({ changes: 1, matched: 0, unmatched: 1 });
+    expect(probe.counts).toEqual({ changes: 1, matched: 0, unmatched: 1, early: 0 });
     probe.onFrame(1, frame([row(7, 20)], []), 10_002);
     expect(probe.counts.matched).toBe(0);
   });
@@ -48,7 +48,7 @@ describe("PushDelayProbe", () => {
     const probe = new PushDelayProbe((ms) => got.push(ms), 10);
     const boards: [number, string, null][] = [];
     for (let i = 100; i < 200; i++) boards.push([i, frame([row(7, 10)], []), null]);
-    probe.sample(7, 10, 0, true, boards);
+    probe.sample(7, 10, 11, 0, true, boards);
     for (let i = 100; i < 200; i++) probe.onFrame(i, frame([row(7, 11)], []), i);
     expect(got).toEqual([100, 110, 120, 130, 140, 150, 160, 170, 180, 190]);
   });
@@ -59,7 +59,7 @@ describe("PushDelayProbe", () => {
     const compact = (around: string[]) =>
       `{"type":"leaderboard","total":9,"online":9,"me":{"rank":4,"score":0},"around":[${around.join(",")}]}`;
     // Observer 1's latest frame is compact; 7 is in the top of an older one. Observer 2 has 7 around.
-    probe.sample(7, 10, 0, true, [
+    probe.sample(7, 10, 20, 0, true, [
       [1, compact([row(1, 0)]), frame([row(7, 10)], [])],
       [2, compact([row(7, 10, 3), row(2, 0, 4)]), frame([row(9, 90)], [])],
     ]);
@@ -68,6 +68,35 @@ describe("PushDelayProbe", () => {
     probe.onFrame(2, compact([row(2, 0, 3)]), 150); // 7 left 2's neighbourhood: that is the new view
     probe.onFrame(1, frame([row(7, 20)], [row(1, 0)]), 300);
     expect(got).toEqual([150, 300]);
+  });
+
+  it("counts an observer that already shows the new score when the acknowledgement arrives as a delay of 0", () => {
+    const got: [number, boolean][] = [];
+    const probe = new PushDelayProbe((ms, _steady, inAround) => got.push([ms, inAround]));
+    const compact = (around: string[]) =>
+      `{"type":"leaderboard","total":9,"online":9,"me":{"rank":4,"score":0},"around":[${around.join(",")}]}`;
+    // The push with 7's new top reached observer 1 before 7's reply reached its own client: the next frames are
+    // compact (the server already sent this top), and waiting for a top would measure the next top change.
+    probe.sample(7, 10, 20, 500, true, [
+      [1, compact([row(1, 0)]), frame([row(7, 20)], [])],
+      [2, frame([row(7, 10)], []), null],
+    ]);
+    expect(got).toEqual([[0, false]]);
+    expect(probe.counts).toEqual({ changes: 1, matched: 1, unmatched: 0, early: 1 });
+    probe.onFrame(1, compact([row(1, 0)]), 900);
+    probe.onFrame(2, frame([row(7, 20)], []), 700);
+    expect(got).toEqual([
+      [0, false],
+      [200, false],
+    ]);
+  });
+
+  it("reads a score after a row's id without parsing the frame", () => {
+    const f = frame([row(1, 3), row(17, 5)], [row(7, 9)]);
+    expect(scoreAt(f, '"id":7,')).toBe(9);
+    expect(scoreAt(f, '"id":17,')).toBe(5);
+    expect(scoreAt(f, '"id":8,')).toBeUndefined();
+    expect(scoreAt(frame([row(7, -12)], []), '"id":7,')).toBe(-12);
   });
 
   it("reads a player's score from the top or around, and nothing from a bad frame", () => {
