@@ -75,6 +75,14 @@ export function scoreAt(frame: string, needle: string): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
+/** The `top` array of a frame that carries one (empty when it does not). */
+export function topOf(frame: string): string {
+  const start = frame.indexOf('"top":[');
+  if (start < 0) return "";
+  const end = frame.indexOf('],"me"', start);
+  return frame.slice(start, end < 0 ? undefined : end + 1);
+}
+
 export class PushDelayProbe {
   private readonly watching = new Map<number, Pair[]>();
   private pairs = 0;
@@ -118,7 +126,12 @@ export class PushDelayProbe {
       if (observer === pid) continue;
       const around = latest.indexOf('"around":[');
       const inAround = around >= 0 && latest.indexOf(needle, around) >= 0;
-      const shown = inAround || latest.includes(needle) ? latest : withTop?.includes(needle) ? withTop : null;
+      // The top the observer has now: the latest frame's, or (a compact latest frame) the last one that carried a
+      // top. Only that frame's top counts: its `around` is an old view (counting it made players who had moved
+      // away "top-only" pairs, answered only by the next change of the top, seconds later).
+      const topFrame = carriesTop(latest) ? latest : withTop;
+      const inTop = topFrame !== null && topOf(topFrame).includes(needle);
+      const shown = inAround ? latest : inTop ? topFrame : null;
       if (shown === null) continue;
       const early = newScore !== oldScore && scoreAt(shown, needle) === newScore;
       seeing.push({ observer, inAround, early });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PushDelayProbe, scoreAt, scoreIn } from "../../loadtest/push-delay";
+import { PushDelayProbe, scoreAt, scoreIn, topOf } from "../../loadtest/push-delay";
 
 const row = (id: number, score: number, rank = 1) =>
   `{"rank":${rank},"id":${id},"username":"u${id}","score":${score}}`;
@@ -89,6 +89,18 @@ describe("PushDelayProbe", () => {
       [0, false],
       [200, false],
     ]);
+  });
+
+  it("counts an older frame's top, never its around, as what a compact frame's observer sees", () => {
+    const got: number[] = [];
+    const probe = new PushDelayProbe((ms) => got.push(ms));
+    const compact = (around: string[]) =>
+      `{"type":"leaderboard","total":9,"online":9,"me":{"rank":4,"score":0},"around":[${around.join(",")}]}`;
+    // Observer 1 had 7 around it when its last top came; 7 has moved away since (its latest frame is compact).
+    probe.sample(7, 10, 20, 0, true, [[1, compact([row(1, 0)]), frame([row(9, 90)], [row(7, 10)])]]);
+    expect(probe.counts.changes).toBe(0);
+    expect(topOf(frame([row(9, 90)], [row(7, 10)]))).toBe(`"top":[${row(9, 90)}]`);
+    expect(topOf(compact([row(7, 10)]))).toBe("");
   });
 
   it("reads a score after a row's id without parsing the frame", () => {
