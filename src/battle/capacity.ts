@@ -9,9 +9,10 @@ import { MAX_SHARDS } from "../sharding/shard-of";
 /**
  * Players one object (one thread) keeps within the freshness target at `REFERENCE_REQUESTS_PER_PLAYER_PER_SECOND`:
  * from the pinned capacity sweep in BENCHMARKS.md ("2026-12-07 late night": 2,500 / 5,000 / 7,500 / 10,000 players at
- * 0.2 req/s each, server pinned to one core): at 5,000 the object's freshness bound held its 460 ms target and the
- * steady request p99 was 75 ms; at 7,500 the bound stretched to 543 ms (median) and the p99 to 117 ms. Well below
- * the heap cap (`PLAYERS_PER_OBJECT`): the thread's time runs out before its memory does.
+ * 0.2 req/s each, server pinned to one core): at 5,000 the object's freshness bound held its 460 ms target, request
+ * p99 86 ms (whole run) / 70 ms (steady), push delay p99 458 ms; at 7,500 the bound stretched to 645 ms, the request
+ * p99 to 130 ms and the push p99 to 1.3 s. Well below the heap cap (`PLAYERS_PER_OBJECT`): the thread's time runs
+ * out before its memory does.
  */
 export const FRESH_PLAYERS_PER_OBJECT = 5_000;
 
