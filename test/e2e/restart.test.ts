@@ -32,15 +32,28 @@ function openSocket(url: string): Promise<{
   ws: WebSocket;
   frames: any[];
   request: (m: { id: number; [k: string]: unknown }) => Promise<any>;
+  /** The first frame (already received or still to come) that `match` accepts. */
+  until: (match: (f: any) => boolean) => Promise<any>;
 }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     const pending = new Map<number, (v: unknown) => void>();
     const frames: any[] = [];
+    const waiters: { match: (f: any) => boolean; resolve: (f: any) => void }[] = [];
+    const until = (match: (f: any) => boolean) =>
+      new Promise<any>((r) => {
+        const seen = frames.find(match);
+        if (seen) r(seen);
+        else waiters.push({ match, resolve: r });
+      });
     ws.on("message", (data) => {
       const m = JSON.parse(String(data));
       frames.push(m);
-      if (m.type === "welcome") resolve({ ws, frames, request });
+      for (const w of waiters.filter((x) => x.match(m))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+      if (m.type === "welcome") resolve({ ws, frames, request, until });
       if (m.type === "reply") pending.get(m.id)?.(m);
     });
     ws.on("error", reject);
@@ -74,7 +87,10 @@ describe("restart of wrangler dev", () => {
     expect((await sb.request({ type: "answer", id: 1, questionId: "q1", answer: 1 })).ok).toBe(true);
     const attack = await sb.request({ type: "attack", id: 2, target: a.participantId });
     expect(attack.ok).toBe(true);
-    // Alice drops; one more attack lands on her while she is away, acknowledged, then the server is killed.
+    // Alice drops once the first attack's event has reached her (the attacker's reply and her event travel on two
+    // sockets: reading her last seq before it arrives counted it as missed); one more attack lands on her while she
+    // is away, acknowledged, then the server is killed.
+    await sa.until((f) => f.type === "attacked");
     const seen = sa.frames.filter((f) => typeof f.seq === "number").at(-1).seq;
     const { epoch } = sa.frames.find((f) => f.type === "welcome").stream;
     const closed = new Promise((r) => sa.ws.once("close", r));
