@@ -12,14 +12,13 @@
  */
 import { cpus } from "node:os";
 import { mulberry32 } from "../loadtest/prng";
-import { BattleInput } from "../src/battle/config";
-import { BattleGame } from "../src/battle/game";
+import type { BattleGame } from "../src/battle/game";
 import { LeaderboardJson } from "../src/battle/leaderboard-json";
 import { LeaderboardPush } from "../src/battle/push";
 import { PushScheduler } from "../src/battle/push-scheduler";
 import { SocketSet } from "../src/battle/socket-set";
+import { BENCH_QUESTIONS, joinedBattle } from "./joined-battle";
 
-const QUESTIONS = Array.from({ length: 40 }, (_, i) => ({ id: `q${i}`, text: `Q${i}`, answer: `a${i}` }));
 const SECONDS = 10;
 const CHANGES_PER_SEC = 500;
 const SLICE_MS = 50;
@@ -41,21 +40,12 @@ interface Battle {
 }
 
 function battle(players: number, compact: boolean): Battle {
-  const input = BattleInput.parse({ title: "bench", questions: QUESTIONS, maxPlayers: players, shards: 1 });
-  const game = new BattleGame(
-    { ...input, id: "bench", createdAt: 0 },
-    { startsAt: 0, endsAt: 1e12, endedAt: null },
-  );
   const sent = { frames: 0, bytes: 0 };
   const sockets = new SocketSet<object>((_s, f) => {
     sent.frames++;
     sent.bytes += Buffer.byteLength(f);
   });
-  for (let i = 0; i < players; i++) {
-    const plan = game.planJoin(`player${i}`, "s", 0);
-    if (!plan.ok) throw new Error(plan.error.message);
-    sockets.add({}, game.applyJoin(plan.value).id, compact);
-  }
+  const game = joinedBattle(players, {}, (id) => sockets.add({}, id, compact));
   const rand = mulberry32(42);
   let due = 0;
   return {
@@ -68,7 +58,7 @@ function battle(players: number, compact: boolean): Battle {
         if (due <= from) continue;
         for (;;) {
           const id = 1 + Math.floor(rand() * players);
-          const q = Math.floor(rand() * QUESTIONS.length);
+          const q = Math.floor(rand() * BENCH_QUESTIONS.length);
           const plan = game.planAnswer(id, `q${q}`, `a${q}`, due);
           if (!plan.ok) continue;
           game.applyAnswer(plan.value);

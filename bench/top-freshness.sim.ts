@@ -7,32 +7,17 @@
  * `npm run bench:top -- [players 2500] [req/s 500] [seconds 30] [frameMs 0.046]`.
  */
 import { mulberry32 } from "../loadtest/prng";
-import { BattleInput } from "../src/battle/config";
 import { FANOUT_BUDGET } from "../src/battle/fanout-budget";
-import { BattleGame } from "../src/battle/game";
 import { LeaderboardJson } from "../src/battle/leaderboard-json";
 import type { PushTarget } from "../src/battle/push";
 import { PushScheduler } from "../src/battle/push-scheduler";
+import { BENCH_QUESTIONS, joinedBattle } from "./joined-battle";
 
 const PLAYERS = Number(process.argv[2] ?? 2500);
 const RPS = Number(process.argv[3] ?? 500);
 const SECONDS = Number(process.argv[4] ?? 30);
-const QUESTIONS = 40;
-const questions = Array.from({ length: QUESTIONS }, (_, i) => ({
-  id: `q${i}`,
-  text: `Q${i}`,
-  answer: `a${i}`,
-}));
-const input = BattleInput.parse({ title: "sim", questions, maxPlayers: PLAYERS, shards: 1, points: 10 });
-const game = new BattleGame(
-  { ...input, id: "sim", createdAt: 0 },
-  { startsAt: 0, endsAt: 1e12, endedAt: null },
-);
-for (let i = 0; i < PLAYERS; i++) {
-  const plan = game.planJoin(`player${i}`, "s", 0);
-  if (!plan.ok) throw new Error(plan.error.message);
-  game.applyJoin(plan.value);
-}
+const QUESTIONS = BENCH_QUESTIONS.length;
+const game = joinedBattle(PLAYERS, { points: 10 });
 const json = new LeaderboardJson(game);
 let now = 0;
 const timers: { at: number; fn: () => void; id: number }[] = [];

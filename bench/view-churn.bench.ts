@@ -14,8 +14,8 @@
  */
 import { parseArgs } from "node:util";
 import { mulberry32 } from "../loadtest/prng";
-import { BattleInput } from "../src/battle/config";
-import { AROUND, BattleGame } from "../src/battle/game";
+import { AROUND, type BattleGame } from "../src/battle/game";
+import { BENCH_QUESTIONS, joinedBattle } from "./joined-battle";
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +36,7 @@ const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const SEED = Number(values.seed);
 const SLICE_MS = 50;
-const QUESTIONS = 40;
+const QUESTIONS = BENCH_QUESTIONS.length;
 /** The load tester's mix (loadtest/mix.ts): answers, leaderboard reads, attacks. */
 const ANSWER = 10 / 45;
 const ATTACK = 5 / 45;
@@ -64,29 +64,8 @@ interface Tally {
 }
 
 function battle(seed: number) {
-  const questions = Array.from({ length: QUESTIONS }, (_, i) => ({
-    id: `q${i}`,
-    text: `Q${i}`,
-    answer: `a${i}`,
-  }));
   const durationMs = (WARMUP + SECONDS) * 1000;
-  const input = BattleInput.parse({
-    title: "churn",
-    questions,
-    maxPlayers: PLAYERS,
-    shards: 1,
-    points: 10,
-    speedBonus: { max: 5, windowMs: durationMs },
-  });
-  const game = new BattleGame(
-    { ...input, id: "churn", createdAt: 0 },
-    { startsAt: 0, endsAt: 1e12, endedAt: null },
-  );
-  for (let i = 0; i < PLAYERS; i++) {
-    const plan = game.planJoin(`player${i}`, "s", 0);
-    if (!plan.ok) throw new Error(plan.error.message);
-    game.applyJoin(plan.value);
-  }
+  const game = joinedBattle(PLAYERS, { points: 10, speedBonus: { max: 5, windowMs: durationMs } });
   const rand = mulberry32(seed);
   const next = new Int32Array(PLAYERS + 1);
   let scoreChanges = 0;

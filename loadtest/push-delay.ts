@@ -50,18 +50,6 @@ export interface PushDelayCounts {
   readonly early: number;
 }
 
-/** The score `pid` has in a leaderboard frame, or undefined when the frame does not show them. */
-export function scoreIn(frame: string, pid: number): number | undefined {
-  let view: { top?: { id: number; score: number }[]; around?: { id: number; score: number }[] };
-  try {
-    view = JSON.parse(frame) as typeof view;
-  } catch {
-    return undefined;
-  }
-  const e = view.top?.find((x) => x.id === pid) ?? view.around?.find((x) => x.id === pid);
-  return e?.score;
-}
-
 /**
  * The score in the first row of `frame` holding `needle` (`"id":<pid>,`), without parsing the frame: rows are
  * `{"rank":…,"id":…,"username":…,"score":…}` and a username, a JSON string, cannot hold an unescaped `"score":`.
@@ -165,7 +153,7 @@ export class PushDelayProbe {
       const { o, inAround } = list[k]!;
       if (frame.includes(o.needle)) {
         // Still the old score: a frame built before the change; keep waiting.
-        if (scoreIn(frame, o.pid) === o.oldScore) continue;
+        if (scoreAt(frame, o.needle) === o.oldScore) continue;
       } else if (!inAround) {
         // Seen only in the top: a compact frame without a top says nothing about it.
         top ??= carriesTop(frame);

@@ -21,8 +21,10 @@ const { values } = parseArgs({
 const bindings = {};
 for (const kv of values.var ?? []) {
   const at = kv.indexOf(":");
+  if (at <= 0) throw new Error(`--var takes NAME:value, not ${JSON.stringify(kv)}`);
   bindings[kv.slice(0, at)] = { type: "plain_text", value: kv.slice(at + 1) };
 }
+const port = Number(values.port ?? 8787);
 const worker = await unstable_startWorker({
   config: values.config,
   bindings,
@@ -31,14 +33,14 @@ const worker = await unstable_startWorker({
   build: { nodejsCompatMode: "v2" },
   dev: {
     inspector: false,
-    server: { hostname: values.ip, port: Number(values.port ?? 8787) },
+    server: { hostname: values.ip, port },
     persist: values["persist-to"],
     watch: false,
     liveReload: false,
   },
 });
 await worker.ready;
-console.log(`[dev-no-inspector] ready on http://${values.ip}:${values.port} (no inspector)`);
+console.log(`[dev-no-inspector] ready on http://${values.ip}:${port} (no inspector)`);
 const stop = async () => {
   await worker.dispose();
   process.exit(0);

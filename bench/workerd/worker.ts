@@ -8,15 +8,12 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { mulberry32 } from "../../loadtest/prng";
-import { BattleInput } from "../../src/battle/config";
-import { BattleGame } from "../../src/battle/game";
 import { LeaderboardJson } from "../../src/battle/leaderboard-json";
+import { BENCH_QUESTIONS, joinedBattle } from "../joined-battle";
 
 interface Env {
   BENCH: DurableObjectNamespace<FanoutBench>;
 }
-
-const QUESTIONS = Array.from({ length: 40 }, (_, i) => ({ id: `q${i}`, text: `Q${i}`, answer: `a${i}` }));
 
 export class FanoutBench extends DurableObject<Env> {
   private json: LeaderboardJson | null = null;
@@ -63,20 +60,11 @@ export class FanoutBench extends DurableObject<Env> {
 
   /** A live battle of `players` with seeded scores, so personal views differ. */
   private setup(players: number): { players: number } {
-    const input = BattleInput.parse({ title: "bench", questions: QUESTIONS, maxPlayers: players, shards: 1 });
-    const game = new BattleGame(
-      { ...input, id: "bench", createdAt: 0 },
-      { startsAt: 0, endsAt: 1e12, endedAt: null },
-    );
-    for (let i = 0; i < players; i++) {
-      const plan = game.planJoin(`player${i}`, "s", 0);
-      if (!plan.ok) throw new Error(plan.error.message);
-      game.applyJoin(plan.value);
-    }
+    const game = joinedBattle(players);
     const rand = mulberry32(7);
     for (let n = 0; n < players * 3; n++) {
       const id = 1 + Math.floor(rand() * players);
-      const q = Math.floor(rand() * QUESTIONS.length);
+      const q = Math.floor(rand() * BENCH_QUESTIONS.length);
       const plan = game.planAnswer(id, `q${q}`, `a${q}`, n);
       if (plan.ok) game.applyAnswer(plan.value);
     }

@@ -151,8 +151,9 @@ export const BattleInput = z
     return {
       ...battle,
       maxPlayers: battle.maxPlayers ?? PLAYERS_PER_OBJECT * shards,
-      // Stored with the config, so the create response and the battle's views show the count it got.
-      ...(battle.shards !== undefined || shards > 1 ? { shards } : {}),
+      // Stored with the config, so the create response and the battle's views show the count it got (an operator's
+      // `shards` is in `battle` already).
+      ...(shards > 1 ? { shards } : {}),
     };
   });
 

@@ -13,9 +13,17 @@ import type WebSocket from "ws";
 // @ts-expect-error: plain ESM script without types
 import { freePorts, startArena } from "../../scripts/arena-server.mjs";
 // @ts-expect-error: plain ESM script without types
-import { createDatabase, dropDatabase, migratePostgres } from "../../scripts/pg-migrate.mjs";
+import { dropDatabase } from "../../scripts/pg-migrate.mjs";
 import { frameTypes, matched, OPENAPI, operationIds, PROTOCOL } from "./contract";
-import { http, OPERATOR, openSocket, type TestSocket, testDatabaseUrl, waitFor } from "./persist-helpers";
+import {
+  arenaDatabase,
+  http,
+  OPERATOR,
+  openSocket,
+  type TestSocket,
+  testDatabaseUrl,
+  waitFor,
+} from "./persist-helpers";
 
 const DB_URL = testDatabaseUrl();
 const persistTo = mkdtempSync(join(tmpdir(), "arena-contract-e2e-"));
@@ -48,9 +56,7 @@ const QUESTIONS = [
 
 describe("the HTTP API and the socket protocol against their published specs", () => {
   it("plays every route; every exchange and frame matches", async () => {
-    await createDatabase(DB_URL);
-    await migratePostgres(DB_URL);
-    process.env.ARENA_PG_URL = DB_URL;
+    await arenaDatabase(DB_URL);
     const [port, inspectorPort] = (await freePorts(2)) as [number, number];
     const vars = { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1" };
     const arena = await startArena({ port, inspectorPort, persistTo, quiet: true, log: () => {}, vars });

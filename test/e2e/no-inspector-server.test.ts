@@ -12,8 +12,16 @@ import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM script without types
 import { freePorts, startArena } from "../../scripts/arena-server.mjs";
 // @ts-expect-error: plain ESM script without types
-import { createDatabase, dropDatabase, migratePostgres } from "../../scripts/pg-migrate.mjs";
-import { http, OPERATOR, openSocket, QUESTIONS, testDatabaseUrl, waitFor } from "./persist-helpers";
+import { dropDatabase } from "../../scripts/pg-migrate.mjs";
+import {
+  arenaDatabase,
+  http,
+  OPERATOR,
+  openSocket,
+  QUESTIONS,
+  testDatabaseUrl,
+  waitFor,
+} from "./persist-helpers";
 
 const DB_URL = testDatabaseUrl();
 const persistTo = mkdtempSync(join(tmpdir(), "arena-no-inspector-e2e-"));
@@ -25,9 +33,7 @@ afterAll(async () => {
 
 describe("wrangler dev without the runtime inspector", () => {
   it("serves a battle whose record reaches Postgres and D1, with no inspector listening", async () => {
-    await createDatabase(DB_URL);
-    await migratePostgres(DB_URL);
-    process.env.ARENA_PG_URL = DB_URL;
+    await arenaDatabase(DB_URL);
     const [port] = (await freePorts(1)) as [number];
     const vars = { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1", PERSIST_RETRY_BASE_SECONDS: "1" };
     const arena = await startArena({ port, inspector: false, persistTo, quiet: true, log: () => {}, vars });

@@ -7,6 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { afterEach } from "vitest";
 import WebSocket from "ws";
+// @ts-expect-error: plain ESM script without types
+import { createDatabase, migratePostgres } from "../../scripts/pg-migrate.mjs";
 import { checkExchange, checkServerFrame, frameProblems } from "./contract";
 
 export const OPERATOR = { Authorization: "Bearer dev-operator-token", "content-type": "application/json" };
@@ -26,6 +28,16 @@ export function testDatabaseUrl(): string {
   if (tag !== undefined && !/^[a-z0-9_]+$/.test(tag)) throw new Error("ARENA_TEST_DB_TAG: [a-z0-9_] only");
   const name = `arena_test_${tag ? `${tag}_` : ""}${randomBytes(6).toString("hex")}`;
   return `postgres://postgres:postgres@127.0.0.1:5432/${name}`;
+}
+
+/**
+ * Creates and migrates the database at `url` and points the next `startArena` at it (its local Hyperdrive origin,
+ * `ARENA_PG_URL`). The test drops it when done (`dropDatabase`).
+ */
+export async function arenaDatabase(url: string): Promise<void> {
+  await createDatabase(url);
+  await migratePostgres(url);
+  process.env.ARENA_PG_URL = url;
 }
 
 /** One call; its request and response must match the OpenAPI document (else it throws). `json`: a JSON body. */

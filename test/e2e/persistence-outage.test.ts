@@ -23,8 +23,9 @@ import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM script without types
 import { startArena } from "../../scripts/arena-server.mjs";
 // @ts-expect-error: plain ESM script without types
-import { createDatabase, dropDatabase, migratePostgres } from "../../scripts/pg-migrate.mjs";
+import { dropDatabase } from "../../scripts/pg-migrate.mjs";
 import {
+  arenaDatabase,
   http,
   OPERATOR,
   openSocket,
@@ -63,9 +64,7 @@ afterAll(async () => {
 
 describe("persistence while Postgres is down", () => {
   it("plays on without delay and lands every acknowledged event once Postgres is back", async () => {
-    await createDatabase(DB_URL);
-    await migratePostgres(DB_URL);
-    process.env.ARENA_PG_URL = DB_URL;
+    await arenaDatabase(DB_URL);
     const vars = { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1", PERSIST_RETRY_BASE_SECONDS: "1" };
     const arena = await startArena({
       port: PORT,

@@ -13,8 +13,17 @@ import { afterAll, describe, expect, it } from "vitest";
 // @ts-expect-error: plain ESM script without types
 import { freePorts, startArena } from "../../scripts/arena-server.mjs";
 // @ts-expect-error: plain ESM script without types
-import { createDatabase, dropDatabase, migratePostgres } from "../../scripts/pg-migrate.mjs";
-import { http, OPERATOR, openSocket, QUESTIONS, step, testDatabaseUrl, waitFor } from "./persist-helpers";
+import { dropDatabase } from "../../scripts/pg-migrate.mjs";
+import {
+  arenaDatabase,
+  http,
+  OPERATOR,
+  openSocket,
+  QUESTIONS,
+  step,
+  testDatabaseUrl,
+  waitFor,
+} from "./persist-helpers";
 
 const DB_URL = testDatabaseUrl();
 const persistTo = mkdtempSync(join(tmpdir(), "arena-persist-e2e-"));
@@ -26,9 +35,7 @@ afterAll(async () => {
 
 describe("persistence through wrangler dev", () => {
   it("delivers every acknowledged event exactly once across a SIGKILL", async () => {
-    await createDatabase(DB_URL);
-    await migratePostgres(DB_URL);
-    process.env.ARENA_PG_URL = DB_URL;
+    await arenaDatabase(DB_URL);
     // Ports verified free (bound and released); the restart reuses them.
     const [PORT, INSPECTOR] = (await freePorts(2)) as [number, number];
     const vars = { RATE_LIMIT_EXEMPT_IPS: "127.0.0.1", PERSIST_RETRY_BASE_SECONDS: "1" };

@@ -6,12 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { autoShards, FRESH_PLAYERS_PER_OBJECT } from "../../src/battle/capacity";
 import { shardObjectName } from "../../src/sharding/protocol";
-import { api, OPERATOR, QUESTIONS, stubOf } from "./helpers";
+import { api, OPERATOR, QUESTIONS, stubOf, tokenClaims } from "./helpers";
 
 /** A session token's claims; `sh` is the player's shard (a one-object battle's tokens have none). */
-function claims(token: string): { sh?: number } {
-  return JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")));
-}
+const claims = (token: string) => tokenClaims<{ sh?: number }>(token);
 
 describe("automatic shard count (Workers)", () => {
   it("shards a battle whose maxPlayers exceeds one object's fresh capacity, and spreads its players", async () => {

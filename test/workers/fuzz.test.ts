@@ -9,7 +9,17 @@ import { describe, expect, it } from "vitest";
 import type { BattleDO } from "../../src/do/battle-do";
 import { keyring, signToken } from "../../src/http/signed-token";
 import type { ServerMessage } from "../../src/protocol";
-import { api, connect, createBattle, freshIp, join, OPERATOR, startBattle, type TestSocket } from "./helpers";
+import {
+  api,
+  connect,
+  createBattle,
+  freshIp,
+  join,
+  OPERATOR,
+  startBattle,
+  type TestSocket,
+  tokenClaims,
+} from "./helpers";
 
 const stubOf = (id: string) => env.BATTLE.get(env.BATTLE.idFromName(id));
 
@@ -20,9 +30,7 @@ async function advanceClock(id: string, ms: number): Promise<void> {
   });
 }
 
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")));
-}
+const claimsOf = (token: string) => tokenClaims(token);
 
 type Frame = { text: string } | { binary: Uint8Array };
 

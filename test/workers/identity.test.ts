@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { BattleDO } from "../../src/do/battle-do";
 import { keyring, signToken } from "../../src/http/signed-token";
 import { shardObjectName } from "../../src/sharding/protocol";
-import { api, connect, createBattle, freshIp, startBattle } from "./helpers";
+import { api, connect, createBattle, freshIp, startBattle, tokenClaims } from "./helpers";
 
 const joinPath = (id: string) => `/api/battles/${id}/join`;
 
@@ -25,9 +25,7 @@ function sdkClient(): ArenaClient {
   return new ArenaClient(sdkOptions());
 }
 
-function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")));
-}
+const claimsOf = (token: string) => tokenClaims(token);
 
 describe("player keys", () => {
   it("a rejoin without the key is refused and the original keeps playing; with it, it takes over", async () => {

@@ -9,11 +9,19 @@ import { describe, expect, it } from "vitest";
 import type { BattleDO } from "../../src/do/battle-do";
 import type { BattleRoom } from "../../src/room/room";
 import { shardObjectName } from "../../src/sharding/protocol";
-import { api, connect, createBattle, join, manualClock, OPERATOR, startBattle, stubOf } from "./helpers";
+import {
+  api,
+  connect,
+  createBattle,
+  join,
+  manualClock,
+  OPERATOR,
+  startBattle,
+  stubOf,
+  tokenClaims,
+} from "./helpers";
 
-function claimsOf(token: string): { p: number; s: string; sh?: number } {
-  return JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/")));
-}
+const claimsOf = (token: string) => tokenClaims<{ p: number; s: string; sh?: number }>(token);
 
 const roomOf = (instance: BattleDO) => (instance as unknown as { room: BattleRoom }).room;
 

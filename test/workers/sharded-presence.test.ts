@@ -6,15 +6,12 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ServerMessage } from "../../src/protocol";
-import { api, connect, OPERATOR, type TestSocket } from "./helpers";
+import { api, connect, OPERATOR, type TestSocket, tokenClaims } from "./helpers";
 
 type Presence = Extract<ServerMessage, { type: "presence" }>;
 
 function shardOfToken(token: string): number {
-  const claims = JSON.parse(atob(token.split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/"))) as {
-    sh?: number;
-  };
-  return claims.sh ?? 0;
+  return tokenClaims<{ sh?: number }>(token).sh ?? 0;
 }
 
 describe("presence in a sharded battle (Workers)", () => {

@@ -15,7 +15,7 @@ import type { BattleRoom } from "../../src/room/room";
 import { shardObjectName } from "../../src/sharding/protocol";
 import type { TestBattle } from "../unit/shard-harness";
 import { DIFF_CONFIG, play, script } from "../unit/shard-script";
-import { api, connect, OPERATOR } from "./helpers";
+import { api, connect, OPERATOR, tokenClaims } from "./helpers";
 import { drained, pg, reconcileReport } from "./persistence-helpers";
 
 const stub = (name: string) => env.BATTLE.get(env.BATTLE.idFromName(name));
@@ -166,7 +166,7 @@ describe("sharded battles through the Worker and Durable Objects", () => {
       const res = await api("POST", `/api/battles/${id}/join`, { username: `xs${i}` });
       expect(res.status).toBe(201);
       expect(res.json).not.toHaveProperty("shard");
-      const claims = JSON.parse(atob(res.json.token.split(".")[0].replace(/-/g, "+").replace(/_/g, "/")));
+      const claims = tokenClaims<{ sh?: number }>(res.json.token);
       players.push({ ...res.json, shard: claims.sh });
       expect(i).toBeLessThan(20);
     }
